@@ -1,0 +1,145 @@
+#include "http_session.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include "json_response.h"
+#include "server_context.h"
+
+namespace walcast::api {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+
+namespace {
+
+// Headers on every response. The UI needs no inline script or style, so the policy forbids both;
+// connect-src allows the page's own WebSocket and event stream.
+void AddCommonHeaders(Response& response, const std::string& request_id) {
+  response.set(http::field::server, "walcast");
+  response.set("X-Request-Id", request_id);
+  response.set("X-Content-Type-Options", "nosniff");
+  response.set("Referrer-Policy", "no-referrer");
+  response.set("X-Frame-Options", "DENY");
+  response.set("Content-Security-Policy",
+               "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+               "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
+               "form-action 'self'");
+}
+
+}  // namespace
+
+HttpSession::HttpSession(asio::ip::tcp::socket socket, std::shared_ptr<ServerContext> context)
+    : stream_(std::move(socket)), context_(std::move(context)) {
+  beast::error_code ec;
+  auto endpoint = stream_.socket().remote_endpoint(ec);
+  peer_ = ec ? "unknown" : endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
+}
+
+void HttpSession::Run() {
+  asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->DoRead(); });
+}
+
+void HttpSession::DoRead() {
+  parser_.emplace();
+  parser_->body_limit(context_->limits().max_body_bytes);
+  parser_->header_limit(static_cast<std::uint32_t>(context_->limits().max_header_bytes));
+  stream_.expires_after(context_->limits().read_timeout);
+  http::async_read(stream_, buffer_, *parser_,
+                   [self = shared_from_this()](beast::error_code ec, std::size_t bytes) {
+                     self->OnRead(ec, bytes);
+                   });
+}
+
+void HttpSession::OnRead(beast::error_code ec, std::size_t) {
+  if (ec == http::error::end_of_stream || ec == asio::error::connection_reset ||
+      ec == asio::error::operation_aborted) {
+    return DoClose();
+  }
+  if (ec == beast::error::timeout) {
+    // An idle keep-alive connection or a client too slow to send its request.
+    spdlog::debug("http read timeout peer={}", peer_);
+    return DoClose();
+  }
+  if (ec == http::error::body_limit) {
+    return RejectUnreadable(http::status::payload_too_large, "Request body too large");
+  }
+  if (ec == http::error::header_limit) {
+    return RejectUnreadable(http::status::request_header_fields_too_large,
+                            "Request headers too large");
+  }
+  if (ec) {
+    spdlog::debug("http malformed request peer={}: {}", peer_, ec.message());
+    return RejectUnreadable(http::status::bad_request, "Malformed HTTP request");
+  }
+
+  Request request = parser_->release();
+  in_flight_ =
+      InFlight{context_->NextRequestId(), request.method(),     std::string(request.target()),
+               request.version(),         request.keep_alive(), std::chrono::steady_clock::now()};
+  // The router may answer from another thread (database routes): come back to this strand.
+  context_->router().Handle(request, [self = shared_from_this()](Response response) {
+    asio::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
+      self->Send(std::move(response));
+    });
+  });
+}
+
+// A request that could not be read whole: answer and close, since the rest of the stream cannot
+// be trusted to start at a message boundary.
+void HttpSession::RejectUnreadable(http::status status, std::string_view message) {
+  in_flight_ = InFlight{context_->NextRequestId(),
+                        parser_->get().method(),
+                        std::string(parser_->get().target()),
+                        parser_->get().version() ? parser_->get().version() : 11,
+                        false,
+                        std::chrono::steady_clock::now()};
+  Send(JsonError(status, message));
+}
+
+void HttpSession::Send(Response response) {
+  AddCommonHeaders(response, in_flight_.request_id);
+  response.version(in_flight_.version);
+  response.keep_alive(in_flight_.keep_alive);
+  if (!response.has_content_length() && !response.chunked()) response.prepare_payload();
+
+  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
+                    std::chrono::steady_clock::now() - in_flight_.started)
+                    .count();
+  // 503 is expected while the database is down and is logged once by the database monitor.
+  auto level =
+      response.result_int() >= 500 && response.result() != http::status::service_unavailable
+          ? spdlog::level::warn
+          : spdlog::level::debug;
+  spdlog::log(level, "http {} {} status={} us={} request={} peer={}",
+              std::string_view(http::to_string(in_flight_.method)), in_flight_.target,
+              response.result_int(), micros, in_flight_.request_id, peer_);
+
+  bool close = response.need_eof();
+  writing_ = std::make_shared<Response>(std::move(response));
+  http::async_write(stream_, *writing_,
+                    [self = shared_from_this(), close](beast::error_code ec, std::size_t bytes) {
+                      self->OnWrite(close, ec, bytes);
+                    });
+}
+
+void HttpSession::OnWrite(bool close, beast::error_code ec, std::size_t) {
+  writing_.reset();
+  if (ec) {
+    spdlog::debug("http write failed peer={}: {}", peer_, ec.message());
+    return DoClose();
+  }
+  if (close) return DoClose();
+  DoRead();
+}
+
+void HttpSession::DoClose() {
+  beast::error_code ignored;
+  stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+}
+
+}  // namespace walcast::api

@@ -1,0 +1,55 @@
+// HttpSession: one HTTP/1.1 connection. Reads one request at a time (a fresh parser each, with
+// body and header limits and a timeout), hands it to the Router, writes the response with the
+// common headers, and reads the next one if the connection is kept alive. Reading pauses while a
+// response is pending, which caps pipelining at one.
+//
+// Lives as long as a pending handler holds shared_from_this(); runs on its socket's strand.
+#pragma once
+
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "http_types.h"
+
+namespace walcast::api {
+
+class ServerContext;
+
+class HttpSession : public std::enable_shared_from_this<HttpSession> {
+ public:
+  HttpSession(boost::asio::ip::tcp::socket socket, std::shared_ptr<ServerContext> context);
+
+  void Run();
+
+ private:
+  struct InFlight {
+    std::string request_id;
+    http::verb method;
+    std::string target;
+    unsigned version;
+    bool keep_alive;
+    std::chrono::steady_clock::time_point started;
+  };
+
+  void DoRead();
+  void OnRead(boost::beast::error_code ec, std::size_t bytes);
+  void Send(Response response);
+  void OnWrite(bool close, boost::beast::error_code ec, std::size_t bytes);
+  void RejectUnreadable(http::status status, std::string_view message);
+  void DoClose();
+
+  boost::beast::tcp_stream stream_;
+  boost::beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::shared_ptr<ServerContext> context_;
+  std::string peer_;
+  InFlight in_flight_;
+  std::shared_ptr<Response> writing_;
+};
+
+}  // namespace walcast::api

@@ -1,0 +1,54 @@
+#include "router.h"
+
+#include "json_response.h"
+
+namespace walcast::api {
+namespace {
+
+std::string_view PathOf(std::string_view target) {
+  auto query = target.find('?');
+  return query == std::string_view::npos ? target : target.substr(0, query);
+}
+
+Response MethodNotAllowed(std::string_view allow) {
+  auto response = JsonError(http::status::method_not_allowed, "Method not allowed");
+  response.set(http::field::allow, allow);
+  return response;
+}
+
+}  // namespace
+
+Router::Router(RouterServices services) : services_(std::move(services)) {}
+
+void Router::Handle(const Request& request, const Respond& respond) const {
+  std::string_view path = PathOf(request.target());
+  const auto method = request.method();
+  const bool read_method = method == http::verb::get || method == http::verb::head;
+
+  if (path == "/health") {
+    if (!read_method) return respond(MethodNotAllowed("GET, HEAD"));
+    HealthReport report = services_.health ? services_.health() : HealthReport{};
+    auto status =
+        HealthStatus(report) == "ok" ? http::status::ok : http::status::service_unavailable;
+    return respond(JsonResponse(status, HealthJson(report)));
+  }
+
+  // Everything under /api is the JSON API: an unknown path there is never a file.
+  if (path == "/api" || path.starts_with("/api/")) {
+    return respond(JsonError(http::status::not_found, "Endpoint not found"));
+  }
+
+  if (services_.static_files != nullptr) {
+    if (!read_method) {
+      // A known file answers 405 to other methods; an unknown path stays 404.
+      if (services_.static_files->Serve(path, /*head_only=*/true)) {
+        return respond(MethodNotAllowed("GET, HEAD"));
+      }
+    } else if (auto file = services_.static_files->Serve(path, method == http::verb::head)) {
+      return respond(std::move(*file));
+    }
+  }
+  respond(JsonError(http::status::not_found, "Endpoint not found"));
+}
+
+}  // namespace walcast::api

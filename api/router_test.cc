@@ -1,0 +1,129 @@
+#include "router.h"
+
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace walcast::api {
+namespace {
+
+Response Call(const Router& router, http::verb method, const std::string& target) {
+  Request request(method, target, 11);
+  std::optional<Response> out;
+  router.Handle(request, [&](Response r) { out = std::move(r); });
+  EXPECT_TRUE(out.has_value());
+  return out.value_or(Response{});
+}
+
+rapidjson::Document Json(const Response& response) {
+  rapidjson::Document doc;
+  doc.Parse(response.body().c_str());
+  EXPECT_FALSE(doc.HasParseError()) << response.body();
+  return doc;
+}
+
+TEST(Router, HealthIsOkWhenDatabaseIsUp) {
+  HealthReport report;
+  report.database_up = true;
+  report.stream_expected = false;
+  report.source = "auto";
+  report.slot = "walcast_orders";
+  Router router({[&] { return report; }, nullptr});
+  auto response = Call(router, http::verb::get, "/health");
+  EXPECT_EQ(response.result(), http::status::ok);
+  auto doc = Json(response);
+  EXPECT_STREQ(doc["status"].GetString(), "ok");
+  EXPECT_STREQ(doc["slot"].GetString(), "walcast_orders");
+  EXPECT_TRUE(doc["confirmedLsn"].IsNull());
+  EXPECT_TRUE(doc.HasMember("lagBytes"));
+  EXPECT_TRUE(doc.HasMember("lastEventAt"));
+  EXPECT_TRUE(doc.HasMember("clients"));
+  EXPECT_TRUE(doc.HasMember("uptimeSeconds"));
+}
+
+TEST(Router, HealthIs503WhenDatabaseIsDown) {
+  HealthReport report;
+  report.database_up = false;
+  Router router({[&] { return report; }, nullptr});
+  auto response = Call(router, http::verb::get, "/health?verbose=1");
+  EXPECT_EQ(response.result(), http::status::service_unavailable);
+  EXPECT_STREQ(Json(response)["status"].GetString(), "down");
+}
+
+TEST(Router, HealthIsDegradedWhenStreamIsDown) {
+  HealthReport report;
+  report.database_up = true;
+  report.stream_expected = true;
+  report.stream_up = false;
+  Router router({[&] { return report; }, nullptr});
+  auto response = Call(router, http::verb::get, "/health");
+  EXPECT_EQ(response.result(), http::status::service_unavailable);
+  EXPECT_STREQ(Json(response)["status"].GetString(), "degraded");
+}
+
+TEST(Router, HealthRejectsOtherMethodsWithAllow) {
+  Router router({[] { return HealthReport{}; }, nullptr});
+  auto response = Call(router, http::verb::post, "/health");
+  EXPECT_EQ(response.result(), http::status::method_not_allowed);
+  EXPECT_EQ(response[http::field::allow], "GET, HEAD");
+}
+
+TEST(Router, UnknownPathIsJson404) {
+  Router router({[] { return HealthReport{}; }, nullptr});
+  for (const char* target : {"/nope", "/api/nope", "/api", "/health/x"}) {
+    auto response = Call(router, http::verb::get, target);
+    EXPECT_EQ(response.result(), http::status::not_found) << target;
+    auto doc = Json(response);
+    EXPECT_FALSE(doc["success"].GetBool());
+    EXPECT_STREQ(doc["error"].GetString(), "Endpoint not found");
+    EXPECT_NE(std::string(response[http::field::content_type]).find("application/json"),
+              std::string::npos);
+  }
+}
+
+class RouterWithFiles : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = std::filesystem::temp_directory_path() /
+            ("walcast-router-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
+             ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::create_directories(root_);
+    std::ofstream(root_ / "index.html") << "<h1>walcast</h1>";
+    std::ofstream(root_ / "app.js") << "console.log(1)";
+    files_ = std::make_unique<StaticFiles>(root_.string());
+  }
+  void TearDown() override { std::filesystem::remove_all(root_); }
+
+  std::filesystem::path root_;
+  std::unique_ptr<StaticFiles> files_;
+};
+
+TEST_F(RouterWithFiles, ServesIndexAndAssets) {
+  Router router({[] { return HealthReport{}; }, files_.get()});
+  auto index = Call(router, http::verb::get, "/");
+  EXPECT_EQ(index.result(), http::status::ok);
+  EXPECT_EQ(index.body(), "<h1>walcast</h1>");
+  EXPECT_EQ(index[http::field::content_type], "text/html; charset=utf-8");
+  auto js = Call(router, http::verb::get, "/app.js?v=2");
+  EXPECT_EQ(js[http::field::content_type], "text/javascript; charset=utf-8");
+  EXPECT_EQ(js.body(), "console.log(1)");
+}
+
+TEST_F(RouterWithFiles, HeadHasLengthButNoBody) {
+  Router router({[] { return HealthReport{}; }, files_.get()});
+  auto head = Call(router, http::verb::head, "/app.js");
+  EXPECT_EQ(head.result(), http::status::ok);
+  EXPECT_EQ(head.body(), "");
+  EXPECT_EQ(head[http::field::content_length], "14");
+}
+
+TEST_F(RouterWithFiles, WrongMethodOnFileIs405UnknownIs404) {
+  Router router({[] { return HealthReport{}; }, files_.get()});
+  EXPECT_EQ(Call(router, http::verb::post, "/app.js").result(), http::status::method_not_allowed);
+  EXPECT_EQ(Call(router, http::verb::post, "/missing.js").result(), http::status::not_found);
+}
+
+}  // namespace
+}  // namespace walcast::api

@@ -1,0 +1,20 @@
+#include "server_context.h"
+
+#include <fmt/format.h>
+
+#include <random>
+
+namespace walcast::api {
+
+ServerContext::ServerContext(Router router, ServerLimits limits)
+    : router_(std::move(router)), limits_(limits) {
+  // A random prefix keeps request ids of different runs (and replicas) apart in shared logs.
+  std::random_device device;
+  run_prefix_ = fmt::format("{:06x}", device() & 0xffffff);
+}
+
+std::string ServerContext::NextRequestId() {
+  return fmt::format("{}-{}", run_prefix_, next_request_.fetch_add(1, std::memory_order_relaxed));
+}
+
+}  // namespace walcast::api

@@ -1,0 +1,38 @@
+// What every HTTP session shares: the router and the limits. Owned by the App; outlives every
+// session (sessions hold a shared_ptr to it).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "router.h"
+
+namespace walcast::api {
+
+struct ServerLimits {
+  std::size_t max_body_bytes = 64 * 1024;
+  std::size_t max_header_bytes = 16 * 1024;
+  std::chrono::seconds read_timeout{30};  // a request's headers and body, and keep-alive idle
+};
+
+class ServerContext {
+ public:
+  ServerContext(Router router, ServerLimits limits);
+
+  const Router& router() const { return router_; }
+  const ServerLimits& limits() const { return limits_; }
+
+  // A short id unique within this run, carried in X-Request-Id and every log line of a request.
+  std::string NextRequestId();
+
+ private:
+  Router router_;
+  ServerLimits limits_;
+  std::string run_prefix_;
+  std::atomic<uint64_t> next_request_{1};
+};
+
+}  // namespace walcast::api

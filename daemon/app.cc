@@ -1,0 +1,140 @@
+#include "app.h"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "database_monitor.h"
+#include "listener.h"
+#include "router.h"
+#include "server_context.h"
+#include "static_files.h"
+#include "systemd_notify.h"
+
+namespace walcast::daemon {
+namespace asio = boost::asio;
+namespace fs = std::filesystem;
+
+namespace {
+
+// Installed data lives in <prefix>/share/walcast beside <prefix>/bin; the build tree mirrors it.
+fs::path DefaultDataDir() {
+  std::error_code ec;
+  auto exe = fs::read_symlink("/proc/self/exe", ec);
+  if (ec) return "share/walcast";
+  return exe.parent_path().parent_path() / "share" / "walcast";
+}
+
+}  // namespace
+
+App::App(Config config) : config_(std::move(config)) {
+  if (config_.web_root.empty()) config_.web_root = (DefaultDataDir() / "web").string();
+  if (config_.schema_file.empty()) config_.schema_file = (DefaultDataDir() / "schema.sql").string();
+}
+
+App::~App() = default;
+
+bool App::Start() {
+  database::DatabaseMonitorOptions db_options;
+  db_options.params = ConnectionParams(config_);
+  if (config_.apply_schema) {
+    std::ifstream in(config_.schema_file);
+    if (!in) {
+      spdlog::critical("cannot read the schema file {} (--schema-file)", config_.schema_file);
+      return false;
+    }
+    std::stringstream sql;
+    sql << in.rdbuf();
+    db_options.schema_sql = sql.str();
+  }
+  database_monitor_ = std::make_shared<database::DatabaseMonitor>(io_context_.get_executor(),
+                                                                  std::move(db_options));
+
+  std::error_code ec;
+  if (!fs::is_directory(config_.web_root, ec)) {
+    spdlog::warn("web root {} is not a directory: the UI will not be served (--web-root)",
+                 config_.web_root);
+  } else {
+    static_files_ = std::make_unique<api::StaticFiles>(config_.web_root);
+  }
+
+  api::RouterServices services;
+  services.health = [this] { return Health(); };
+  services.static_files = static_files_.get();
+  api::ServerLimits limits;
+  limits.max_body_bytes = config_.max_body_bytes;
+  auto context = std::make_shared<api::ServerContext>(api::Router(std::move(services)), limits);
+
+  boost::system::error_code bind_error;
+  auto address = asio::ip::make_address(config_.host, bind_error);
+  if (bind_error) {
+    spdlog::critical("--host {} is not an IP address: {}", config_.host, bind_error.message());
+    return false;
+  }
+  listener_ = std::make_shared<api::Listener>(io_context_, context);
+  bind_error = listener_->Open({address, config_.port});
+  if (bind_error) {
+    spdlog::critical("cannot listen on {}:{}: {}", config_.host, config_.port,
+                     bind_error.message());
+    return false;
+  }
+  return true;
+}
+
+api::HealthReport App::Health() const {
+  auto db = database_monitor_->Snapshot();
+  api::HealthReport report;
+  report.database_up = db.up;
+  // TODO(issue 4): the change stream fills stream_up, confirmed_lsn, lag_bytes, last_event_at.
+  report.stream_expected = false;
+  report.source = std::string(SourceModeName(config_.source));
+  report.slot = config_.slot;
+  report.uptime_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+  if (!db.up) report.problem = "database unreachable";
+  return report;
+}
+
+int App::Run() {
+  database_monitor_->Start();
+  listener_->Start();
+  auto endpoint = listener_->LocalEndpoint();
+  spdlog::info("listening on http://{}:{} (threads={}, source={}, slot={}, web_root={})",
+               endpoint.address().to_string(), endpoint.port(), config_.threads,
+               SourceModeName(config_.source), config_.slot, config_.web_root);
+
+  asio::signal_set signals(io_context_, SIGINT, SIGTERM);
+  signals.async_wait([this](boost::system::error_code ec, int signal) {
+    if (ec) return;
+    spdlog::info("received signal {}, shutting down", signal);
+    Shutdown();
+  });
+  NotifyReady();
+
+  std::vector<std::thread> threads;
+  for (unsigned i = 1; i < config_.threads; ++i) {
+    threads.emplace_back([this] { io_context_.run(); });
+  }
+  io_context_.run();
+  for (auto& thread : threads) thread.join();
+  spdlog::info("stopped");
+  return 0;
+}
+
+void App::Shutdown() {
+  NotifyStopping();
+  listener_->Stop();
+  database_monitor_->Stop();
+  // Idle keep-alive connections would keep the loop alive: give in-flight responses a moment,
+  // then stop. Well under the two seconds systemd and operators expect.
+  auto timer = std::make_shared<asio::steady_timer>(io_context_, std::chrono::milliseconds(300));
+  timer->async_wait([this, timer](boost::system::error_code) { io_context_.stop(); });
+}
+
+}  // namespace walcast::daemon

@@ -1,0 +1,257 @@
+#include "config.h"
+
+#include <CLI/CLI.hpp>
+#include <istream>
+#include <sstream>
+#include <thread>
+
+namespace walcast::daemon {
+namespace {
+
+constexpr const char* kProgram = "walcastd";
+
+// Options whose value may come from the environment, in the order they are offered on --help.
+struct EnvBinding {
+  const char* flag;
+  const char* variable;
+};
+
+constexpr EnvBinding kEnvBindings[] = {
+    {"--host", "WALCAST_HOST"},
+    {"--port", "PORT"},
+    {"--threads", "WALCAST_THREADS"},
+    {"--max-body-bytes", "WALCAST_MAX_BODY_BYTES"},
+    {"--db-host", "DB_HOST"},
+    {"--db-port", "DB_PORT"},
+    {"--db-name", "DB_NAME"},
+    {"--db-user", "DB_USER"},
+    {"--db-password", "DB_PASSWORD"},
+    {"--db-url", "DATABASE_URL"},
+    {"--apply-schema", "WALCAST_APPLY_SCHEMA"},
+    {"--schema-file", "WALCAST_SCHEMA_FILE"},
+    {"--source", "WALCAST_SOURCE"},
+    {"--slot", "WALCAST_SLOT"},
+    {"--publication", "WALCAST_PUBLICATION"},
+    {"--rate-limit", "WALCAST_RATE_LIMIT"},
+    {"--api-token", "WALCAST_API_TOKEN"},
+    {"--stream-token", "WALCAST_STREAM_TOKEN"},
+    {"--cors-origins", "WALCAST_CORS_ORIGINS"},
+    {"--web-root", "WALCAST_WEB_ROOT"},
+    {"--log-level", "WALCAST_LOG_LEVEL"},
+};
+
+const char* VariableFor(const std::string& flag) {
+  for (const auto& binding : kEnvBindings) {
+    if (flag == binding.flag) return binding.variable;
+  }
+  return nullptr;
+}
+
+// Adds an option whose help line names its environment variable.
+template <typename T>
+CLI::Option* AddOption(CLI::App& app, const std::string& flag, T& target,
+                       const std::string& description) {
+  const char* variable = VariableFor(flag);
+  return app.add_option(flag, target, description + " [env: " + variable + "]")
+      ->capture_default_str();
+}
+
+void DefineOptions(CLI::App& app, Config& c, std::string& source) {
+  app.description(
+      "walcastd: streams every committed change of the PostgreSQL `orders` table to browsers,\n"
+      "terminals and services (WebSocket, Server-Sent Events) and serves its REST API and web UI\n"
+      "on one port. Every option may also be set by the environment variable shown, or in a .env\n"
+      "file in the working directory; a flag wins over the environment, which wins over .env.");
+  app.get_formatter()->column_width(34);
+  // A later value replaces an earlier one: environment values are passed first, flags after.
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+
+  AddOption(app, "--host", c.host, "Address to listen on for HTTP, WebSocket, SSE and the UI")
+      ->group("Server");
+  AddOption(app, "--port", c.port, "Port to listen on (0 picks a free port and logs it)")
+      ->group("Server");
+  AddOption(app, "--threads", c.threads, "Event-loop threads (0: one per CPU core)")
+      ->group("Server");
+  AddOption(app, "--max-body-bytes", c.max_body_bytes,
+            "Largest accepted request body; larger gets 413")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{64} << 20))
+      ->group("Server");
+  AddOption(app, "--web-root", c.web_root,
+            "Directory of the web UI's static files (default: share/walcast/web beside the binary)")
+      ->group("Server");
+
+  AddOption(app, "--db-host", c.db_host, "PostgreSQL host")->group("Database");
+  AddOption(app, "--db-port", c.db_port, "PostgreSQL port")->group("Database");
+  AddOption(app, "--db-name", c.db_name, "Database name")->group("Database");
+  AddOption(app, "--db-user", c.db_user, "Database role")->group("Database");
+  AddOption(app, "--db-password", c.db_password,
+            "Database password (prefer the environment: flags are visible in `ps`)")
+      ->group("Database");
+  AddOption(app, "--db-url", c.db_url,
+            "libpq connection string or postgres:// URI; replaces the --db-* options")
+      ->group("Database");
+  AddOption(app, "--apply-schema", c.apply_schema,
+            "Apply the schema (idempotent) when the database is first reached")
+      ->group("Database");
+  AddOption(
+      app, "--schema-file", c.schema_file,
+      "Schema applied by --apply-schema (default: share/walcast/schema.sql beside the binary)")
+      ->group("Database");
+
+  AddOption(app, "--source", source,
+            "Change source: replication (logical slot), notify (trigger NOTIFY), or auto "
+            "(replication when allowed, else notify)")
+      ->transform(CLI::IsMember({"auto", "replication", "notify"}, CLI::ignore_case))
+      ->group("Change stream");
+  AddOption(app, "--slot", c.slot, "Logical replication slot (created if missing)")
+      ->group("Change stream");
+  AddOption(app, "--publication", c.publication,
+            "Publication of the orders table (created if missing)")
+      ->group("Change stream");
+
+  AddOption(app, "--rate-limit", c.rate_limit,
+            "REST requests per second per client IP (burst 2x); 0 disables")
+      ->check(CLI::NonNegativeNumber)
+      ->group("Security");
+  AddOption(app, "--api-token", c.api_token, "Bearer token required for writes (none: open)")
+      ->group("Security");
+  AddOption(app, "--stream-token", c.stream_token,
+            "Bearer token required for /ws and /api/events (none: open)")
+      ->group("Security");
+  AddOption(app, "--cors-origins", c.cors_origins,
+            "Comma-separated origins allowed by CORS; * allows any (without credentials)")
+      ->delimiter(',')
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->group("Security");
+
+  AddOption(app, "--log-level", c.log_level, "Log level")
+      ->transform(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"},
+                                CLI::ignore_case))
+      ->group("Logging");
+}
+
+std::string Trim(std::string_view s) {
+  auto begin = s.find_first_not_of(" \t\r");
+  if (begin == std::string_view::npos) return "";
+  auto end = s.find_last_not_of(" \t\r");
+  return std::string(s.substr(begin, end - begin + 1));
+}
+
+}  // namespace
+
+std::string_view SourceModeName(SourceMode mode) {
+  switch (mode) {
+    case SourceMode::kAuto:
+      return "auto";
+    case SourceMode::kReplication:
+      return "replication";
+    case SourceMode::kNotify:
+      return "notify";
+  }
+  return "?";
+}
+
+ParseOutcome ParseConfig(const std::vector<std::string>& args, const Environment& env) {
+  Config config;
+  std::string source{SourceModeName(config.source)};
+  CLI::App app;
+  app.name(kProgram);
+  DefineOptions(app, config, source);
+
+  // Environment values go first as if they were flags, so a real flag given later wins. A list
+  // option (--cors-origins) takes all values, so its environment value is dropped when the flag
+  // is also given.
+  std::vector<std::string> effective;
+  std::vector<std::pair<std::string, std::string>> from_env;
+  for (const auto& binding : kEnvBindings) {
+    auto it = env.find(binding.variable);
+    if (it == env.end() || it->second.empty()) continue;
+    bool flag_given = false;
+    for (const auto& arg : args) {
+      if (arg == binding.flag || arg.rfind(std::string(binding.flag) + "=", 0) == 0) {
+        flag_given = true;
+      }
+    }
+    if (flag_given) continue;
+    effective.push_back(std::string(binding.flag) + "=" + it->second);
+    from_env.emplace_back(binding.flag, binding.variable);
+  }
+  effective.insert(effective.end(), args.begin(), args.end());
+
+  // CLI11 wants the arguments in reverse order in a vector.
+  std::vector<std::string> reversed(effective.rbegin(), effective.rend());
+  try {
+    app.parse(reversed);
+  } catch (const CLI::CallForHelp&) {
+    return {std::nullopt, 0, app.help()};
+  } catch (const CLI::ParseError& e) {
+    std::string message = std::string(kProgram) + ": " + e.what();
+    for (const auto& [flag, variable] : from_env) {
+      if (message.find(flag) != std::string::npos) {
+        message += " (value from environment variable " + std::string(variable) + ")";
+      }
+    }
+    return {std::nullopt, 2, message + "; see --help"};
+  }
+  config.source = source == "replication" ? SourceMode::kReplication
+                  : source == "notify"    ? SourceMode::kNotify
+                                          : SourceMode::kAuto;
+  if (config.threads == 0) config.threads = std::max(1u, std::thread::hardware_concurrency());
+  return {config, 0, ""};
+}
+
+Environment ParseDotEnv(std::istream& in, std::vector<std::string>* errors) {
+  Environment out;
+  std::string line;
+  int number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    std::string text = Trim(line);
+    if (text.empty() || text[0] == '#') continue;
+    if (text.rfind("export ", 0) == 0) text = Trim(text.substr(7));
+    auto eq = text.find('=');
+    std::string key = eq == std::string::npos ? "" : Trim(text.substr(0, eq));
+    bool valid_key = !key.empty() && key.find_first_not_of(
+                                         "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                         "abcdefghijklmnopqrstuvwxyz"
+                                         "0123456789_") == std::string::npos;
+    if (!valid_key) {
+      if (errors) errors->push_back("line " + std::to_string(number) + ": expected KEY=VALUE");
+      continue;
+    }
+    std::string value = Trim(text.substr(eq + 1));
+    if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') &&
+        value.back() == value.front()) {
+      value = value.substr(1, value.size() - 2);
+    } else if (auto hash = value.find(" #"); hash != std::string::npos) {
+      value = Trim(value.substr(0, hash));  // an unquoted value may end in a comment
+    }
+    out[key] = value;
+  }
+  return out;
+}
+
+Environment MergeEnvironment(const Environment& process, const Environment& dotenv) {
+  Environment merged = dotenv;
+  for (const auto& [key, value] : process) merged[key] = value;
+  return merged;
+}
+
+std::vector<std::pair<std::string, std::string>> ConnectionParams(const Config& config) {
+  std::vector<std::pair<std::string, std::string>> params;
+  if (!config.db_url.empty()) {
+    // With expand_dbname, libpq parses a conninfo string or URI given as dbname.
+    params.emplace_back("dbname", config.db_url);
+  } else {
+    params.emplace_back("host", config.db_host);
+    params.emplace_back("port", std::to_string(config.db_port));
+    params.emplace_back("dbname", config.db_name);
+    params.emplace_back("user", config.db_user);
+    if (!config.db_password.empty()) params.emplace_back("password", config.db_password);
+  }
+  params.emplace_back("application_name", "walcast");
+  params.emplace_back("connect_timeout", "10");
+  return params;
+}
+
+}  // namespace walcast::daemon

@@ -1,0 +1,77 @@
+// Daemon configuration: every option is a CLI11 flag that may also come from an environment
+// variable or a `.env` file (precedence: flag > environment > .env > default), as the original
+// Node app read DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_PASSWORD and PORT.
+//
+// ParseConfig is pure: arguments and environment in, a Config or an exit decision out. main()
+// gathers the process environment and the .env file and prints what ParseConfig returns.
+#pragma once
+
+#include <cstdint>
+#include <iosfwd>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace walcast::daemon {
+
+enum class SourceMode { kAuto, kReplication, kNotify };
+
+struct Config {
+  // HTTP, WebSocket, SSE and UI listener.
+  std::string host = "127.0.0.1";
+  uint16_t port = 3001;
+  unsigned threads = 0;  // 0: one per core
+  std::size_t max_body_bytes = 64 * 1024;
+
+  // Database.
+  std::string db_host = "localhost";
+  uint16_t db_port = 5432;
+  std::string db_name = "realtime_orders";
+  std::string db_user = "postgres";
+  std::string db_password;
+  std::string db_url;  // a libpq conninfo string or postgres:// URI; overrides the db_* fields
+  bool apply_schema = false;
+  std::string schema_file;  // empty: share/walcast/schema.sql beside the binary
+
+  // Change stream.
+  SourceMode source = SourceMode::kAuto;
+  std::string slot = "walcast_orders";
+  std::string publication = "walcast_orders";
+
+  // Protection.
+  double rate_limit = 100;  // requests per second per client IP; 0 disables
+  std::string api_token;
+  std::string stream_token;
+  std::vector<std::string> cors_origins{"*"};
+
+  std::string web_root;  // empty: share/walcast/web beside the binary
+  std::string log_level = "info";
+};
+
+using Environment = std::map<std::string, std::string>;
+
+// What main() should do after parsing: run with `config`, or print `message` (to stdout when
+// exit_code is 0, else stderr) and exit with `exit_code`.
+struct ParseOutcome {
+  std::optional<Config> config;
+  int exit_code = 0;
+  std::string message;
+};
+
+// args excludes the program name. `env` is the merged environment (see MergeEnvironment).
+ParseOutcome ParseConfig(const std::vector<std::string>& args, const Environment& env);
+
+// Parses a dotenv file: KEY=VALUE lines, `#` comments, blank lines, an optional `export ` prefix,
+// values optionally in single or double quotes. Malformed lines are returned in `errors`.
+Environment ParseDotEnv(std::istream& in, std::vector<std::string>* errors);
+
+// The process environment wins over the .env file.
+Environment MergeEnvironment(const Environment& process, const Environment& dotenv);
+
+// libpq connection keywords/values for the configured database (db_url expanded by libpq).
+std::vector<std::pair<std::string, std::string>> ConnectionParams(const Config& config);
+
+std::string_view SourceModeName(SourceMode mode);
+
+}  // namespace walcast::daemon

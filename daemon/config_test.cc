@@ -1,0 +1,191 @@
+#include "config.h"
+
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+namespace walcast::daemon {
+namespace {
+
+Config MustParse(const std::vector<std::string>& args, const Environment& env = {}) {
+  auto outcome = ParseConfig(args, env);
+  EXPECT_TRUE(outcome.config.has_value()) << outcome.message;
+  return outcome.config.value_or(Config{});
+}
+
+TEST(Config, DefaultsMatchTheContract) {
+  Config c = MustParse({});
+  EXPECT_EQ(c.host, "127.0.0.1");
+  EXPECT_EQ(c.port, 3001);
+  EXPECT_EQ(c.db_host, "localhost");
+  EXPECT_EQ(c.db_port, 5432);
+  EXPECT_EQ(c.db_name, "realtime_orders");
+  EXPECT_EQ(c.db_user, "postgres");
+  EXPECT_EQ(c.db_password, "");
+  EXPECT_FALSE(c.apply_schema);
+  EXPECT_EQ(c.source, SourceMode::kAuto);
+  EXPECT_EQ(c.slot, "walcast_orders");
+  EXPECT_EQ(c.publication, "walcast_orders");
+  EXPECT_EQ(c.rate_limit, 100);
+  EXPECT_EQ(c.cors_origins, std::vector<std::string>{"*"});
+  EXPECT_EQ(c.log_level, "info");
+  EXPECT_GE(c.threads, 1u);
+}
+
+TEST(Config, OriginalAppVariablesStillWork) {
+  Config c = MustParse({}, {{"DB_HOST", "db.internal"},
+                            {"DB_PORT", "6543"},
+                            {"DB_NAME", "shop"},
+                            {"DB_USER", "app"},
+                            {"DB_PASSWORD", "s3cret"},
+                            {"PORT", "8080"}});
+  EXPECT_EQ(c.db_host, "db.internal");
+  EXPECT_EQ(c.db_port, 6543);
+  EXPECT_EQ(c.db_name, "shop");
+  EXPECT_EQ(c.db_user, "app");
+  EXPECT_EQ(c.db_password, "s3cret");
+  EXPECT_EQ(c.port, 8080);
+}
+
+TEST(Config, FlagWinsOverEnvironment) {
+  Config c = MustParse(
+      {"--port", "9000", "--db-host=flaghost", "--cors-origins", "http://a"},
+      {{"PORT", "8080"}, {"DB_HOST", "envhost"}, {"WALCAST_CORS_ORIGINS", "http://x,http://y"}});
+  EXPECT_EQ(c.port, 9000);
+  EXPECT_EQ(c.db_host, "flaghost");
+  EXPECT_EQ(c.cors_origins, std::vector<std::string>{"http://a"});
+}
+
+TEST(Config, EveryWalcastVariableIsRead) {
+  Config c = MustParse({}, {{"WALCAST_HOST", "0.0.0.0"},
+                            {"WALCAST_APPLY_SCHEMA", "true"},
+                            {"WALCAST_SOURCE", "notify"},
+                            {"WALCAST_SLOT", "s1"},
+                            {"WALCAST_PUBLICATION", "p1"},
+                            {"WALCAST_RATE_LIMIT", "0"},
+                            {"WALCAST_API_TOKEN", "api"},
+                            {"WALCAST_STREAM_TOKEN", "stream"},
+                            {"WALCAST_CORS_ORIGINS", "http://a,http://b"},
+                            {"WALCAST_WEB_ROOT", "/srv/web"},
+                            {"WALCAST_LOG_LEVEL", "debug"},
+                            {"WALCAST_THREADS", "3"},
+                            {"WALCAST_MAX_BODY_BYTES", "1024"},
+                            {"WALCAST_SCHEMA_FILE", "/srv/schema.sql"},
+                            {"DATABASE_URL", "postgres://u@h/d"}});
+  EXPECT_EQ(c.host, "0.0.0.0");
+  EXPECT_TRUE(c.apply_schema);
+  EXPECT_EQ(c.source, SourceMode::kNotify);
+  EXPECT_EQ(c.slot, "s1");
+  EXPECT_EQ(c.publication, "p1");
+  EXPECT_EQ(c.rate_limit, 0);
+  EXPECT_EQ(c.api_token, "api");
+  EXPECT_EQ(c.stream_token, "stream");
+  EXPECT_EQ(c.cors_origins, (std::vector<std::string>{"http://a", "http://b"}));
+  EXPECT_EQ(c.web_root, "/srv/web");
+  EXPECT_EQ(c.log_level, "debug");
+  EXPECT_EQ(c.threads, 3u);
+  EXPECT_EQ(c.max_body_bytes, 1024u);
+  EXPECT_EQ(c.schema_file, "/srv/schema.sql");
+  EXPECT_EQ(c.db_url, "postgres://u@h/d");
+}
+
+TEST(Config, SourceAndLogLevelAreCaseInsensitive) {
+  Config c = MustParse({"--source", "Replication", "--log-level", "WARN"});
+  EXPECT_EQ(c.source, SourceMode::kReplication);
+  EXPECT_EQ(c.log_level, "warn");
+}
+
+TEST(Config, UnknownOptionIsOneLineUsageError) {
+  auto outcome = ParseConfig({"--no-such-option"}, {});
+  EXPECT_FALSE(outcome.config);
+  EXPECT_EQ(outcome.exit_code, 2);
+  EXPECT_NE(outcome.message.find("--no-such-option"), std::string::npos) << outcome.message;
+  EXPECT_EQ(outcome.message.find('\n'), std::string::npos) << outcome.message;
+}
+
+TEST(Config, BadEnvironmentValueNamesTheVariable) {
+  auto outcome = ParseConfig({}, {{"PORT", "not-a-port"}});
+  EXPECT_FALSE(outcome.config);
+  EXPECT_EQ(outcome.exit_code, 2);
+  EXPECT_NE(outcome.message.find("PORT"), std::string::npos) << outcome.message;
+}
+
+TEST(Config, RejectsOutOfRangeValues) {
+  EXPECT_EQ(ParseConfig({"--port", "70000"}, {}).exit_code, 2);
+  EXPECT_EQ(ParseConfig({"--source", "kafka"}, {}).exit_code, 2);
+  EXPECT_EQ(ParseConfig({"--rate-limit", "-1"}, {}).exit_code, 2);
+  EXPECT_EQ(ParseConfig({"--log-level", "loud"}, {}).exit_code, 2);
+}
+
+TEST(Config, HelpListsEveryOptionWithItsVariable) {
+  auto outcome = ParseConfig({"--help"}, {});
+  EXPECT_FALSE(outcome.config);
+  EXPECT_EQ(outcome.exit_code, 0);
+  for (const char* expected : {"--host",         "WALCAST_HOST",
+                               "--port",         "PORT",
+                               "--db-host",      "DB_HOST",
+                               "--db-port",      "DB_PORT",
+                               "--db-name",      "DB_NAME",
+                               "--db-user",      "DB_USER",
+                               "--db-password",  "DB_PASSWORD",
+                               "--db-url",       "DATABASE_URL",
+                               "--apply-schema", "WALCAST_APPLY_SCHEMA",
+                               "--source",       "WALCAST_SOURCE",
+                               "--slot",         "WALCAST_SLOT",
+                               "--publication",  "WALCAST_PUBLICATION",
+                               "--rate-limit",   "WALCAST_RATE_LIMIT",
+                               "--api-token",    "WALCAST_API_TOKEN",
+                               "--stream-token", "WALCAST_STREAM_TOKEN",
+                               "--cors-origins", "WALCAST_CORS_ORIGINS",
+                               "--web-root",     "WALCAST_WEB_ROOT",
+                               "--log-level",    "WALCAST_LOG_LEVEL"}) {
+    EXPECT_NE(outcome.message.find(expected), std::string::npos) << expected;
+  }
+}
+
+TEST(DotEnv, ParsesTheOriginalAppsFile) {
+  std::istringstream in(
+      "# database\n"
+      "DB_HOST=localhost\n"
+      "export DB_PORT=5433\n"
+      "DB_PASSWORD=\"with spaces # not a comment\"\n"
+      "DB_USER='quoted'\n"
+      "PORT=3002 # trailing comment\n"
+      "\n"
+      "not a line\n");
+  std::vector<std::string> errors;
+  Environment env = ParseDotEnv(in, &errors);
+  EXPECT_EQ(env["DB_HOST"], "localhost");
+  EXPECT_EQ(env["DB_PORT"], "5433");
+  EXPECT_EQ(env["DB_PASSWORD"], "with spaces # not a comment");
+  EXPECT_EQ(env["DB_USER"], "quoted");
+  EXPECT_EQ(env["PORT"], "3002");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].find("line 8"), std::string::npos);
+}
+
+TEST(DotEnv, ProcessEnvironmentWinsOverDotEnv) {
+  Environment merged = MergeEnvironment({{"PORT", "1"}}, {{"PORT", "2"}, {"DB_NAME", "x"}});
+  EXPECT_EQ(merged["PORT"], "1");
+  EXPECT_EQ(merged["DB_NAME"], "x");
+}
+
+TEST(Config, ConnectionParamsUseUrlWhenGiven) {
+  Config c;
+  c.db_password = "pw";
+  auto params = ConnectionParams(c);
+  auto find = [&](const std::string& key) {
+    for (auto& [k, v] : params)
+      if (k == key) return v;
+    return std::string("<missing>");
+  };
+  EXPECT_EQ(find("host"), "localhost");
+  EXPECT_EQ(find("password"), "pw");
+  c.db_url = "postgres://u@h:1/d";
+  params = ConnectionParams(c);
+  EXPECT_EQ(find("dbname"), "postgres://u@h:1/d");
+  EXPECT_EQ(find("host"), "<missing>");
+}
+
+}  // namespace
+}  // namespace walcast::daemon

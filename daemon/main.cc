@@ -1,0 +1,45 @@
+// walcastd: parse the configuration, set up logging, build the App, run until SIGINT/SIGTERM.
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <iostream>
+
+#include "app.h"
+#include "config.h"
+#include "logging.h"
+
+extern char** environ;
+
+int main(int argc, char** argv) {
+  using namespace walcast::daemon;
+
+  Environment process_env;
+  for (char** e = environ; *e != nullptr; ++e) {
+    std::string entry(*e);
+    auto eq = entry.find('=');
+    if (eq != std::string::npos) process_env[entry.substr(0, eq)] = entry.substr(eq + 1);
+  }
+  // Like the original app (dotenv), read .env from the working directory when it exists.
+  std::vector<std::string> dotenv_errors;
+  Environment dotenv;
+  if (std::ifstream in(".env"); in) dotenv = ParseDotEnv(in, &dotenv_errors);
+
+  ParseOutcome outcome = ParseConfig(std::vector<std::string>(argv + 1, argv + argc),
+                                     MergeEnvironment(process_env, dotenv));
+  if (!outcome.config) {
+    (outcome.exit_code == 0 ? std::cout : std::cerr) << outcome.message << std::endl;
+    return outcome.exit_code;
+  }
+  SetupLogging(outcome.config->log_level);
+  for (const auto& error : dotenv_errors) spdlog::warn("ignoring .env {}", error);
+
+  try {
+    App app(std::move(*outcome.config));
+    if (!app.Start()) return 1;
+    return app.Run();
+  } catch (const std::exception& e) {
+    spdlog::critical("fatal: {}", e.what());
+    return 1;
+  }
+}

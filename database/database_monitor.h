@@ -1,0 +1,59 @@
+// DatabaseMonitor: keeps one connection to the database so /health can say honestly whether the
+// database is reachable, and applies the schema once the database is first reached.
+//
+// It never gives up: after a failure it reconnects with capped exponential backoff, so the daemon
+// starts and keeps running while PostgreSQL is down. Start/Stop from any thread; Snapshot is
+// thread-safe. The monitor must outlive the io_context's run() or be stopped before.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "pg_connection.h"
+
+namespace walcast::database {
+
+struct DatabaseMonitorOptions {
+  ConnectionParams params;
+  std::string schema_sql;  // applied once after the first successful connect; empty: none
+  std::chrono::milliseconds check_interval{2000};
+  std::chrono::milliseconds backoff_min{250};
+  std::chrono::milliseconds backoff_max{5000};
+};
+
+struct DatabaseState {
+  bool up = false;
+  bool schema_applied = false;
+  std::string last_error;  // for logs and operators; never sent to HTTP clients verbatim
+};
+
+class DatabaseMonitor : public std::enable_shared_from_this<DatabaseMonitor> {
+ public:
+  DatabaseMonitor(boost::asio::any_io_executor executor, DatabaseMonitorOptions options);
+
+  void Start();
+  void Stop();
+  DatabaseState Snapshot() const;
+
+ private:
+  boost::asio::awaitable<void> Run();
+  boost::asio::awaitable<bool> Sleep(std::chrono::milliseconds duration);
+  void SetState(bool up, std::string error);
+
+  boost::asio::strand<boost::asio::any_io_executor> strand_;
+  DatabaseMonitorOptions options_;
+  PgConnection connection_;
+  boost::asio::steady_timer timer_;
+  bool stopped_ = false;  // on the strand
+
+  mutable std::mutex mutex_;
+  DatabaseState state_;
+};
+
+}  // namespace walcast::database
