@@ -90,8 +90,9 @@ void DefineOptions(CLI::App& app, Config& c, std::string& source) {
   AddOption(app, "--db-url", c.db_url,
             "libpq connection string or postgres:// URI; replaces the --db-* options")
       ->group("Database");
-  AddOption(app, "--apply-schema", c.apply_schema,
-            "Apply the schema (idempotent) when the database is first reached")
+  app.add_flag("--apply-schema", c.apply_schema,
+               "Apply the schema (idempotent) when the database is first reached; the variable "
+               "takes true/false [env: WALCAST_APPLY_SCHEMA]")
       ->group("Database");
   AddOption(
       app, "--schema-file", c.schema_file,

@@ -89,6 +89,13 @@ TEST(Config, EveryWalcastVariableIsRead) {
   EXPECT_EQ(c.db_url, "postgres://u@h/d");
 }
 
+TEST(Config, ApplySchemaIsAFlagAndABooleanVariable) {
+  EXPECT_TRUE(MustParse({"--apply-schema"}).apply_schema);
+  EXPECT_TRUE(MustParse({}, {{"WALCAST_APPLY_SCHEMA", "1"}}).apply_schema);
+  EXPECT_FALSE(MustParse({}, {{"WALCAST_APPLY_SCHEMA", "false"}}).apply_schema);
+  EXPECT_TRUE(MustParse({"--apply-schema"}, {{"WALCAST_APPLY_SCHEMA", "false"}}).apply_schema);
+}
+
 TEST(Config, SourceAndLogLevelAreCaseInsensitive) {
   Config c = MustParse({"--source", "Replication", "--log-level", "WARN"});
   EXPECT_EQ(c.source, SourceMode::kReplication);

@@ -34,13 +34,15 @@ bool IsDaemonVariable(const std::string& entry) {
 
 }  // namespace
 
-DaemonProcess::DaemonProcess(std::vector<std::string> args, EnvVars env, std::string program) {
+DaemonProcess::DaemonProcess(std::vector<std::string> args, EnvVars env, Files files,
+                             std::string program) {
   static std::atomic<int> counter{0};
   const char* tmp = std::getenv("WALCAST_TEST_TMPDIR");
   work_dir_ = std::string(tmp ? tmp : "/tmp") + "/daemon-" + std::to_string(getpid()) + "-" +
               std::to_string(counter++);
   mkdir(work_dir_.c_str(), 0755);
   log_path_ = work_dir_ + "/daemon.log";
+  for (const auto& [name, content] : files) std::ofstream(work_dir_ + "/" + name) << content;
 
   std::string binary =
       program.find('/') == std::string::npos ? BinaryDir() + "/bin/" + program : program;

@@ -1,8 +1,9 @@
 // DaemonProcess: runs build/bin/walcastd as a child process for integration tests.
 //
-// The child gets a fresh working directory (so no stray .env is read), the test's environment
-// minus every walcast/database variable, plus the given variables; stdout and stderr go to a log
-// file the test can read. The destructor SIGKILLs a child still running. Not thread-safe.
+// The child gets a fresh working directory holding only `files` (so no stray .env is read), the
+// test's environment minus every walcast/database variable, plus the given variables; stdout and
+// stderr go to a log file the test can read. The destructor SIGKILLs a child still running. Not
+// thread-safe.
 #pragma once
 
 #include <sys/types.h>
@@ -16,10 +17,12 @@
 namespace walcast::testing {
 
 using EnvVars = std::vector<std::pair<std::string, std::string>>;
+using Files = std::vector<std::pair<std::string, std::string>>;  // name in the work dir, content
 
 class DaemonProcess {
  public:
-  DaemonProcess(std::vector<std::string> args, EnvVars env = {}, std::string program = "walcastd");
+  DaemonProcess(std::vector<std::string> args, EnvVars env = {}, Files files = {},
+                std::string program = "walcastd");
   ~DaemonProcess();
   DaemonProcess(const DaemonProcess&) = delete;
   DaemonProcess& operator=(const DaemonProcess&) = delete;

@@ -40,6 +40,9 @@ PgSession::PgSession(const std::string& conninfo) : conn_(PQconnectdb(conninfo.c
     PQfinish(conn_);
     throw std::runtime_error("cannot connect to " + conninfo + ": " + message);
   }
+  // Tests assert on results; server NOTICEs ("does not exist, skipping") are noise here.
+  PQsetNoticeProcessor(
+      conn_, [](void*, const char*) {}, nullptr);
 }
 
 PgSession::~PgSession() { PQfinish(conn_); }
