@@ -10,7 +10,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
-#include <regex>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -102,12 +101,18 @@ bool DaemonProcess::WaitForLog(const std::string& needle, std::chrono::milliseco
 }
 
 int DaemonProcess::WaitForPort(std::chrono::milliseconds timeout) {
-  static const std::regex kListening(R"(listening on http://[^:\s]+:(\d+))");
+  // The daemon logs "listening on http://HOST:PORT (...)" once it accepts connections.
+  const std::string marker = "listening on http://";
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
-    std::smatch match;
     std::string log = Log();
-    if (std::regex_search(log, match, kListening)) return std::stoi(match[1]);
+    if (auto at = log.find(marker); at != std::string::npos) {
+      auto space = log.find(' ', at + marker.size());
+      auto colon = log.rfind(':', space);
+      if (space != std::string::npos && colon != std::string::npos && colon > at) {
+        return std::stoi(log.substr(colon + 1, space - colon - 1));
+      }
+    }
     if (WaitExit(std::chrono::milliseconds(0))) return -1;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
