@@ -1,0 +1,90 @@
+// ReplayWindow: the retained recent events, so a client that reconnects with `from=<last id>`
+// gets every event it missed, and the slot acknowledgement that makes the window survive a
+// daemon restart (CONTRACT.md §4 "Event ids and resume").
+//
+// The window holds whole committed transactions in commit order and is bounded by event count,
+// age and retained WAL bytes. Its acknowledged LSN is the end LSN of the newest transaction that
+// has left the window, never of one still in it: after a restart the slot decodes the window
+// again. The slot delivers at least once, so a transaction at or below the newest one seen is a
+// duplicate and is dropped.
+//
+// Pure and single-threaded: the caller (the event hub) serializes access.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <deque>
+#include <optional>
+#include <vector>
+
+#include "stream_event.h"
+
+namespace walcast::api {
+
+struct ReplayLimits {
+  std::size_t max_events = 100'000;
+  std::chrono::milliseconds max_age = std::chrono::minutes(15);
+  uint64_t max_wal_bytes = 256ull << 20;  // WAL the server keeps for us beyond the acknowledgement
+};
+
+class ReplayWindow {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  explicit ReplayWindow(ReplayLimits limits);
+
+  // Where the slot will resume decoding (its confirmed_flush_lsn), learnt when the stream
+  // starts: every event committed at or after it will be decoded again, so a resume from there is
+  // complete. Also the acknowledgement until transactions leave the window.
+  void SetStart(decoder::Lsn confirmed_flush);
+
+  // Adds a committed transaction received at `now`. Returns false for a duplicate (commit LSN not
+  // above the newest seen), which is ignored. Transactions without events are not retained but
+  // still advance the acknowledgement once older ones have left.
+  bool Append(CommittedTransaction transaction, Clock::time_point now);
+
+  // The server's WAL position while no transaction is open (keepalive walEnd): with nothing
+  // retained the acknowledgement follows it, so an idle walcast never makes PostgreSQL keep WAL.
+  void ObserveIdleWalEnd(decoder::Lsn wal_end);
+
+  // Drops whole transactions from the old end while a limit is exceeded.
+  void Trim(Clock::time_point now);
+
+  // The LSN to report as flushed to the slot.
+  decoder::Lsn AckLsn() const { return ack_lsn_; }
+
+  enum class ResumeStatus {
+    kOk,      // `events` are every retained event after `from`, in order
+    kTooOld,  // events after `from` have left the window: the client must resync
+  };
+  struct Resume {
+    ResumeStatus status = ResumeStatus::kOk;
+    std::vector<StreamEventPtr> events;
+  };
+  Resume After(const decoder::EventId& from) const;
+
+  std::optional<decoder::EventId> OldestId() const;
+  std::optional<decoder::EventId> LastId() const;
+  std::size_t EventCount() const { return event_count_; }
+  std::size_t TransactionCount() const { return transactions_.size(); }
+  uint64_t RetainedWalBytes() const;
+
+ private:
+  struct Retained {
+    CommittedTransaction transaction;
+    Clock::time_point received;
+  };
+  void EvictOldest();
+
+  ReplayLimits limits_;
+  std::deque<Retained> transactions_;  // only transactions with events
+  std::size_t event_count_ = 0;
+  decoder::Lsn ack_lsn_;
+  decoder::Lsn newest_commit_;  // duplicates are at or below it
+  decoder::Lsn newest_end_;     // end of the newest transaction seen, retained or not
+  decoder::Lsn wal_end_;        // the furthest position known on the server
+  // Events after `floor_` are complete in the window: resumes from below it are too old.
+  decoder::EventId floor_;
+};
+
+}  // namespace walcast::api

@@ -1,0 +1,154 @@
+#include "replay_window.h"
+
+#include <gtest/gtest.h>
+
+namespace walcast::api {
+namespace {
+
+using decoder::EventId;
+using decoder::Lsn;
+using namespace std::chrono_literals;
+
+const auto kStart = ReplayWindow::Clock::time_point{} + 1h;
+
+// A transaction committed at `commit` with `events` changes, ending 0x100 bytes later.
+CommittedTransaction Txn(uint64_t commit, uint32_t events) {
+  CommittedTransaction t;
+  t.commit_lsn = Lsn(commit);
+  t.end_lsn = Lsn(commit + 0x100);
+  for (uint32_t i = 0; i < events; ++i) {
+    auto event = std::make_shared<StreamEvent>();
+    event->id = EventId(t.commit_lsn, i);
+    event->name = "orders:insert";
+    t.events.push_back(event);
+  }
+  return t;
+}
+
+std::vector<std::string> Ids(const std::vector<StreamEventPtr>& events) {
+  std::vector<std::string> ids;
+  for (const auto& e : events) ids.push_back(e->id.ToString());
+  return ids;
+}
+
+TEST(ReplayWindow, ResumeReturnsEverythingAfterTheIdInOrder) {
+  ReplayWindow window({});
+  window.SetStart(Lsn(0x1000));
+  ASSERT_TRUE(window.Append(Txn(0x2000, 2), kStart));
+  ASSERT_TRUE(window.Append(Txn(0x3000, 3), kStart));
+  auto resume = window.After(EventId(Lsn(0x2000), 1));
+  EXPECT_EQ(resume.status, ReplayWindow::ResumeStatus::kOk);
+  EXPECT_EQ(Ids(resume.events),
+            (std::vector<std::string>{"0000000000003000-00000000", "0000000000003000-00000001",
+                                      "0000000000003000-00000002"}));
+  EXPECT_EQ(window.After(EventId(Lsn(0x3000), 0)).events.size(), 2u);
+  EXPECT_TRUE(window.After(EventId(Lsn(0x3000), 2)).events.empty());
+  EXPECT_EQ(window.After(EventId(Lsn(0x1000), 0)).events.size(), 5u);
+}
+
+TEST(ReplayWindow, AFutureIdResumesWithNothingYet) {
+  // After a restart a client may know ids the slot has not delivered again yet.
+  ReplayWindow window({});
+  window.SetStart(Lsn(0x1000));
+  auto resume = window.After(EventId(Lsn(0x9000), 4));
+  EXPECT_EQ(resume.status, ReplayWindow::ResumeStatus::kOk);
+  EXPECT_TRUE(resume.events.empty());
+}
+
+TEST(ReplayWindow, IdBeforeTheSlotStartIsTooOld) {
+  ReplayWindow window({});
+  window.SetStart(Lsn(0x1000));
+  EXPECT_EQ(window.After(EventId(Lsn(0x0fff), 9)).status, ReplayWindow::ResumeStatus::kTooOld);
+  EXPECT_EQ(window.After(EventId(Lsn(0x1000), 0)).status, ReplayWindow::ResumeStatus::kOk);
+}
+
+TEST(ReplayWindow, DuplicateTransactionsAreDropped) {
+  ReplayWindow window({});
+  window.SetStart(Lsn(0x1000));
+  ASSERT_TRUE(window.Append(Txn(0x2000, 1), kStart));
+  EXPECT_FALSE(window.Append(Txn(0x2000, 1), kStart));
+  EXPECT_FALSE(window.Append(Txn(0x1800, 1), kStart));
+  EXPECT_EQ(window.EventCount(), 1u);
+}
+
+TEST(ReplayWindow, AcknowledgesOnlyTransactionsThatLeftTheWindow) {
+  ReplayWindow window({.max_events = 3});
+  window.SetStart(Lsn(0x1000));
+  window.Append(Txn(0x2000, 2), kStart);
+  window.Append(Txn(0x3000, 1), kStart);
+  window.Trim(kStart);
+  EXPECT_EQ(window.AckLsn(), Lsn(0x1000)) << "everything is retained, so nothing is acknowledged";
+  window.Append(Txn(0x4000, 1), kStart);
+  window.Trim(kStart);
+  EXPECT_EQ(window.AckLsn(), Lsn(0x2100)) << "the end LSN of the evicted transaction";
+  EXPECT_EQ(window.EventCount(), 2u);
+  EXPECT_EQ(window.OldestId()->ToString(), "0000000000003000-00000000");
+}
+
+TEST(ReplayWindow, ResumeFromAnEvictedRangeIsTooOldButFromTheBoundaryIsNot) {
+  ReplayWindow window({.max_events = 2});
+  window.SetStart(Lsn(0x1000));
+  window.Append(Txn(0x2000, 2), kStart);
+  window.Append(Txn(0x3000, 2), kStart);
+  window.Trim(kStart);
+  EXPECT_EQ(window.After(EventId(Lsn(0x2000), 0)).status, ReplayWindow::ResumeStatus::kTooOld);
+  auto boundary = window.After(EventId(Lsn(0x2000), 1));
+  EXPECT_EQ(boundary.status, ReplayWindow::ResumeStatus::kOk);
+  EXPECT_EQ(boundary.events.size(), 2u);
+}
+
+TEST(ReplayWindow, AgeLimitEvictsOldTransactions) {
+  ReplayWindow window({.max_age = 10s});
+  window.SetStart(Lsn(0x1000));
+  window.Append(Txn(0x2000, 1), kStart);
+  window.Append(Txn(0x3000, 1), kStart + 8s);
+  window.Trim(kStart + 9s);
+  EXPECT_EQ(window.EventCount(), 2u);
+  window.Trim(kStart + 11s);
+  EXPECT_EQ(window.EventCount(), 1u);
+  EXPECT_EQ(window.AckLsn(), Lsn(0x2100));
+}
+
+TEST(ReplayWindow, WalBytesLimitEvicts) {
+  ReplayWindow window({.max_wal_bytes = 0x1000});
+  window.SetStart(Lsn(0x1000));
+  window.Append(Txn(0x1100, 1), kStart);
+  window.Trim(kStart);
+  EXPECT_EQ(window.EventCount(), 1u);
+  window.ObserveIdleWalEnd(Lsn(0x5000));  // other tables wrote WAL meanwhile
+  window.Trim(kStart);
+  EXPECT_EQ(window.EventCount(), 0u);
+  EXPECT_EQ(window.AckLsn(), Lsn(0x1200));
+}
+
+TEST(ReplayWindow, IdleWalEndAdvancesTheAckOnlyWhenNothingIsRetained) {
+  ReplayWindow window({});
+  window.SetStart(Lsn(0x1000));
+  window.ObserveIdleWalEnd(Lsn(0x1800));
+  EXPECT_EQ(window.AckLsn(), Lsn(0x1800));
+  window.Append(Txn(0x2000, 1), kStart);
+  window.ObserveIdleWalEnd(Lsn(0x9000));
+  EXPECT_EQ(window.AckLsn(), Lsn(0x1800)) << "the retained transaction must be decoded again";
+}
+
+TEST(ReplayWindow, TransactionWithoutEventsAdvancesAnEmptyWindow) {
+  ReplayWindow window({});
+  window.SetStart(Lsn(0x1000));
+  window.Append(Txn(0x2000, 0), kStart);
+  EXPECT_EQ(window.AckLsn(), Lsn(0x2100));
+  EXPECT_EQ(window.TransactionCount(), 0u);
+}
+
+TEST(ReplayWindow, ReconnectWithinARunKeepsTheFloor) {
+  ReplayWindow window({.max_events = 1});
+  window.SetStart(Lsn(0x1000));
+  window.Append(Txn(0x2000, 1), kStart);
+  window.Append(Txn(0x3000, 1), kStart);
+  window.Trim(kStart);
+  window.SetStart(window.AckLsn());  // the stream reconnected at our acknowledgement
+  EXPECT_EQ(window.After(EventId(Lsn(0x2000), 0)).status, ReplayWindow::ResumeStatus::kOk);
+  EXPECT_EQ(window.After(EventId(Lsn(0x1000), 0)).status, ReplayWindow::ResumeStatus::kTooOld);
+}
+
+}  // namespace
+}  // namespace walcast::api

@@ -1,0 +1,45 @@
+// StreamEvent: one change event as every client receives it, serialized once and shared by all
+// sessions (WebSocket and SSE) through shared_ptr<const StreamEvent>. Immutable after creation.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "event_id.h"
+#include "lsn.h"
+
+namespace walcast::api {
+
+enum class Operation : uint8_t { kInsert, kUpdate, kDelete, kTruncate };
+
+// What stream filters look at (CONTRACT.md §4): a subscriber to a status also sees an order leave
+// it, so both the new and the old row's values are kept.
+struct EventKeys {
+  Operation operation = Operation::kInsert;
+  std::optional<int64_t> order_id;      // new row (old row for delete)
+  std::optional<int64_t> old_order_id;  // old row, when there is one
+  std::optional<std::string> status;
+  std::optional<std::string> old_status;
+};
+
+struct StreamEvent {
+  decoder::EventId id;
+  std::string name;  // "orders:insert", the SSE `event:` and the frame's "event"
+  std::string json;  // {"event":name,"data":{...}}, the WebSocket text frame and SSE `data:`
+  EventKeys keys;
+};
+
+using StreamEventPtr = std::shared_ptr<const StreamEvent>;
+
+// The events of one committed transaction, in commit order. `end_lsn` is what the slot is
+// acknowledged with once the transaction may be forgotten.
+struct CommittedTransaction {
+  decoder::Lsn commit_lsn;
+  decoder::Lsn end_lsn;
+  std::vector<StreamEventPtr> events;
+};
+
+}  // namespace walcast::api
