@@ -1,0 +1,80 @@
+// EventHub: where committed transactions meet the clients. It keeps the replay window, answers
+// "everything after id X" for a resuming client and fans each event out to every subscribed
+// session (SSE and WebSocket alike). An event is serialized once, before it reaches the hub, and
+// shared by every session.
+//
+// Thread-safe. Publish runs on the change stream's strand; Subscribe on a session's strand. The
+// mutex covers the window and the subscriber list; deliveries happen outside it. A subscriber
+// registered by Subscribe receives, through Deliver, exactly the transactions published after
+// its backlog was taken: no gap and no duplicate at the seam. Sessions are held weakly; a dead
+// one is dropped at the next publish.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+#include "replay_window.h"
+
+namespace walcast::api {
+
+class EventSubscriber {
+ public:
+  virtual ~EventSubscriber() = default;
+  // The events of one committed transaction, in order. Called from the publisher's thread with
+  // no lock held; must not block (post to the session's strand).
+  virtual void Deliver(std::shared_ptr<const std::vector<StreamEventPtr>> events) = 0;
+  // The source lost events it cannot replay (a NOTIFY reconnect, a recreated slot): the client
+  // must refetch through REST.
+  virtual void Resync(std::string reason) = 0;
+};
+
+class EventHub {
+ public:
+  explicit EventHub(ReplayLimits limits);
+
+  // --- publisher side (the change source) ---
+  void OnStreamStart(decoder::Lsn confirmed_flush);
+  // Returns false for a duplicate (already published), which reaches nobody.
+  bool Publish(CommittedTransaction transaction);
+  void ObserveIdleWalEnd(decoder::Lsn wal_end);
+  decoder::Lsn AckLsn() const;
+  // Tells every subscriber to resync and forgets the window.
+  void ResyncAll(const std::string& reason);
+
+  // --- subscriber side (sessions) ---
+  struct Subscription {
+    uint64_t id = 0;
+    ReplayWindow::ResumeStatus status = ReplayWindow::ResumeStatus::kOk;
+    std::vector<StreamEventPtr> backlog;        // after `from`, when given and not too old
+    std::optional<decoder::EventId> last_id;    // newest event published so far
+    std::optional<decoder::EventId> oldest_id;  // oldest retained, for `resync`
+  };
+  Subscription Subscribe(std::weak_ptr<EventSubscriber> subscriber,
+                         const std::optional<decoder::EventId>& from);
+  void Unsubscribe(uint64_t id);
+
+  std::size_t Subscribers() const;
+  std::optional<decoder::EventId> LastId() const;
+  // Wall-clock time of the newest published event (for /health), or nullopt.
+  std::optional<std::chrono::system_clock::time_point> LastEventAt() const;
+  std::size_t RetainedEvents() const;
+
+ private:
+  mutable std::mutex mutex_;
+  ReplayWindow window_;
+  struct Entry {
+    uint64_t id;
+    std::weak_ptr<EventSubscriber> subscriber;
+  };
+  std::vector<Entry> subscribers_;
+  uint64_t next_id_ = 1;
+  std::optional<decoder::EventId> last_id_;
+  std::optional<std::chrono::system_clock::time_point> last_event_at_;
+};
+
+}  // namespace walcast::api

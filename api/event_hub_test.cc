@@ -1,0 +1,122 @@
+#include "event_hub.h"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+namespace walcast::api {
+namespace {
+
+using decoder::EventId;
+using decoder::Lsn;
+
+CommittedTransaction Txn(uint64_t commit, uint32_t events) {
+  CommittedTransaction t;
+  t.commit_lsn = Lsn(commit);
+  t.end_lsn = Lsn(commit + 0x10);
+  for (uint32_t i = 0; i < events; ++i) {
+    auto event = std::make_shared<StreamEvent>();
+    event->id = EventId(t.commit_lsn, i);
+    t.events.push_back(event);
+  }
+  return t;
+}
+
+class Recorder : public EventSubscriber {
+ public:
+  void Deliver(std::shared_ptr<const std::vector<StreamEventPtr>> events) override {
+    std::lock_guard lock(mutex);
+    for (const auto& e : *events) ids.push_back(e->id);
+  }
+  void Resync(std::string reason) override { resyncs.push_back(std::move(reason)); }
+  std::mutex mutex;
+  std::vector<EventId> ids;
+  std::vector<std::string> resyncs;
+};
+
+TEST(EventHub, DeliversToSubscribersAndDropsDuplicates) {
+  EventHub hub({});
+  hub.OnStreamStart(Lsn(0x100));
+  auto a = std::make_shared<Recorder>();
+  auto b = std::make_shared<Recorder>();
+  hub.Subscribe(a, std::nullopt);
+  hub.Subscribe(b, std::nullopt);
+  EXPECT_TRUE(hub.Publish(Txn(0x200, 2)));
+  EXPECT_FALSE(hub.Publish(Txn(0x200, 2)));
+  EXPECT_EQ(a->ids.size(), 2u);
+  EXPECT_EQ(b->ids, a->ids);
+  EXPECT_EQ(hub.LastId(), EventId(Lsn(0x200), 1));
+}
+
+TEST(EventHub, DeadSubscribersAreDropped) {
+  EventHub hub({});
+  auto a = std::make_shared<Recorder>();
+  hub.Subscribe(a, std::nullopt);
+  EXPECT_EQ(hub.Subscribers(), 1u);
+  a.reset();
+  hub.Publish(Txn(0x200, 1));
+  EXPECT_EQ(hub.Subscribers(), 0u);
+}
+
+TEST(EventHub, SubscribeReturnsTheBacklogAndThenOnlyNewEvents) {
+  EventHub hub({});
+  hub.OnStreamStart(Lsn(0x100));
+  hub.Publish(Txn(0x200, 2));
+  hub.Publish(Txn(0x300, 1));
+  auto late = std::make_shared<Recorder>();
+  auto subscription = hub.Subscribe(late, EventId(Lsn(0x200), 0));
+  EXPECT_EQ(subscription.status, ReplayWindow::ResumeStatus::kOk);
+  ASSERT_EQ(subscription.backlog.size(), 2u);
+  EXPECT_EQ(subscription.backlog[0]->id, EventId(Lsn(0x200), 1));
+  EXPECT_EQ(subscription.last_id, EventId(Lsn(0x300), 0));
+  hub.Publish(Txn(0x400, 1));
+  EXPECT_EQ(late->ids, std::vector<EventId>{EventId(Lsn(0x400), 0)});
+}
+
+TEST(EventHub, NoGapNoDuplicateAtTheSeamUnderConcurrentPublish) {
+  EventHub hub({});
+  hub.OnStreamStart(Lsn(0x100));
+  constexpr int kTransactions = 2000;
+  std::thread publisher([&] {
+    for (int i = 1; i <= kTransactions; ++i) hub.Publish(Txn(0x100 + i * 0x100, 1));
+  });
+  std::vector<std::shared_ptr<Recorder>> recorders;
+  std::vector<EventHub::Subscription> subscriptions;
+  for (int i = 0; i < 50; ++i) {
+    auto recorder = std::make_shared<Recorder>();
+    subscriptions.push_back(hub.Subscribe(recorder, EventId(Lsn(0x100), 0)));
+    recorders.push_back(recorder);
+  }
+  publisher.join();
+  for (size_t i = 0; i < recorders.size(); ++i) {
+    std::vector<EventId> all;
+    for (const auto& e : subscriptions[i].backlog) all.push_back(e->id);
+    all.insert(all.end(), recorders[i]->ids.begin(), recorders[i]->ids.end());
+    ASSERT_EQ(all.size(), static_cast<size_t>(kTransactions)) << "subscriber " << i;
+    for (int k = 0; k < kTransactions; ++k) {
+      ASSERT_EQ(all[k], EventId(Lsn(0x100 + (k + 1) * 0x100), 0)) << "subscriber " << i;
+    }
+  }
+}
+
+TEST(EventHub, TooOldResumeIsReported) {
+  EventHub hub({.max_events = 1});
+  hub.OnStreamStart(Lsn(0x100));
+  hub.Publish(Txn(0x200, 1));
+  hub.Publish(Txn(0x300, 1));
+  auto recorder = std::make_shared<Recorder>();
+  auto subscription = hub.Subscribe(recorder, EventId(Lsn(0x150), 0));
+  EXPECT_EQ(subscription.status, ReplayWindow::ResumeStatus::kTooOld);
+  EXPECT_EQ(subscription.oldest_id, EventId(Lsn(0x300), 0));
+}
+
+TEST(EventHub, ResyncReachesEverySubscriber) {
+  EventHub hub({});
+  auto a = std::make_shared<Recorder>();
+  hub.Subscribe(a, std::nullopt);
+  hub.ResyncAll("notify connection lost");
+  EXPECT_EQ(a->resyncs, std::vector<std::string>{"notify connection lost"});
+}
+
+}  // namespace
+}  // namespace walcast::api

@@ -1,0 +1,159 @@
+#include "stream_filter.h"
+
+#include <charconv>
+#include <vector>
+
+#include "static_files.h"
+
+namespace walcast::api {
+namespace {
+
+constexpr std::string_view kStatuses[] = {"pending", "shipped", "delivered"};
+
+std::vector<std::string_view> SplitCommas(std::string_view list) {
+  std::vector<std::string_view> parts;
+  size_t start = 0;
+  while (start <= list.size()) {
+    size_t end = list.find(',', start);
+    if (end == std::string_view::npos) end = list.size();
+    std::string_view part = list.substr(start, end - start);
+    while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
+    while (!part.empty() && part.back() == ' ') part.remove_suffix(1);
+    if (!part.empty()) parts.push_back(part);
+    start = end + 1;
+  }
+  return parts;
+}
+
+}  // namespace
+
+std::optional<Operation> ParseOperation(std::string_view text) {
+  if (text == "insert") return Operation::kInsert;
+  if (text == "update") return Operation::kUpdate;
+  if (text == "delete") return Operation::kDelete;
+  if (text == "truncate") return Operation::kTruncate;
+  return std::nullopt;
+}
+
+std::string_view OperationName(Operation operation) {
+  switch (operation) {
+    case Operation::kInsert:
+      return "insert";
+    case Operation::kUpdate:
+      return "update";
+    case Operation::kDelete:
+      return "delete";
+    case Operation::kTruncate:
+      return "truncate";
+  }
+  return "?";
+}
+
+bool StreamFilter::Matches(const EventKeys& keys) const {
+  if (!operations_.empty() && !operations_.contains(keys.operation)) return false;
+  // A truncate has no row: it concerns every order, so row criteria do not exclude it.
+  if (keys.operation == Operation::kTruncate) return true;
+  if (!order_ids_.empty()) {
+    bool hit = (keys.order_id && order_ids_.contains(*keys.order_id)) ||
+               (keys.old_order_id && order_ids_.contains(*keys.old_order_id));
+    if (!hit) return false;
+  }
+  if (!statuses_.empty()) {
+    bool hit = (keys.status && statuses_.contains(*keys.status)) ||
+               (keys.old_status && statuses_.contains(*keys.old_status));
+    if (!hit) return false;
+  }
+  return true;
+}
+
+std::optional<std::string> StreamFilter::AddOrderIds(std::string_view comma_list) {
+  std::vector<int64_t> ids;
+  for (auto part : SplitCommas(comma_list)) {
+    int64_t id = 0;
+    auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), id);
+    if (ec != std::errc() || end != part.data() + part.size() || id <= 0 || id > INT32_MAX) {
+      return "order_id must be positive integers, got '" + std::string(part) + "'";
+    }
+    ids.push_back(id);
+  }
+  order_ids_.insert(ids.begin(), ids.end());
+  return std::nullopt;
+}
+
+std::optional<std::string> StreamFilter::AddStatuses(std::string_view comma_list) {
+  std::vector<std::string> statuses;
+  for (auto part : SplitCommas(comma_list)) {
+    bool known = false;
+    for (auto status : kStatuses) known = known || part == status;
+    if (!known) {
+      return "status must be pending, shipped or delivered, got '" + std::string(part) + "'";
+    }
+    statuses.emplace_back(part);
+  }
+  statuses_.insert(statuses.begin(), statuses.end());
+  return std::nullopt;
+}
+
+std::optional<std::string> StreamFilter::AddOperations(std::string_view comma_list) {
+  std::vector<Operation> operations;
+  for (auto part : SplitCommas(comma_list)) {
+    auto operation = ParseOperation(part);
+    if (!operation) {
+      return "operation must be insert, update, delete or truncate, got '" + std::string(part) +
+             "'";
+    }
+    operations.push_back(*operation);
+  }
+  operations_.insert(operations.begin(), operations.end());
+  return std::nullopt;
+}
+
+void StreamFilter::Add(const StreamFilter& other) {
+  order_ids_.insert(other.order_ids_.begin(), other.order_ids_.end());
+  statuses_.insert(other.statuses_.begin(), other.statuses_.end());
+  operations_.insert(other.operations_.begin(), other.operations_.end());
+}
+
+void StreamFilter::Remove(const StreamFilter& other) {
+  for (auto id : other.order_ids_) order_ids_.erase(id);
+  for (const auto& status : other.statuses_) statuses_.erase(status);
+  for (auto operation : other.operations_) operations_.erase(operation);
+}
+
+std::optional<std::string> StreamFilter::FromQuery(std::string_view query, StreamFilter* out) {
+  StreamFilter filter;
+  if (auto value = QueryParameter(query, "order_id")) {
+    if (auto error = filter.AddOrderIds(*value)) return error;
+  }
+  if (auto value = QueryParameter(query, "status")) {
+    if (auto error = filter.AddStatuses(*value)) return error;
+  }
+  if (auto value = QueryParameter(query, "operation")) {
+    if (auto error = filter.AddOperations(*value)) return error;
+  }
+  *out = std::move(filter);
+  return std::nullopt;
+}
+
+std::optional<std::string> QueryParameter(std::string_view query, std::string_view name) {
+  size_t start = 0;
+  while (start < query.size()) {
+    size_t end = query.find('&', start);
+    if (end == std::string_view::npos) end = query.size();
+    std::string_view pair = query.substr(start, end - start);
+    size_t eq = pair.find('=');
+    std::string_view key = pair.substr(0, eq);
+    if (key == name) {
+      std::string value(eq == std::string_view::npos ? "" : pair.substr(eq + 1));
+      for (char& c : value) {
+        if (c == '+') c = ' ';
+      }
+      auto decoded = DecodeUrlPath(value);
+      return decoded ? *decoded : std::optional<std::string>(std::nullopt);
+    }
+    start = end + 1;
+  }
+  return std::nullopt;
+}
+
+}  // namespace walcast::api

@@ -1,0 +1,290 @@
+#include "replication_stream.h"
+
+#include <libpq-fe.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "pg_time.h"
+#include "sql_quote.h"
+
+namespace walcast::database {
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+using decoder::Lsn;
+
+namespace {
+
+// Frames handled before yielding to the event loop, so a busy stream cannot starve Stop().
+constexpr int kFramesPerSlice = 4096;
+
+std::string ResultText(const QueryOutcome& outcome, int row, int column) {
+  if (!outcome.result || PQntuples(outcome.result.get()) <= row ||
+      PQgetisnull(outcome.result.get(), row, column)) {
+    return "";
+  }
+  return PQgetvalue(outcome.result.get(), row, column);
+}
+
+// Turns a libpq/server error into an operator-facing reason with what to do about it.
+std::string Explain(std::string_view what, const PgError& error) {
+  std::string text = std::string(what) + ": " + error.message;
+  if (error.sqlstate == "42501" ||
+      error.message.find("must be superuser or replication role") != std::string::npos) {
+    text +=
+        " (the role needs the REPLICATION attribute: ALTER ROLE ... REPLICATION; or run with "
+        "--source notify)";
+  } else if (error.sqlstate == "55006") {
+    text += " (another process is using the slot; stop it or choose another --slot)";
+  } else if (error.sqlstate == "53400") {
+    text += " (no free replication slot: raise max_replication_slots)";
+  } else if (error.sqlstate == "42P01") {
+    text += " (create the table first: run walcastd with --apply-schema)";
+  }
+  return text;
+}
+
+}  // namespace
+
+ReplicationStream::ReplicationStream(asio::any_io_executor executor, ReplicationOptions options,
+                                     ReplicationHandler& handler)
+    : strand_(asio::make_strand(executor)),
+      options_(std::move(options)),
+      handler_(handler),
+      connection_(strand_),
+      timer_(strand_) {}
+
+void ReplicationStream::Start() {
+  asio::co_spawn(
+      strand_, [self = shared_from_this()] { return self->Run(); }, asio::detached);
+}
+
+void ReplicationStream::Stop() {
+  asio::post(strand_, [self = shared_from_this()] {
+    if (self->stopped_) return;
+    self->stopped_ = true;
+    self->timer_.cancel();
+    if (self->connection_.IsOpen() && PQisBusy(self->connection_.Raw()) >= 0) {
+      // Report the final position, then end the COPY; closing follows.
+      self->SendStatus(false);
+      PQputCopyEnd(self->connection_.Raw(), nullptr);
+      PQflush(self->connection_.Raw());
+    }
+    self->connection_.Close();
+  });
+}
+
+ReplicationState ReplicationStream::State() const {
+  std::lock_guard lock(mutex_);
+  return state_;
+}
+
+void ReplicationStream::SetStreaming(bool streaming, std::string problem) {
+  std::lock_guard lock(mutex_);
+  state_.streaming = streaming;
+  state_.problem = std::move(problem);
+}
+
+asio::awaitable<bool> ReplicationStream::Sleep(std::chrono::milliseconds duration) {
+  timer_.expires_after(duration);
+  co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable));
+  co_return !stopped_;
+}
+
+asio::awaitable<void> ReplicationStream::Run() {
+  auto backoff = options_.backoff_min;
+  while (!stopped_) {
+    auto started = std::chrono::steady_clock::now();
+    std::string reason = co_await ConnectAndStream();
+    connection_.Close();
+    if (stopped_) break;
+    SetStreaming(false, reason);
+    // A connection that streamed for a while earns a fast retry; repeated failures back off.
+    if (std::chrono::steady_clock::now() - started > 30s) backoff = options_.backoff_min;
+    spdlog::warn("replication stopped slot={} lsn={}: {}; reconnecting in {} ms", options_.slot,
+                 received_lsn_.ToString(), reason, backoff.count());
+    if (!co_await Sleep(backoff)) break;
+    backoff = std::min(backoff * 2, options_.backoff_max);
+  }
+  SetStreaming(false, "stopped");
+}
+
+asio::awaitable<std::string> ReplicationStream::ConnectAndStream() {
+  if (auto error = co_await connection_.Connect(options_.params, 10s, /*replication=*/true)) {
+    co_return Explain("cannot open a replication connection", *error);
+  }
+  Lsn confirmed_flush;
+  if (auto problem = co_await Bootstrap(&confirmed_flush)) co_return *problem;
+
+  std::string command = "START_REPLICATION SLOT " + QuoteIdentifier(options_.slot) +
+                        " LOGICAL 0/0 (proto_version '2', streaming 'on', publication_names " +
+                        QuoteLiteral(QuoteIdentifier(options_.publication)) + ")";
+  auto started = co_await connection_.Exec(command, 30s);
+  if (!started.ok()) co_return Explain("START_REPLICATION failed", *started.error);
+  if (!started.result || PQresultStatus(started.result.get()) != PGRES_COPY_BOTH) {
+    co_return "START_REPLICATION did not start a COPY stream";
+  }
+  received_lsn_ = std::max(received_lsn_, confirmed_flush);
+  handler_.OnStreamStart(confirmed_flush);
+  {
+    std::lock_guard lock(mutex_);
+    state_.confirmed_lsn = std::max(state_.confirmed_lsn, confirmed_flush);
+  }
+  SetStreaming(true, "");
+  spdlog::info("replication streaming slot={} publication={} from lsn={}", options_.slot,
+               options_.publication, confirmed_flush.ToString());
+  co_return co_await Stream();
+}
+
+asio::awaitable<std::optional<std::string>> ReplicationStream::Bootstrap(Lsn* confirmed_flush) {
+  auto wal_level = co_await connection_.Exec("SHOW wal_level", 10s);
+  if (!wal_level.ok()) co_return Explain("cannot read wal_level", *wal_level.error);
+  if (std::string level = ResultText(wal_level, 0, 0); level != "logical") {
+    co_return "wal_level is '" + level +
+        "': logical replication needs wal_level=logical (ALTER SYSTEM SET wal_level = logical, "
+        "then restart PostgreSQL), or run with --source notify";
+  }
+
+  // A walsender connection accepts only the simple query protocol: values are quoted by
+  // sql_quote.h (names are also validated by the configuration).
+  auto publication =
+      co_await connection_.Exec("SELECT 1 FROM pg_catalog.pg_publication WHERE pubname = " +
+                                    QuoteLiteral(options_.publication),
+                                10s);
+  if (!publication.ok()) co_return Explain("cannot look up the publication", *publication.error);
+  if (PQntuples(publication.result.get()) == 0) {
+    auto created =
+        co_await connection_.Exec("CREATE PUBLICATION " + QuoteIdentifier(options_.publication) +
+                                      " FOR TABLE " + QuoteQualifiedName(options_.table),
+                                  30s);
+    if (!created.ok()) {
+      co_return Explain("cannot create publication " + options_.publication, *created.error);
+    }
+    spdlog::info("created publication {} for table {}", options_.publication, options_.table);
+  }
+
+  auto slot = co_await connection_.Exec(
+      "SELECT plugin, database = current_database(), active, active_pid, confirmed_flush_lsn "
+      "FROM pg_catalog.pg_replication_slots WHERE slot_name = " +
+          QuoteLiteral(options_.slot),
+      10s);
+  if (!slot.ok()) co_return Explain("cannot look up the replication slot", *slot.error);
+  if (PQntuples(slot.result.get()) == 0) {
+    auto created =
+        co_await connection_.Exec("CREATE_REPLICATION_SLOT " + QuoteIdentifier(options_.slot) +
+                                      " LOGICAL pgoutput (SNAPSHOT 'nothing')",
+                                  60s);
+    if (!created.ok()) {
+      co_return Explain("cannot create replication slot " + options_.slot, *created.error);
+    }
+    auto consistent_point = Lsn::Parse(ResultText(created, 0, 1));
+    if (!consistent_point) co_return "CREATE_REPLICATION_SLOT returned no consistent point";
+    *confirmed_flush = *consistent_point;
+    spdlog::info("created replication slot {} at lsn={}", options_.slot,
+                 consistent_point->ToString());
+    co_return std::nullopt;
+  }
+  if (std::string plugin = ResultText(slot, 0, 0); plugin != "pgoutput") {
+    co_return "replication slot " + options_.slot + " uses plugin '" + plugin +
+        "', not pgoutput: drop it or choose another --slot";
+  }
+  if (ResultText(slot, 0, 1) != "t") {
+    co_return "replication slot " + options_.slot +
+        " belongs to another database: choose another --slot";
+  }
+  if (ResultText(slot, 0, 2) == "t") {
+    co_return "replication slot " + options_.slot + " is in use by another process (pid " +
+        ResultText(slot, 0, 3) + "); retrying";
+  }
+  auto flushed = Lsn::Parse(ResultText(slot, 0, 4));
+  *confirmed_flush = flushed.value_or(Lsn());
+  co_return std::nullopt;
+}
+
+std::optional<std::string> ReplicationStream::HandleFrame(std::string_view copy_data,
+                                                          bool* reply_now) {
+  auto frame = decoder::ParseWalsenderFrame(copy_data);
+  if (!frame.ok()) return "malformed walsender frame: " + frame.error().ToString();
+  if (auto* data = std::get_if<decoder::XLogData>(&*frame)) {
+    received_lsn_ = std::max({received_lsn_, data->data_start, data->wal_end});
+    decoder::Status status = handler_.OnXLogData(*data);
+    if (!status.ok()) return "cannot decode the stream: " + status.error().ToString();
+  } else {
+    const auto& keepalive = std::get<decoder::PrimaryKeepalive>(*frame);
+    received_lsn_ = std::max(received_lsn_, keepalive.wal_end);
+    handler_.OnKeepalive(keepalive.wal_end);
+    if (keepalive.reply_requested) *reply_now = true;
+  }
+  return std::nullopt;
+}
+
+bool ReplicationStream::SendStatus(bool reply_requested) {
+  decoder::StandbyStatus status;
+  status.write = received_lsn_;
+  status.flush = handler_.FlushLsn();
+  status.apply = status.flush;
+  status.clock = decoder::PgMicrosFromUnix(decoder::UnixMicros(std::chrono::system_clock::now()));
+  status.reply_requested = reply_requested;
+  auto bytes = decoder::BuildStandbyStatusUpdate(status);
+  if (PQputCopyData(connection_.Raw(), bytes.data(), static_cast<int>(bytes.size())) != 1) {
+    return false;
+  }
+  std::lock_guard lock(mutex_);
+  state_.confirmed_lsn = std::max(state_.confirmed_lsn, status.flush);
+  state_.server_wal_end = std::max(state_.server_wal_end, received_lsn_);
+  return true;
+}
+
+asio::awaitable<std::string> ReplicationStream::Stream() {
+  auto next_status = std::chrono::steady_clock::now();
+  int frames_in_slice = 0;
+  while (!stopped_) {
+    char* buffer = nullptr;
+    int length = PQgetCopyData(connection_.Raw(), &buffer, /*async=*/1);
+    if (length > 0) {
+      std::unique_ptr<char, decltype(&PQfreemem)> owned(buffer, &PQfreemem);
+      bool reply_now = false;
+      if (auto error = HandleFrame(std::string_view(buffer, length), &reply_now)) co_return *error;
+      if (reply_now || std::chrono::steady_clock::now() >= next_status) {
+        if (!SendStatus(false)) co_return "cannot send a status update";
+        next_status = std::chrono::steady_clock::now() + options_.status_interval;
+        if (auto error = co_await connection_.Flush(10s)) co_return error->message;
+      }
+      if (++frames_in_slice == kFramesPerSlice) {
+        frames_in_slice = 0;
+        co_await asio::post(strand_, asio::use_awaitable);
+      }
+      continue;
+    }
+    if (length == -1) {
+      // The server ended the COPY (e.g. a fast shutdown): fetch the final result and reconnect.
+      ResultPtr result(PQgetResult(connection_.Raw()));
+      std::string detail = result ? PQresultErrorMessage(result.get()) : "";
+      co_return "the server ended the replication stream" + (detail.empty() ? "" : ": " + detail);
+    }
+    if (length == -2)
+      co_return "connection lost: " + std::string(PQerrorMessage(connection_.Raw()));
+
+    // Nothing buffered: report the position when due, then wait for data or the next report.
+    auto now = std::chrono::steady_clock::now();
+    if (now >= next_status) {
+      if (!SendStatus(false)) co_return "cannot send a status update";
+      next_status = now + options_.status_interval;
+      if (auto error = co_await connection_.Flush(10s)) co_return error->message;
+    }
+    auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next_status - now);
+    bool readable = co_await connection_.WaitReadable(std::max(wait, 1ms));
+    if (stopped_) break;
+    if (readable && !PQconsumeInput(connection_.Raw())) {
+      co_return "connection lost: " + std::string(PQerrorMessage(connection_.Raw()));
+    }
+    frames_in_slice = 0;
+  }
+  co_return "stopped";
+}
+
+}  // namespace walcast::database

@@ -1,0 +1,99 @@
+// ReplicationStream: consumes a logical replication slot (pgoutput) over a walsender connection,
+// on its own strand, and never gives up: any end of COPY, lost connection or decode error leads to
+// a log line, a health state and a reconnect with capped exponential backoff.
+//
+// On each connect it checks wal_level, creates the publication and the slot when missing (and
+// says exactly what is wrong when it cannot), then START_REPLICATION with proto_version 2 and
+// streaming on. Every XLogData payload goes synchronously to the handler; keepalives are answered
+// at once when the server asks, and a status update reports the handler's flush LSN every
+// `status_interval` (PostgreSQL's own subscriber does the same, worker.c send_feedback).
+//
+// Start/Stop from any thread; State() is thread-safe. The handler is called on the strand only
+// and must outlive the stream.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "decode_error.h"
+#include "lsn.h"
+#include "pg_connection.h"
+#include "walsender_frame.h"
+
+namespace walcast::database {
+
+struct ReplicationOptions {
+  ConnectionParams params;
+  std::string slot = "walcast_orders";
+  std::string publication = "walcast_orders";
+  std::string table = "public.orders";  // the publication's table when walcast creates it
+  std::chrono::milliseconds status_interval{1000};
+  std::chrono::milliseconds backoff_min{250};
+  std::chrono::milliseconds backoff_max{5000};
+};
+
+// What the stream hands its data to. Called on the stream's strand.
+class ReplicationHandler {
+ public:
+  virtual ~ReplicationHandler() = default;
+  // A new connection is streaming from the slot's confirmed_flush_lsn: state from a previous
+  // connection (relation cache, a transaction in progress) must be dropped.
+  virtual void OnStreamStart(decoder::Lsn confirmed_flush) = 0;
+  // One pgoutput message. An error ends the connection (and is logged with slot and LSN); the
+  // slot sends the same data again after the reconnect, so nothing is lost.
+  virtual decoder::Status OnXLogData(const decoder::XLogData& data) = 0;
+  // A keepalive: the server's WAL position (its send position for a logical walsender).
+  virtual void OnKeepalive(decoder::Lsn wal_end) = 0;
+  // The LSN to report as flushed: only a commit end whose events are safely handed on.
+  virtual decoder::Lsn FlushLsn() = 0;
+};
+
+struct ReplicationState {
+  bool streaming = false;
+  std::string problem;          // operator-facing reason while not streaming
+  decoder::Lsn confirmed_lsn;   // last flush position reported to the server
+  decoder::Lsn server_wal_end;  // latest WAL position the server told us
+};
+
+class ReplicationStream : public std::enable_shared_from_this<ReplicationStream> {
+ public:
+  ReplicationStream(boost::asio::any_io_executor executor, ReplicationOptions options,
+                    ReplicationHandler& handler);
+
+  void Start();
+  // Sends a final status update and ends the COPY; the coroutine finishes soon after.
+  void Stop();
+  ReplicationState State() const;
+
+ private:
+  boost::asio::awaitable<void> Run();
+  // One connection's life: bootstrap, then stream until an error. Returns the reason it ended.
+  boost::asio::awaitable<std::string> ConnectAndStream();
+  boost::asio::awaitable<std::optional<std::string>> Bootstrap(decoder::Lsn* confirmed_flush);
+  boost::asio::awaitable<std::string> Stream();
+  // Handles one CopyData payload; returns an error message to end the connection.
+  std::optional<std::string> HandleFrame(std::string_view copy_data, bool* reply_now);
+  bool SendStatus(bool reply_requested);
+  boost::asio::awaitable<bool> Sleep(std::chrono::milliseconds duration);
+  void SetStreaming(bool streaming, std::string problem);
+
+  boost::asio::strand<boost::asio::any_io_executor> strand_;
+  ReplicationOptions options_;
+  ReplicationHandler& handler_;
+  PgConnection connection_;
+  boost::asio::steady_timer timer_;
+  bool stopped_ = false;       // on the strand
+  decoder::Lsn received_lsn_;  // on the strand: the end of the last WAL data received
+
+  mutable std::mutex mutex_;
+  ReplicationState state_;
+};
+
+}  // namespace walcast::database
