@@ -23,14 +23,16 @@ std::optional<uint32_t> ParseHalf(std::string_view text) {
   return value;
 }
 
-void AppendHex32(uint32_t value, std::string* out) {
-  char buffer[8];
-  int size = 0;
+// Writes `value` in hex without leading zeros; returns the number of chars (1..8).
+size_t WriteHex32(uint32_t value, char* out) {
+  char reversed[8];
+  size_t size = 0;
   do {
-    buffer[size++] = kHexDigits[value & 0xF];
+    reversed[size++] = kHexDigits[value & 0xF];
     value >>= 4;
   } while (value != 0);
-  while (size > 0) out->push_back(buffer[--size]);
+  for (size_t i = 0; i < size; ++i) out[i] = reversed[size - 1 - i];
+  return size;
 }
 
 }  // namespace
@@ -51,9 +53,14 @@ std::string Lsn::ToString() const {
 }
 
 void Lsn::AppendTo(std::string* out) const {
-  AppendHex32(static_cast<uint32_t>(value_ >> 32), out);
-  out->push_back('/');
-  AppendHex32(static_cast<uint32_t>(value_), out);
+  char text[kMaxTextSize];
+  out->append(text, Format(text));
+}
+
+size_t Lsn::Format(char* out) const {
+  size_t size = WriteHex32(static_cast<uint32_t>(value_ >> 32), out);
+  out[size++] = '/';
+  return size + WriteHex32(static_cast<uint32_t>(value_), out + size);
 }
 
 }  // namespace walcast::decoder

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <compare>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -25,6 +26,9 @@ class Lsn {
   // "16/B374D848": upper-case hex without leading zeros, as pg_lsn_out prints it.
   std::string ToString() const;
   void AppendTo(std::string* out) const;
+  static constexpr size_t kMaxTextSize = 17;
+  // Writes the same text to `out` (room for kMaxTextSize chars); returns its size.
+  size_t Format(char* out) const;
 
   friend constexpr auto operator<=>(Lsn, Lsn) = default;
 

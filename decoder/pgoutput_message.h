@@ -83,10 +83,13 @@ class TupleData {
   };
 
   TupleData() = default;
-  // `columns` is the wire bytes after the column count; only the reader builds valid ones.
-  TupleData(uint16_t count, std::string_view columns) : count_(count), columns_(columns) {}
+  // `columns` is the wire bytes after the column count, `offset` where the count sits in the
+  // message (for errors). Only the reader builds valid ones.
+  TupleData(uint16_t count, std::string_view columns, size_t offset)
+      : count_(count), offset_(offset), columns_(columns) {}
 
   size_t size() const { return count_; }
+  size_t offset() const { return offset_; }
   Iterator begin() const { return Iterator(columns_.data()); }
   Iterator end() const { return Iterator(columns_.data() + columns_.size()); }
   std::string_view wire_bytes() const { return columns_; }
@@ -94,6 +97,7 @@ class TupleData {
 
  private:
   uint16_t count_ = 0;
+  size_t offset_ = 0;
   std::string_view columns_;
 };
 

@@ -46,6 +46,7 @@ std::optional<uint32_t> ReadStreamXid(ByteReader& reader, bool in_stream_block) 
 }
 
 std::optional<TupleData> ReadTuple(ByteReader& reader) {
+  const size_t count_at = reader.offset();
   std::optional<uint16_t> count = reader.ReadU16("tuple.ncolumns");
   if (!count) return std::nullopt;
   size_t begin = reader.offset();
@@ -68,7 +69,7 @@ std::optional<TupleData> ReadTuple(ByteReader& reader) {
         return std::nullopt;
     }
   }
-  return TupleData(*count, reader.data().substr(begin, reader.offset() - begin));
+  return TupleData(*count, reader.data().substr(begin, reader.offset() - begin), count_at);
 }
 
 // Reads a tuple introduced by the marker byte just read at `marker_at`, which must be 'N'.

@@ -1,0 +1,46 @@
+#include "order_event.h"
+
+namespace walcast::decoder {
+
+std::string_view OperationName(Operation operation) {
+  switch (operation) {
+    case Operation::kInsert:
+      return "insert";
+    case Operation::kUpdate:
+      return "update";
+    case Operation::kDelete:
+      return "delete";
+    case Operation::kTruncate:
+      return "truncate";
+  }
+  return "unknown";
+}
+
+std::optional<Operation> ParseOperation(std::string_view name) {
+  for (Operation operation :
+       {Operation::kInsert, Operation::kUpdate, Operation::kDelete, Operation::kTruncate}) {
+    if (OperationName(operation) == name) return operation;
+  }
+  return std::nullopt;
+}
+
+size_t OrderEvent::ApproxBytes() const {
+  size_t bytes = sizeof(OrderEvent) + table.capacity();
+  if (data) bytes += data->ApproxBytes();
+  if (old) bytes += old->ApproxBytes();
+  if (changed) {
+    for (const std::string& name : *changed) bytes += sizeof(std::string) + name.capacity();
+  }
+  for (const std::string& name : unchanged) bytes += sizeof(std::string) + name.capacity();
+  return bytes;
+}
+
+std::string EventName(const OrderEvent& event) {
+  std::string name;
+  std::string_view operation = OperationName(event.operation);
+  name.reserve(event.table.size() + 1 + operation.size());
+  name.append(event.table).append(":").append(operation);
+  return name;
+}
+
+}  // namespace walcast::decoder

@@ -1,0 +1,51 @@
+// OrderEvent: one committed row change, as CONTRACT.md §4 describes it, ready to serialize.
+//
+// Built by the normalizer from pgoutput (replication mode) or by ParseNotifyPayload (NOTIFY mode).
+// Plain value type; thread-compatible. Events are immutable once handed on.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "event_id.h"
+#include "json_row.h"
+#include "lsn.h"
+
+namespace walcast::decoder {
+
+enum class Operation : uint8_t { kInsert, kUpdate, kDelete, kTruncate };
+
+// "insert", "update", "delete", "truncate".
+std::string_view OperationName(Operation operation);
+// The inverse of OperationName (lower case only), for stream filters.
+std::optional<Operation> ParseOperation(std::string_view name);
+
+struct OrderEvent {
+  EventId id;  // from (commit LSN, index in transaction); assigned by the caller in NOTIFY mode
+  Operation operation = Operation::kInsert;
+  std::string table;  // the relation's name without schema: "orders"
+  // The new row; the deleted row for delete; nullopt for truncate. Columns whose value is
+  // unknown (unchanged TOAST without an old value) are left out and named in `unchanged`.
+  std::optional<Row> data;
+  // The old row of an update, when the stream carried one (REPLICA IDENTITY FULL: every column;
+  // otherwise the key columns when the key changed). nullopt otherwise, and in NOTIFY mode.
+  std::optional<Row> old;
+  // Update only, when the whole old row is known: the columns whose values differ.
+  std::optional<std::vector<std::string>> changed;
+  std::vector<std::string> unchanged;
+  int64_t timestamp = 0;        // commit time, Unix µs
+  std::optional<Lsn> lsn;       // commit LSN; nullopt in NOTIFY mode
+  std::optional<uint32_t> xid;  // top-level transaction id; nullopt in NOTIFY mode
+
+  // Bytes held, heap included, for the assembler's memory bound.
+  size_t ApproxBytes() const;
+};
+
+// "orders:insert": the stream event name (WebSocket "event", SSE "event:").
+std::string EventName(const OrderEvent& event);
+
+}  // namespace walcast::decoder

@@ -1,0 +1,145 @@
+#include "value_format.h"
+
+#include <rapidjson/encodedstream.h>
+#include <rapidjson/memorystream.h>
+#include <rapidjson/reader.h>
+
+#include <optional>
+
+#include "pg_time.h"
+
+namespace walcast::decoder {
+namespace {
+
+constexpr char kHexDigits[] = "0123456789abcdef";
+
+bool IsValidJson(std::string_view text) {
+  rapidjson::MemoryStream memory(text.data(), text.size());
+  rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> input(memory);
+  rapidjson::BaseReaderHandler<> ignore;
+  rapidjson::Reader reader;
+  return !reader.Parse<rapidjson::kParseNoFlags>(input, ignore).IsError();
+}
+
+}  // namespace
+
+ValueKind ValueKindOf(uint32_t type_oid) {
+  switch (type_oid) {
+    case pg_type::kInt2:
+    case pg_type::kInt4:
+    case pg_type::kInt8:
+    case pg_type::kOid:
+      return ValueKind::kNumber;
+    case pg_type::kBool:
+      return ValueKind::kBool;
+    case pg_type::kJson:
+    case pg_type::kJsonb:
+      return ValueKind::kJson;
+    case pg_type::kTimestamp:
+    case pg_type::kTimestampTz:
+      return ValueKind::kTimestamp;
+    default:
+      return ValueKind::kText;
+  }
+}
+
+void AppendJsonValue(ValueKind kind, std::string_view text, std::string* out) {
+  switch (kind) {
+    case ValueKind::kNumber:
+      if (IsJsonInteger(text)) {
+        out->append(text);
+        return;
+      }
+      break;
+    case ValueKind::kBool:
+      if (text == "t") {
+        out->append("true");
+        return;
+      }
+      if (text == "f") {
+        out->append("false");
+        return;
+      }
+      break;
+    case ValueKind::kJson:
+      // PostgreSQL only outputs valid JSON; checking keeps one bad value from breaking every
+      // client's frame.
+      if (IsValidJson(text)) {
+        out->append(text);
+        return;
+      }
+      break;
+    case ValueKind::kTimestamp:
+      if (std::optional<int64_t> micros = ParsePgTimestamp(text)) {
+        out->push_back('"');
+        if (AppendRfc3339(*micros, out)) {
+          out->push_back('"');
+          return;
+        }
+        out->pop_back();
+      }
+      break;
+    case ValueKind::kText:
+      break;
+  }
+  AppendJsonString(text, out);
+}
+
+std::string JsonValue(uint32_t type_oid, std::string_view text) {
+  std::string out;
+  AppendJsonValue(type_oid, text, &out);
+  return out;
+}
+
+void AppendJsonString(std::string_view text, std::string* out) {
+  out->push_back('"');
+  size_t run = 0;  // start of the bytes not yet copied
+  for (size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out->append(text.data() + run, i - run);
+    run = i + 1;
+    out->push_back('\\');
+    switch (c) {
+      case '"':
+        out->push_back('"');
+        break;
+      case '\\':
+        out->push_back('\\');
+        break;
+      case '\n':
+        out->push_back('n');
+        break;
+      case '\r':
+        out->push_back('r');
+        break;
+      case '\t':
+        out->push_back('t');
+        break;
+      case '\b':
+        out->push_back('b');
+        break;
+      case '\f':
+        out->push_back('f');
+        break;
+      default:
+        out->append("u00");
+        out->push_back(kHexDigits[c >> 4]);
+        out->push_back(kHexDigits[c & 0xF]);
+    }
+  }
+  out->append(text.data() + run, text.size() - run);
+  out->push_back('"');
+}
+
+bool IsJsonInteger(std::string_view text) {
+  size_t pos = !text.empty() && text[0] == '-' ? 1 : 0;
+  if (pos == text.size()) return false;
+  if (text[pos] == '0' && text.size() - pos > 1) return false;
+  for (; pos < text.size(); ++pos) {
+    if (text[pos] < '0' || text[pos] > '9') return false;
+  }
+  return true;
+}
+
+}  // namespace walcast::decoder

@@ -1,0 +1,82 @@
+#include "value_format.h"
+
+#include <gtest/gtest.h>
+
+namespace walcast::decoder {
+namespace {
+
+using namespace std::string_literals;
+
+struct Case {
+  uint32_t type_oid;
+  std::string text;
+  std::string json;
+};
+
+TEST(ValueFormat, TypesValuesAsTheContractSays) {
+  const Case cases[] = {
+      {pg_type::kInt4, "42", "42"},
+      {pg_type::kInt4, "-7", "-7"},
+      {pg_type::kInt2, "0", "0"},
+      {pg_type::kInt8, "9223372036854775807", "9223372036854775807"},
+      {pg_type::kOid, "4294967295", "4294967295"},
+      {pg_type::kNumeric, "123.450", "\"123.450\""},
+      {pg_type::kNumeric, "NaN", "\"NaN\""},
+      {pg_type::kBool, "t", "true"},
+      {pg_type::kBool, "f", "false"},
+      {pg_type::kJson, "{\"a\": [1, 2.5, null]}", "{\"a\": [1, 2.5, null]}"},
+      {pg_type::kJsonb, "\"text\"", "\"text\""},
+      {pg_type::kJsonb, "3", "3"},
+      {pg_type::kTimestampTz, "2026-11-24 10:45:54.991053+00", "\"2026-11-24T10:45:54.991053Z\""},
+      {pg_type::kTimestampTz, "2026-11-24 16:15:54+05:30", "\"2026-11-24T10:45:54.000000Z\""},
+      {pg_type::kTimestamp, "2026-11-24 10:45:54.5", "\"2026-11-24T10:45:54.500000Z\""},
+      {pg_type::kVarchar, "shipped", "\"shipped\""},
+      {pg_type::kText, "", "\"\""},
+      {700 /* float4 */, "1.5", "\"1.5\""},
+      {1082 /* date */, "2026-11-24", "\"2026-11-24\""},
+      {2950 /* uuid */, "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11",
+       "\"a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11\""},
+  };
+  for (const Case& c : cases) {
+    EXPECT_EQ(JsonValue(c.type_oid, c.text), c.json) << c.type_oid << " " << c.text;
+  }
+}
+
+TEST(ValueFormat, FallsBackToStringsForTextThatDoesNotParse) {
+  const Case cases[] = {
+      {pg_type::kInt4, "", "\"\""},
+      {pg_type::kInt4, "012", "\"012\""},
+      {pg_type::kInt4, "1e3", "\"1e3\""},
+      {pg_type::kInt4, "-", "\"-\""},
+      {pg_type::kBool, "true", "\"true\""},
+      {pg_type::kJson, "{broken", "\"{broken\""},
+      {pg_type::kJson, "1 2", "\"1 2\""},
+      {pg_type::kTimestampTz, "infinity", "\"infinity\""},
+      {pg_type::kTimestampTz, "-infinity", "\"-infinity\""},
+      {pg_type::kTimestamp, "0044-03-15 12:00:00 BC", "\"0044-03-15 12:00:00 BC\""},
+  };
+  for (const Case& c : cases) {
+    EXPECT_EQ(JsonValue(c.type_oid, c.text), c.json) << c.type_oid << " " << c.text;
+  }
+}
+
+TEST(ValueFormat, EscapesStrings) {
+  std::string out;
+  AppendJsonString("a\"b\\c\nd\re\tf\bg\fh\x01i\x1f\x7f\xc3\xa9"s, &out);
+  EXPECT_EQ(out, "\"a\\\"b\\\\c\\nd\\re\\tf\\bg\\fh\\u0001i\\u001f\x7f\xc3\xa9\""s);
+  out.clear();
+  AppendJsonString("\0"s, &out);
+  EXPECT_EQ(out, "\"\\u0000\"");
+}
+
+TEST(ValueFormat, RecognisesJsonIntegers) {
+  for (const char* yes : {"0", "-0", "7", "-123", "9999999999999999999999"}) {
+    EXPECT_TRUE(IsJsonInteger(yes)) << yes;
+  }
+  for (const char* no : {"", "-", "01", "-01", "+1", "1.0", " 1", "1 ", "0x1"}) {
+    EXPECT_FALSE(IsJsonInteger(no)) << no;
+  }
+}
+
+}  // namespace
+}  // namespace walcast::decoder
