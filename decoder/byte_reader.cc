@@ -4,55 +4,12 @@
 
 namespace walcast::decoder {
 
-const unsigned char* ByteReader::Take(size_t size, std::string_view field) {
-  if (error_) return nullptr;
-  if (size > remaining()) {
+const unsigned char* ByteReader::FailTake(size_t size, std::string_view field) {
+  if (!error_) {
     Fail(ErrorCode::kTruncated, field, offset_,
          "need " + std::to_string(size) + " bytes, " + std::to_string(remaining()) + " left");
-    return nullptr;
   }
-  const auto* bytes = reinterpret_cast<const unsigned char*>(data_.data() + offset_);
-  offset_ += size;
-  return bytes;
-}
-
-std::optional<uint8_t> ByteReader::ReadU8(std::string_view field) {
-  const unsigned char* p = Take(1, field);
-  if (p == nullptr) return std::nullopt;
-  return p[0];
-}
-
-std::optional<uint16_t> ByteReader::ReadU16(std::string_view field) {
-  const unsigned char* p = Take(2, field);
-  if (p == nullptr) return std::nullopt;
-  return static_cast<uint16_t>(p[0] << 8 | p[1]);
-}
-
-std::optional<uint32_t> ByteReader::ReadU32(std::string_view field) {
-  const unsigned char* p = Take(4, field);
-  if (p == nullptr) return std::nullopt;
-  return static_cast<uint32_t>(p[0]) << 24 | static_cast<uint32_t>(p[1]) << 16 |
-         static_cast<uint32_t>(p[2]) << 8 | static_cast<uint32_t>(p[3]);
-}
-
-std::optional<uint64_t> ByteReader::ReadU64(std::string_view field) {
-  const unsigned char* p = Take(8, field);
-  if (p == nullptr) return std::nullopt;
-  uint64_t value = 0;
-  for (int i = 0; i < 8; ++i) value = value << 8 | p[i];
-  return value;
-}
-
-std::optional<int32_t> ByteReader::ReadI32(std::string_view field) {
-  std::optional<uint32_t> value = ReadU32(field);
-  if (!value) return std::nullopt;
-  return static_cast<int32_t>(*value);
-}
-
-std::optional<int64_t> ByteReader::ReadI64(std::string_view field) {
-  std::optional<uint64_t> value = ReadU64(field);
-  if (!value) return std::nullopt;
-  return static_cast<int64_t>(*value);
+  return nullptr;
 }
 
 std::optional<std::string_view> ByteReader::ReadCString(std::string_view field) {

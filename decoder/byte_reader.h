@@ -21,13 +21,41 @@ class ByteReader {
   // `kind` names the message in errors; it must refer to static storage (a literal).
   ByteReader(std::string_view data, std::string_view kind) : data_(data), kind_(kind) {}
 
-  // `field` names what is being read in errors; static storage, like `kind`.
-  std::optional<uint8_t> ReadU8(std::string_view field);
-  std::optional<uint16_t> ReadU16(std::string_view field);
-  std::optional<uint32_t> ReadU32(std::string_view field);
-  std::optional<uint64_t> ReadU64(std::string_view field);
-  std::optional<int32_t> ReadI32(std::string_view field);
-  std::optional<int64_t> ReadI64(std::string_view field);
+  // `field` names what is being read in errors; static storage, like `kind`. The integer reads
+  // are inline: they run several times per column on the hot path.
+  std::optional<uint8_t> ReadU8(std::string_view field) {
+    const unsigned char* p = Take(1, field);
+    if (p == nullptr) return std::nullopt;
+    return p[0];
+  }
+  std::optional<uint16_t> ReadU16(std::string_view field) {
+    const unsigned char* p = Take(2, field);
+    if (p == nullptr) return std::nullopt;
+    return static_cast<uint16_t>(p[0] << 8 | p[1]);
+  }
+  std::optional<uint32_t> ReadU32(std::string_view field) {
+    const unsigned char* p = Take(4, field);
+    if (p == nullptr) return std::nullopt;
+    return static_cast<uint32_t>(p[0]) << 24 | static_cast<uint32_t>(p[1]) << 16 |
+           static_cast<uint32_t>(p[2]) << 8 | static_cast<uint32_t>(p[3]);
+  }
+  std::optional<uint64_t> ReadU64(std::string_view field) {
+    const unsigned char* p = Take(8, field);
+    if (p == nullptr) return std::nullopt;
+    uint64_t value = 0;
+    for (int i = 0; i < 8; ++i) value = value << 8 | p[i];
+    return value;
+  }
+  std::optional<int32_t> ReadI32(std::string_view field) {
+    std::optional<uint32_t> value = ReadU32(field);
+    if (!value) return std::nullopt;
+    return static_cast<int32_t>(*value);
+  }
+  std::optional<int64_t> ReadI64(std::string_view field) {
+    std::optional<uint64_t> value = ReadU64(field);
+    if (!value) return std::nullopt;
+    return static_cast<int64_t>(*value);
+  }
   // A NUL-terminated string; the view excludes the NUL.
   std::optional<std::string_view> ReadCString(std::string_view field);
   std::optional<std::string_view> ReadBytes(size_t size, std::string_view field);
@@ -50,7 +78,13 @@ class ByteReader {
 
  private:
   // Returns a pointer to `size` readable bytes and advances, or nullptr after recording kTruncated.
-  const unsigned char* Take(size_t size, std::string_view field);
+  const unsigned char* Take(size_t size, std::string_view field) {
+    if (error_ || size > remaining()) return FailTake(size, field);
+    const auto* bytes = reinterpret_cast<const unsigned char*>(data_.data() + offset_);
+    offset_ += size;
+    return bytes;
+  }
+  const unsigned char* FailTake(size_t size, std::string_view field);
 
   std::string_view data_;
   std::string_view kind_;

@@ -1,4 +1,5 @@
-// The text frame of CONTRACT.md §4 for one event, built once and shared by every client:
+// The text frame of CONTRACT.md §4 for one event, built once and shared by every client (the
+// .cc says why it is not written with RapidJSON's Writer):
 //
 //   {"event":"orders:update","data":{"id":"0000000001A3F2C8-00000003","type":"database_change",
 //    "operation":"update","table":"orders","data":{...},"old":{...}|null,"changed":[...]|null,

@@ -1,5 +1,7 @@
 #include "pg_time.h"
 
+#include <cstring>
+
 namespace walcast::decoder {
 namespace {
 
@@ -65,6 +67,71 @@ bool ReadZone(std::string_view text, size_t* pos, int64_t* offset_seconds) {
   return true;
 }
 
+struct TimestampParts {
+  int year, month, day, hour, minute, second;
+  int64_t micros;
+  int64_t offset_seconds;  // east of UTC
+  int fraction_digits;     // as written, 0..6
+};
+
+bool IsLeapYear(int year) { return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0; }
+
+int DaysInMonth(int year, int month) {
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  return month == 2 && IsLeapYear(year) ? 29 : kDays[month - 1];
+}
+
+// The grammar of ParsePgTimestamp, with every field range-checked.
+std::optional<TimestampParts> ParseParts(std::string_view text) {
+  size_t pos = 0;
+  TimestampParts p{};
+  if (!ReadDigits(text, &pos, 4, &p.year) || !Expect(text, &pos, '-') ||
+      !ReadDigits(text, &pos, 2, &p.month) || !Expect(text, &pos, '-') ||
+      !ReadDigits(text, &pos, 2, &p.day)) {
+    return std::nullopt;
+  }
+  if (!Expect(text, &pos, ' ') && !Expect(text, &pos, 'T')) return std::nullopt;
+  if (!ReadDigits(text, &pos, 2, &p.hour) || !Expect(text, &pos, ':') ||
+      !ReadDigits(text, &pos, 2, &p.minute) || !Expect(text, &pos, ':') ||
+      !ReadDigits(text, &pos, 2, &p.second)) {
+    return std::nullopt;
+  }
+  if (p.month < 1 || p.month > 12 || p.day < 1 || p.day > DaysInMonth(p.year, p.month) ||
+      p.hour > 23 || p.minute > 59 || p.second > 59) {
+    return std::nullopt;
+  }
+  if (Expect(text, &pos, '.')) {
+    int digits = 0;
+    while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') {
+      if (++digits > 6) return std::nullopt;
+      p.micros = p.micros * 10 + (text[pos++] - '0');
+    }
+    if (digits == 0) return std::nullopt;
+    p.fraction_digits = digits;
+    for (; digits < 6; ++digits) p.micros *= 10;
+  }
+  if (pos < text.size() && !ReadZone(text, &pos, &p.offset_seconds)) return std::nullopt;
+  if (pos != text.size()) return std::nullopt;
+  return p;
+}
+
+void WriteParts(const TimestampParts& p, char* text) {
+  PutDigits(p.year, 4, text);
+  text[4] = '-';
+  PutDigits(p.month, 2, text + 5);
+  text[7] = '-';
+  PutDigits(p.day, 2, text + 8);
+  text[10] = 'T';
+  PutDigits(p.hour, 2, text + 11);
+  text[13] = ':';
+  PutDigits(p.minute, 2, text + 14);
+  text[16] = ':';
+  PutDigits(p.second, 2, text + 17);
+  text[19] = '.';
+  PutDigits(p.micros, 6, text + 20);
+  text[26] = 'Z';
+}
+
 }  // namespace
 
 int64_t UnixMicros(std::chrono::system_clock::time_point time) {
@@ -84,21 +151,13 @@ bool WriteRfc3339(int64_t unix_micros, char* text) {
   const int64_t micros_of_day = unix_micros - days * kMicrosPerDay;
   const std::chrono::year_month_day date{std::chrono::sys_days(std::chrono::days(days))};
   const int64_t seconds_of_day = micros_of_day / kMicrosPerSecond;
-
-  PutDigits(static_cast<int>(date.year()), 4, text);
-  text[4] = '-';
-  PutDigits(static_cast<unsigned>(date.month()), 2, text + 5);
-  text[7] = '-';
-  PutDigits(static_cast<unsigned>(date.day()), 2, text + 8);
-  text[10] = 'T';
-  PutDigits(seconds_of_day / 3600, 2, text + 11);
-  text[13] = ':';
-  PutDigits(seconds_of_day / 60 % 60, 2, text + 14);
-  text[16] = ':';
-  PutDigits(seconds_of_day % 60, 2, text + 17);
-  text[19] = '.';
-  PutDigits(micros_of_day % kMicrosPerSecond, 6, text + 20);
-  text[26] = 'Z';
+  WriteParts(
+      TimestampParts{
+          static_cast<int>(date.year()), static_cast<int>(static_cast<unsigned>(date.month())),
+          static_cast<int>(static_cast<unsigned>(date.day())),
+          static_cast<int>(seconds_of_day / 3600), static_cast<int>(seconds_of_day / 60 % 60),
+          static_cast<int>(seconds_of_day % 60), micros_of_day % kMicrosPerSecond, 0, 6},
+      text);
   return true;
 }
 
@@ -111,41 +170,36 @@ std::string FormatRfc3339(int64_t unix_micros) {
 }
 
 std::optional<int64_t> ParsePgTimestamp(std::string_view text) {
-  size_t pos = 0;
-  int year, month, day, hour, minute, second;
-  if (!ReadDigits(text, &pos, 4, &year) || !Expect(text, &pos, '-') ||
-      !ReadDigits(text, &pos, 2, &month) || !Expect(text, &pos, '-') ||
-      !ReadDigits(text, &pos, 2, &day)) {
-    return std::nullopt;
-  }
-  if (!Expect(text, &pos, ' ') && !Expect(text, &pos, 'T')) return std::nullopt;
-  if (!ReadDigits(text, &pos, 2, &hour) || !Expect(text, &pos, ':') ||
-      !ReadDigits(text, &pos, 2, &minute) || !Expect(text, &pos, ':') ||
-      !ReadDigits(text, &pos, 2, &second)) {
-    return std::nullopt;
-  }
-  if (hour > 23 || minute > 59 || second > 59) return std::nullopt;
-  int64_t fraction = 0;
-  if (Expect(text, &pos, '.')) {
-    int digits = 0;
-    while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') {
-      if (++digits > 6) return std::nullopt;
-      fraction = fraction * 10 + (text[pos++] - '0');
-    }
-    if (digits == 0) return std::nullopt;
-    for (; digits < 6; ++digits) fraction *= 10;
-  }
-  int64_t offset_seconds = 0;
-  if (pos < text.size() && !ReadZone(text, &pos, &offset_seconds)) return std::nullopt;
-  if (pos != text.size()) return std::nullopt;
-
-  const std::chrono::year_month_day date{std::chrono::year(year),
-                                         std::chrono::month(static_cast<unsigned>(month)),
-                                         std::chrono::day(static_cast<unsigned>(day))};
-  if (!date.ok()) return std::nullopt;
+  std::optional<TimestampParts> parts = ParseParts(text);
+  if (!parts) return std::nullopt;
+  const std::chrono::year_month_day date{std::chrono::year(parts->year),
+                                         std::chrono::month(static_cast<unsigned>(parts->month)),
+                                         std::chrono::day(static_cast<unsigned>(parts->day))};
   const int64_t days = std::chrono::sys_days(date).time_since_epoch().count();
-  const int64_t seconds = days * 86'400 + hour * 3600 + minute * 60 + second - offset_seconds;
-  return seconds * kMicrosPerSecond + fraction;
+  const int64_t seconds = days * 86'400 + parts->hour * 3600 + parts->minute * 60 + parts->second -
+                          parts->offset_seconds;
+  return seconds * kMicrosPerSecond + parts->micros;
+}
+
+bool AppendPgTimestampAsRfc3339(std::string_view text, std::string* out) {
+  std::optional<TimestampParts> parts = ParseParts(text);
+  if (!parts) return false;
+  if (parts->offset_seconds != 0) {
+    std::optional<int64_t> micros = ParsePgTimestamp(text);
+    return micros && AppendRfc3339(*micros, out);
+  }
+  // Already UTC (the usual case with TimeZone=UTC, and timestamp without time zone): the text,
+  // validated above, is copied with 'T', the fraction padded to six digits and 'Z'.
+  char buffer[kRfc3339Size];
+  std::memcpy(buffer, text.data(), 19);  // YYYY-MM-DD HH:MM:SS
+  buffer[10] = 'T';
+  buffer[19] = '.';
+  std::memcpy(buffer + 20, text.data() + 20, static_cast<size_t>(parts->fraction_digits));
+  std::memset(buffer + 20 + parts->fraction_digits, '0',
+              static_cast<size_t>(6 - parts->fraction_digits));
+  buffer[26] = 'Z';
+  out->append(buffer, sizeof(buffer));
+  return true;
 }
 
 }  // namespace walcast::decoder

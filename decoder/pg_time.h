@@ -36,4 +36,9 @@ std::string FormatRfc3339(int64_t unix_micros);
 // Unix µs, or nullopt for anything else ('infinity', BC dates, five-digit years, other DateStyles).
 std::optional<int64_t> ParsePgTimestamp(std::string_view text);
 
+// ParsePgTimestamp then AppendRfc3339, without the calendar arithmetic when the text is already
+// UTC. Returns false, appending nothing, where ParsePgTimestamp would return nullopt or the
+// converted year leaves 0000..9999.
+bool AppendPgTimestampAsRfc3339(std::string_view text, std::string* out);
+
 }  // namespace walcast::decoder

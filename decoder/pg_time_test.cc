@@ -60,6 +60,21 @@ TEST(PgTime, ParsesPostgresTimestampText) {
   }
 }
 
+TEST(PgTime, DirectUtcPathMatchesTheCalendarPath) {
+  for (const char* text :
+       {"2026-11-24 10:45:54.991053+00", "2026-11-24 10:45:54", "2026-11-24T10:45:54.1Z",
+        "2026-11-24 10:45:54.12345", "2026-11-24 16:15:54.5+05:30", "1999-12-31 23:59:59-00:30",
+        "0001-01-01 00:00:00+00", "9999-12-31 23:59:59.999999+00"}) {
+    std::string direct;
+    ASSERT_TRUE(AppendPgTimestampAsRfc3339(text, &direct)) << text;
+    EXPECT_EQ(direct, FormatRfc3339(*ParsePgTimestamp(text))) << text;
+  }
+  std::string out;
+  EXPECT_FALSE(AppendPgTimestampAsRfc3339("9999-12-31 23:59:59-01", &out));  // year 10000
+  EXPECT_FALSE(AppendPgTimestampAsRfc3339("infinity", &out));
+  EXPECT_TRUE(out.empty());
+}
+
 TEST(PgTime, RejectsWhatItCannotConvert) {
   for (const char* text : {"",
                            "infinity",

@@ -4,7 +4,7 @@
 #include <rapidjson/memorystream.h>
 #include <rapidjson/reader.h>
 
-#include <optional>
+#include <array>
 
 #include "pg_time.h"
 
@@ -12,6 +12,15 @@ namespace walcast::decoder {
 namespace {
 
 constexpr char kHexDigits[] = "0123456789abcdef";
+
+// Bytes a JSON string cannot hold as they are: control characters, '"' and '\\'.
+constexpr std::array<bool, 256> kNeedsEscape = [] {
+  std::array<bool, 256> table{};
+  for (int c = 0; c < 0x20; ++c) table[c] = true;
+  table['"'] = true;
+  table['\\'] = true;
+  return table;
+}();
 
 bool IsValidJson(std::string_view text) {
   rapidjson::MemoryStream memory(text.data(), text.size());
@@ -70,14 +79,12 @@ void AppendJsonValue(ValueKind kind, std::string_view text, std::string* out) {
       }
       break;
     case ValueKind::kTimestamp:
-      if (std::optional<int64_t> micros = ParsePgTimestamp(text)) {
+      out->push_back('"');
+      if (AppendPgTimestampAsRfc3339(text, out)) {
         out->push_back('"');
-        if (AppendRfc3339(*micros, out)) {
-          out->push_back('"');
-          return;
-        }
-        out->pop_back();
+        return;
       }
+      out->pop_back();
       break;
     case ValueKind::kText:
       break;
@@ -96,7 +103,7 @@ void AppendJsonString(std::string_view text, std::string* out) {
   size_t run = 0;  // start of the bytes not yet copied
   for (size_t i = 0; i < text.size(); ++i) {
     const auto c = static_cast<unsigned char>(text[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    if (!kNeedsEscape[c]) continue;
     out->append(text.data() + run, i - run);
     run = i + 1;
     out->push_back('\\');
