@@ -71,11 +71,13 @@ class TransactionAssembler {
     uint32_t slots;  // changes this entry stands for
     std::optional<OrderEvent> event;
   };
+  // No default member initializers: value-initialization zeroes it, and clang cannot default
+  // construct a nested class with them inside std::optional before the outer class is complete.
   struct Pending {
-    uint32_t xid = kInvalidXid;
+    uint32_t xid;
     Lsn final_lsn;  // from Begin; checked against Commit
     std::vector<Entry> entries;
-    size_t bytes = 0;
+    size_t bytes;
   };
 
   CommittedTransaction Finish(Pending pending, Lsn commit_lsn, Lsn end_lsn, int64_t commit_time,

@@ -27,8 +27,13 @@ bool IsValidJson(std::string_view text) {
   rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> input(memory);
   rapidjson::BaseReaderHandler<> ignore;
   rapidjson::Reader reader;
-  return !reader.Parse<rapidjson::kParseNoFlags>(input, ignore).IsError();
+  // Numbers are kept as text, so long ones pass; RapidJSON still refuses numbers beyond a
+  // double's range, which then go out as a string.
+  return !reader.Parse<rapidjson::kParseNumbersAsStringsFlag>(input, ignore).IsError();
 }
+
+// int8's range needs 19 digits; anything longer is not an integer type's output.
+constexpr size_t kMaxIntegerDigits = 20;
 
 }  // namespace
 
@@ -141,7 +146,7 @@ void AppendJsonString(std::string_view text, std::string* out) {
 
 bool IsJsonInteger(std::string_view text) {
   size_t pos = !text.empty() && text[0] == '-' ? 1 : 0;
-  if (pos == text.size()) return false;
+  if (pos == text.size() || text.size() - pos > kMaxIntegerDigits) return false;
   if (text[pos] == '0' && text.size() - pos > 1) return false;
   for (; pos < text.size(); ++pos) {
     if (text[pos] < '0' || text[pos] > '9') return false;

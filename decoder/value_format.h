@@ -55,7 +55,8 @@ std::string JsonValue(uint32_t type_oid, std::string_view text);
 // characters. Bytes >= 0x80 pass through (the database encoding is expected to be UTF-8).
 void AppendJsonString(std::string_view text, std::string* out);
 
-// True if `text` is an integer in JSON's grammar: optional '-', no leading zeros.
+// True if `text` is an integer in JSON's grammar (optional '-', no leading zeros) of at most 20
+// digits, as integer types print.
 bool IsJsonInteger(std::string_view text);
 
 }  // namespace walcast::decoder
