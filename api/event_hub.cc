@@ -11,7 +11,7 @@ void EventHub::OnStreamStart(decoder::Lsn confirmed_flush) {
   window_.SetStart(confirmed_flush);
 }
 
-bool EventHub::Publish(CommittedTransaction transaction) {
+bool EventHub::Publish(PublishedTransaction transaction) {
   auto events = std::make_shared<const std::vector<StreamEventPtr>>(transaction.events);
   std::vector<std::shared_ptr<EventSubscriber>> targets;
   {
@@ -45,15 +45,21 @@ decoder::Lsn EventHub::AckLsn() const {
   return window_.AckLsn();
 }
 
-void EventHub::ResyncAll(const std::string& reason) {
+std::vector<std::shared_ptr<EventSubscriber>> EventHub::LiveSubscribers() const {
   std::vector<std::shared_ptr<EventSubscriber>> targets;
-  {
-    std::lock_guard lock(mutex_);
-    for (const auto& entry : subscribers_) {
-      if (auto subscriber = entry.subscriber.lock()) targets.push_back(std::move(subscriber));
-    }
+  std::lock_guard lock(mutex_);
+  for (const auto& entry : subscribers_) {
+    if (auto subscriber = entry.subscriber.lock()) targets.push_back(std::move(subscriber));
   }
-  for (const auto& target : targets) target->Resync(reason);
+  return targets;
+}
+
+void EventHub::ResyncAll(const std::string& reason) {
+  for (const auto& target : LiveSubscribers()) target->Resync(reason);
+}
+
+void EventHub::ShutdownAll() {
+  for (const auto& target : LiveSubscribers()) target->Shutdown();
 }
 
 EventHub::Subscription EventHub::Subscribe(std::weak_ptr<EventSubscriber> subscriber,

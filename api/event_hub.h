@@ -31,6 +31,8 @@ class EventSubscriber {
   // The source lost events it cannot replay (a NOTIFY reconnect, a recreated slot): the client
   // must refetch through REST.
   virtual void Resync(std::string reason) = 0;
+  // The daemon is stopping: say so to the client and close.
+  virtual void Shutdown() = 0;
 };
 
 class EventHub {
@@ -40,11 +42,13 @@ class EventHub {
   // --- publisher side (the change source) ---
   void OnStreamStart(decoder::Lsn confirmed_flush);
   // Returns false for a duplicate (already published), which reaches nobody.
-  bool Publish(CommittedTransaction transaction);
+  bool Publish(PublishedTransaction transaction);
   void ObserveIdleWalEnd(decoder::Lsn wal_end);
   decoder::Lsn AckLsn() const;
-  // Tells every subscriber to resync and forgets the window.
+  // Tells every subscriber to resync.
   void ResyncAll(const std::string& reason);
+  // Tells every subscriber the daemon is stopping.
+  void ShutdownAll();
 
   // --- subscriber side (sessions) ---
   struct Subscription {
@@ -65,6 +69,8 @@ class EventHub {
   std::size_t RetainedEvents() const;
 
  private:
+  std::vector<std::shared_ptr<EventSubscriber>> LiveSubscribers() const;
+
   mutable std::mutex mutex_;
   ReplayWindow window_;
   struct Entry {

@@ -10,8 +10,8 @@ namespace {
 using decoder::EventId;
 using decoder::Lsn;
 
-CommittedTransaction Txn(uint64_t commit, uint32_t events) {
-  CommittedTransaction t;
+PublishedTransaction Txn(uint64_t commit, uint32_t events) {
+  PublishedTransaction t;
   t.commit_lsn = Lsn(commit);
   t.end_lsn = Lsn(commit + 0x10);
   for (uint32_t i = 0; i < events; ++i) {
@@ -29,6 +29,8 @@ class Recorder : public EventSubscriber {
     for (const auto& e : *events) ids.push_back(e->id);
   }
   void Resync(std::string reason) override { resyncs.push_back(std::move(reason)); }
+  void Shutdown() override { ++shutdowns; }
+  int shutdowns = 0;
   std::mutex mutex;
   std::vector<EventId> ids;
   std::vector<std::string> resyncs;
@@ -116,6 +118,8 @@ TEST(EventHub, ResyncReachesEverySubscriber) {
   hub.Subscribe(a, std::nullopt);
   hub.ResyncAll("notify connection lost");
   EXPECT_EQ(a->resyncs, std::vector<std::string>{"notify connection lost"});
+  hub.ShutdownAll();
+  EXPECT_EQ(a->shutdowns, 1);
 }
 
 }  // namespace

@@ -7,9 +7,13 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
+#include <sstream>
 
 #include "json_response.h"
 #include "server_context.h"
+#include "sse_session.h"
+#include "stream_auth.h"
+#include "url.h"
 
 namespace walcast::api {
 namespace asio = boost::asio;
@@ -81,6 +85,10 @@ void HttpSession::OnRead(beast::error_code ec, std::size_t) {
   in_flight_ =
       InFlight{context_->NextRequestId(), request.method(),     std::string(request.target()),
                request.version(),         request.keep_alive(), std::chrono::steady_clock::now()};
+  if (request.method() == http::verb::get && context_->stream() &&
+      PathOf(request.target()) == "/api/events") {
+    return StartEventStream(request);
+  }
   // The router may answer from another thread (database routes): come back to this strand.
   context_->router().Handle(request, [self = shared_from_this()](Response response) {
     asio::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
@@ -99,6 +107,50 @@ void HttpSession::RejectUnreadable(http::status status, std::string_view message
                         false,
                         std::chrono::steady_clock::now()};
   Send(JsonError(status, message));
+}
+
+void HttpSession::StartEventStream(const Request& request) {
+  const auto& stream = context_->stream();
+  std::string_view target = request.target();
+  std::string_view query = QueryOf(target);
+  if (auto denied = CheckStreamToken(request, query, stream->stream_token)) {
+    return Send(std::move(*denied));
+  }
+  std::optional<decoder::EventId> from;
+  std::optional<std::string> from_text = QueryParameter(query, "from");
+  if (!from_text) {
+    if (auto header = request.find("Last-Event-ID"); header != request.end()) {
+      from_text = std::string(header->value());
+    }
+  }
+  if (from_text && !from_text->empty()) {
+    from = decoder::EventId::Parse(*from_text);
+    if (!from) {
+      return Send(JsonError(http::status::bad_request, "Invalid event id",
+                            {{"from", "expected an event id such as 0000000001A3F2C8-00000003"}}));
+    }
+  }
+  StreamFilter filter;
+  if (auto error = StreamFilter::FromQuery(query, &filter)) {
+    return Send(
+        JsonError(http::status::bad_request, "Invalid stream filter", {{"filter", *error}}));
+  }
+
+  Response head(http::status::ok, in_flight_.version);
+  head.set(http::field::content_type, "text/event-stream; charset=utf-8");
+  head.set(http::field::cache_control, "no-store");
+  head.set("X-Accel-Buffering", "no");  // proxies must not buffer an event stream
+  AddCommonHeaders(head, in_flight_.request_id);
+  head.keep_alive(true);
+  std::ostringstream head_text;
+  head_text << head.base();
+
+  spdlog::debug("http GET {} status=200 (event stream) request={} peer={}", in_flight_.target,
+                in_flight_.request_id, peer_);
+  stream_.expires_never();
+  std::make_shared<SseSession>(std::move(stream_), stream, std::move(filter), from,
+                               in_flight_.request_id, peer_)
+      ->Start(head_text.str());
 }
 
 void HttpSession::Send(Response response) {

@@ -41,6 +41,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void Send(Response response);
   void OnWrite(bool close, boost::beast::error_code ec, std::size_t bytes);
   void RejectUnreadable(http::status status, std::string_view message);
+  // GET /api/events: validates the request and hands the socket to an SseSession.
+  void StartEventStream(const Request& request);
   void DoClose();
 
   boost::beast::tcp_stream stream_;

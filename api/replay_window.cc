@@ -20,7 +20,7 @@ void ReplayWindow::SetStart(Lsn confirmed_flush) {
   }
 }
 
-bool ReplayWindow::Append(CommittedTransaction transaction, Clock::time_point now) {
+bool ReplayWindow::Append(PublishedTransaction transaction, Clock::time_point now) {
   if (newest_commit_.valid() && transaction.commit_lsn <= newest_commit_) return false;
   newest_commit_ = transaction.commit_lsn;
   newest_end_ = std::max(newest_end_, transaction.end_lsn);

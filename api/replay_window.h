@@ -41,7 +41,7 @@ class ReplayWindow {
   // Adds a committed transaction received at `now`. Returns false for a duplicate (commit LSN not
   // above the newest seen), which is ignored. Transactions without events are not retained but
   // still advance the acknowledgement once older ones have left.
-  bool Append(CommittedTransaction transaction, Clock::time_point now);
+  bool Append(PublishedTransaction transaction, Clock::time_point now);
 
   // The server's WAL position while no transaction is open (keepalive walEnd): with nothing
   // retained the acknowledgement follows it, so an idle walcast never makes PostgreSQL keep WAL.
@@ -71,7 +71,7 @@ class ReplayWindow {
 
  private:
   struct Retained {
-    CommittedTransaction transaction;
+    PublishedTransaction transaction;
     Clock::time_point received;
   };
   void EvictOldest();

@@ -12,8 +12,8 @@ using namespace std::chrono_literals;
 const auto kStart = ReplayWindow::Clock::time_point{} + 1h;
 
 // A transaction committed at `commit` with `events` changes, ending 0x100 bytes later.
-CommittedTransaction Txn(uint64_t commit, uint32_t events) {
-  CommittedTransaction t;
+PublishedTransaction Txn(uint64_t commit, uint32_t events) {
+  PublishedTransaction t;
   t.commit_lsn = Lsn(commit);
   t.end_lsn = Lsn(commit + 0x100);
   for (uint32_t i = 0; i < events; ++i) {

@@ -1,14 +1,10 @@
 #include "router.h"
 
 #include "json_response.h"
+#include "url.h"
 
 namespace walcast::api {
 namespace {
-
-std::string_view PathOf(std::string_view target) {
-  auto query = target.find('?');
-  return query == std::string_view::npos ? target : target.substr(0, query);
-}
 
 Response MethodNotAllowed(std::string_view allow) {
   auto response = JsonError(http::status::method_not_allowed, "Method not allowed");
@@ -31,6 +27,12 @@ void Router::Handle(const Request& request, const Respond& respond) const {
     auto status =
         HealthStatus(report) == "ok" ? http::status::ok : http::status::service_unavailable;
     return respond(JsonResponse(status, HealthJson(report)));
+  }
+
+  if (path == "/api/events") {
+    // GET is taken over by the HTTP session when a change source runs.
+    if (method != http::verb::get) return respond(MethodNotAllowed("GET"));
+    return respond(JsonError(http::status::service_unavailable, "Change stream unavailable"));
   }
 
   // Everything under /api is the JSON API: an unknown path there is never a file.

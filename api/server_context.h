@@ -9,6 +9,7 @@
 #include <string>
 
 #include "router.h"
+#include "stream_context.h"
 
 namespace walcast::api {
 
@@ -20,10 +21,12 @@ struct ServerLimits {
 
 class ServerContext {
  public:
-  ServerContext(Router router, ServerLimits limits);
+  // `stream` is null while no change source runs: the event stream routes answer 503.
+  ServerContext(Router router, ServerLimits limits, std::shared_ptr<StreamContext> stream);
 
   const Router& router() const { return router_; }
   const ServerLimits& limits() const { return limits_; }
+  const std::shared_ptr<StreamContext>& stream() const { return stream_; }
 
   // A short id unique within this run, carried in X-Request-Id and every log line of a request.
   std::string NextRequestId();
@@ -31,6 +34,7 @@ class ServerContext {
  private:
   Router router_;
   ServerLimits limits_;
+  std::shared_ptr<StreamContext> stream_;
   std::string run_prefix_;
   std::atomic<uint64_t> next_request_{1};
 };

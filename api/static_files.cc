@@ -4,17 +4,12 @@
 #include <fstream>
 #include <sstream>
 
+#include "url.h"
+
 namespace walcast::api {
 namespace fs = std::filesystem;
 
 namespace {
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 bool SafeRelativePath(std::string_view path) {
   if (path.find('\0') != std::string_view::npos || path.find('\\') != std::string_view::npos) {
@@ -32,25 +27,6 @@ bool SafeRelativePath(std::string_view path) {
 }
 
 }  // namespace
-
-std::optional<std::string> DecodeUrlPath(std::string_view path) {
-  std::string out;
-  out.reserve(path.size());
-  for (size_t i = 0; i < path.size(); ++i) {
-    if (path[i] != '%') {
-      out += path[i];
-      continue;
-    }
-    if (i + 2 >= path.size()) return std::nullopt;
-    int hi = HexValue(path[i + 1]), lo = HexValue(path[i + 2]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    char c = static_cast<char>(hi * 16 + lo);
-    if (c == '\0') return std::nullopt;
-    out += c;
-    i += 2;
-  }
-  return out;
-}
 
 std::string_view MimeType(std::string_view name) {
   auto dot = name.rfind('.');

@@ -26,9 +26,6 @@ class StaticFiles {
   std::string root_;  // canonical, without a trailing slash
 };
 
-// Percent-decodes a URL path; nullopt on a malformed escape or a decoded NUL.
-std::optional<std::string> DecodeUrlPath(std::string_view path);
-
 // The Content-Type for a file name, by extension.
 std::string_view MimeType(std::string_view file_name);
 

@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "url.h"
+
 namespace walcast::api {
 namespace {
 

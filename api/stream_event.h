@@ -10,10 +10,11 @@
 
 #include "event_id.h"
 #include "lsn.h"
+#include "order_event.h"
 
 namespace walcast::api {
 
-enum class Operation : uint8_t { kInsert, kUpdate, kDelete, kTruncate };
+using decoder::Operation;
 
 // What stream filters look at (CONTRACT.md §4): a subscriber to a status also sees an order leave
 // it, so both the new and the old row's values are kept.
@@ -34,9 +35,13 @@ struct StreamEvent {
 
 using StreamEventPtr = std::shared_ptr<const StreamEvent>;
 
+// Serializes a decoded event once (decoder::SerializeEvent) and extracts its filter keys.
+// `server_time` is the RFC 3339 send time shared by the events of one transaction.
+StreamEventPtr MakeStreamEvent(const decoder::OrderEvent& event, std::string_view server_time);
+
 // The events of one committed transaction, in commit order. `end_lsn` is what the slot is
 // acknowledged with once the transaction may be forgotten.
-struct CommittedTransaction {
+struct PublishedTransaction {
   decoder::Lsn commit_lsn;
   decoder::Lsn end_lsn;
   std::vector<StreamEventPtr> events;

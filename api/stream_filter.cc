@@ -3,7 +3,7 @@
 #include <charconv>
 #include <vector>
 
-#include "static_files.h"
+#include "url.h"
 
 namespace walcast::api {
 namespace {
@@ -26,28 +26,6 @@ std::vector<std::string_view> SplitCommas(std::string_view list) {
 }
 
 }  // namespace
-
-std::optional<Operation> ParseOperation(std::string_view text) {
-  if (text == "insert") return Operation::kInsert;
-  if (text == "update") return Operation::kUpdate;
-  if (text == "delete") return Operation::kDelete;
-  if (text == "truncate") return Operation::kTruncate;
-  return std::nullopt;
-}
-
-std::string_view OperationName(Operation operation) {
-  switch (operation) {
-    case Operation::kInsert:
-      return "insert";
-    case Operation::kUpdate:
-      return "update";
-    case Operation::kDelete:
-      return "delete";
-    case Operation::kTruncate:
-      return "truncate";
-  }
-  return "?";
-}
 
 bool StreamFilter::Matches(const EventKeys& keys) const {
   if (!operations_.empty() && !operations_.contains(keys.operation)) return false;
@@ -97,7 +75,7 @@ std::optional<std::string> StreamFilter::AddStatuses(std::string_view comma_list
 std::optional<std::string> StreamFilter::AddOperations(std::string_view comma_list) {
   std::vector<Operation> operations;
   for (auto part : SplitCommas(comma_list)) {
-    auto operation = ParseOperation(part);
+    auto operation = decoder::ParseOperation(part);
     if (!operation) {
       return "operation must be insert, update, delete or truncate, got '" + std::string(part) +
              "'";
@@ -132,27 +110,6 @@ std::optional<std::string> StreamFilter::FromQuery(std::string_view query, Strea
     if (auto error = filter.AddOperations(*value)) return error;
   }
   *out = std::move(filter);
-  return std::nullopt;
-}
-
-std::optional<std::string> QueryParameter(std::string_view query, std::string_view name) {
-  size_t start = 0;
-  while (start < query.size()) {
-    size_t end = query.find('&', start);
-    if (end == std::string_view::npos) end = query.size();
-    std::string_view pair = query.substr(start, end - start);
-    size_t eq = pair.find('=');
-    std::string_view key = pair.substr(0, eq);
-    if (key == name) {
-      std::string value(eq == std::string_view::npos ? "" : pair.substr(eq + 1));
-      for (char& c : value) {
-        if (c == '+') c = ' ';
-      }
-      auto decoded = DecodeUrlPath(value);
-      return decoded ? *decoded : std::optional<std::string>(std::nullopt);
-    }
-    start = end + 1;
-  }
   return std::nullopt;
 }
 

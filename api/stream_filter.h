@@ -17,9 +17,6 @@
 
 namespace walcast::api {
 
-std::optional<Operation> ParseOperation(std::string_view text);
-std::string_view OperationName(Operation operation);
-
 class StreamFilter {
  public:
   bool Matches(const EventKeys& keys) const;
@@ -45,8 +42,5 @@ class StreamFilter {
   std::set<std::string> statuses_;
   std::set<Operation> operations_;
 };
-
-// The value of `name` in a URL query string (percent-decoded), or nullopt.
-std::optional<std::string> QueryParameter(std::string_view query, std::string_view name);
 
 }  // namespace walcast::api

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "url.h"
+
 namespace walcast::api {
 namespace {
 

@@ -10,8 +10,12 @@
 #include <sstream>
 #include <thread>
 
+#include "change_pipeline.h"
 #include "database_monitor.h"
+#include "event_hub.h"
 #include "listener.h"
+#include "lsn.h"
+#include "pg_time.h"
 #include "router.h"
 #include "server_context.h"
 #include "static_files.h"
@@ -41,6 +45,18 @@ App::App(Config config) : config_(std::move(config)) {
 App::~App() = default;
 
 bool App::Start() {
+  api::ReplayLimits replay;
+  replay.max_events = config_.replay_max_events;
+  replay.max_age = std::chrono::seconds(config_.replay_max_age_seconds);
+  replay.max_wal_bytes = config_.replay_max_wal_bytes;
+  hub_ = std::make_shared<api::EventHub>(replay);
+  stream_context_ = std::make_shared<api::StreamContext>();
+  stream_context_->hub = hub_;
+  stream_context_->outbound.max_messages = config_.max_client_queue_messages;
+  stream_context_->outbound.max_bytes = config_.max_client_queue_bytes;
+  stream_context_->heartbeat = std::chrono::seconds(config_.sse_heartbeat_seconds);
+  stream_context_->stream_token = config_.stream_token;
+
   database::DatabaseMonitorOptions db_options;
   db_options.params = ConnectionParams(config_);
   if (config_.apply_schema) {
@@ -53,6 +69,12 @@ bool App::Start() {
     sql << in.rdbuf();
     db_options.schema_sql = sql.str();
   }
+  // The change source needs the table and publication the schema creates: start it once the
+  // database has been reached (and the schema applied).
+  CreateChangeSource();
+  db_options.on_first_ready = [this] {
+    if (replication_) replication_->Start();
+  };
   database_monitor_ = std::make_shared<database::DatabaseMonitor>(io_context_.get_executor(),
                                                                   std::move(db_options));
 
@@ -69,7 +91,8 @@ bool App::Start() {
   services.static_files = static_files_.get();
   api::ServerLimits limits;
   limits.max_body_bytes = config_.max_body_bytes;
-  auto context = std::make_shared<api::ServerContext>(api::Router(std::move(services)), limits);
+  auto context = std::make_shared<api::ServerContext>(api::Router(std::move(services)), limits,
+                                                      stream_context_);
 
   boost::system::error_code bind_error;
   auto address = asio::ip::make_address(config_.host, bind_error);
@@ -91,14 +114,44 @@ api::HealthReport App::Health() const {
   auto db = database_monitor_->Snapshot();
   api::HealthReport report;
   report.database_up = db.up;
-  // TODO(issue 4): the change stream fills stream_up, confirmed_lsn, lag_bytes, last_event_at.
-  report.stream_expected = false;
   report.source = std::string(SourceModeName(config_.source));
   report.slot = config_.slot;
+  report.clients = hub_->Subscribers();
+  if (auto at = hub_->LastEventAt()) {
+    report.last_event_at = decoder::FormatRfc3339(decoder::UnixMicros(*at));
+  }
+  report.stream_expected = replication_ != nullptr;
+  if (replication_) {
+    auto stream = replication_->State();
+    report.source = "replication";
+    report.stream_up = stream.streaming;
+    if (stream.confirmed_lsn.valid()) report.confirmed_lsn = stream.confirmed_lsn.ToString();
+    if (stream.server_wal_end.valid()) {
+      report.lag_bytes = stream.server_wal_end > stream.confirmed_lsn
+                             ? stream.server_wal_end.value() - stream.confirmed_lsn.value()
+                             : 0;
+    }
+    if (!stream.streaming && db.up) report.problem = stream.problem;
+  }
   report.uptime_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
   if (!db.up) report.problem = "database unreachable";
   return report;
+}
+
+void App::CreateChangeSource() {
+  // TODO(issue 4): NOTIFY source and the auto decision; until then auto means replication.
+  if (config_.source == SourceMode::kNotify) {
+    spdlog::warn("--source notify is not available yet; no change stream runs");
+    return;
+  }
+  pipeline_ = std::make_unique<ChangePipeline>(hub_, decoder::StreamDecoderOptions{});
+  database::ReplicationOptions options;
+  options.params = ConnectionParams(config_);
+  options.slot = config_.slot;
+  options.publication = config_.publication;
+  replication_ = std::make_shared<database::ReplicationStream>(io_context_.get_executor(),
+                                                               std::move(options), *pipeline_);
 }
 
 int App::Run() {
@@ -130,6 +183,8 @@ int App::Run() {
 void App::Shutdown() {
   NotifyStopping();
   listener_->Stop();
+  hub_->ShutdownAll();
+  if (replication_) replication_->Stop();
   database_monitor_->Stop();
   // Idle keep-alive connections would keep the loop alive: give in-flight responses a moment,
   // then stop. Well under the two seconds systemd and operators expect.

@@ -1,5 +1,5 @@
-// App: owns the daemon's long-lived parts in dependency order (database monitor, HTTP listener)
-// and runs the io_context on `threads` threads until SIGINT or SIGTERM.
+// App: owns the daemon's long-lived parts in dependency order (database monitor, event hub, change
+// source, HTTP listener) and runs the io_context on `threads` threads until SIGINT or SIGTERM.
 //
 // Shutdown order is the reverse of start-up: stop accepting, stop the database work, give open
 // connections a moment, then stop the loop, so a stop completes within two seconds.
@@ -11,14 +11,18 @@
 
 #include "config.h"
 #include "health_report.h"
+#include "replication_stream.h"
 
 namespace walcast::api {
+class EventHub;
 class Listener;
 class StaticFiles;
+struct StreamContext;
 }  // namespace walcast::api
 namespace walcast::database {
 class DatabaseMonitor;
-}
+class ReplicationStream;
+}  // namespace walcast::database
 
 namespace walcast::daemon {
 
@@ -37,11 +41,18 @@ class App {
   void Shutdown();
   api::HealthReport Health() const;
 
+  // Builds the change source; it starts once the database is first reached.
+  void CreateChangeSource();
+
   Config config_;
   boost::asio::io_context io_context_;
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   std::unique_ptr<api::StaticFiles> static_files_;
   std::shared_ptr<database::DatabaseMonitor> database_monitor_;
+  std::shared_ptr<api::EventHub> hub_;
+  std::shared_ptr<api::StreamContext> stream_context_;
+  std::unique_ptr<database::ReplicationHandler> pipeline_;
+  std::shared_ptr<database::ReplicationStream> replication_;
   std::shared_ptr<api::Listener> listener_;
 };
 

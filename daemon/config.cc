@@ -32,6 +32,12 @@ constexpr EnvBinding kEnvBindings[] = {
     {"--source", "WALCAST_SOURCE"},
     {"--slot", "WALCAST_SLOT"},
     {"--publication", "WALCAST_PUBLICATION"},
+    {"--replay-max-events", "WALCAST_REPLAY_MAX_EVENTS"},
+    {"--replay-max-age", "WALCAST_REPLAY_MAX_AGE"},
+    {"--replay-max-wal-bytes", "WALCAST_REPLAY_MAX_WAL_BYTES"},
+    {"--max-client-queue-messages", "WALCAST_MAX_CLIENT_QUEUE_MESSAGES"},
+    {"--max-client-queue-bytes", "WALCAST_MAX_CLIENT_QUEUE_BYTES"},
+    {"--sse-heartbeat", "WALCAST_SSE_HEARTBEAT"},
     {"--rate-limit", "WALCAST_RATE_LIMIT"},
     {"--api-token", "WALCAST_API_TOKEN"},
     {"--stream-token", "WALCAST_STREAM_TOKEN"},
@@ -104,10 +110,44 @@ void DefineOptions(CLI::App& app, Config& c, std::string& source) {
             "(replication when allowed, else notify)")
       ->transform(CLI::IsMember({"auto", "replication", "notify"}, CLI::ignore_case))
       ->group("Change stream");
+  // PostgreSQL's rule for slot names; publications follow it too, so neither needs quoting care.
+  auto name_rule = CLI::Validator(
+      [](std::string& name) -> std::string {
+        bool ok =
+            !name.empty() && name.size() <= 63 &&
+            name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") == std::string::npos;
+        return ok ? "" : "must be 1 to 63 lower-case letters, digits or underscores";
+      },
+      "NAME");
   AddOption(app, "--slot", c.slot, "Logical replication slot (created if missing)")
+      ->check(name_rule)
       ->group("Change stream");
   AddOption(app, "--publication", c.publication,
             "Publication of the orders table (created if missing)")
+      ->check(name_rule)
+      ->group("Change stream");
+  AddOption(app, "--replay-max-events", c.replay_max_events,
+            "Events kept for clients resuming with a last event id")
+      ->check(CLI::PositiveNumber)
+      ->group("Change stream");
+  AddOption(app, "--replay-max-age", c.replay_max_age_seconds, "Seconds an event stays replayable")
+      ->check(CLI::PositiveNumber)
+      ->group("Change stream");
+  AddOption(app, "--replay-max-wal-bytes", c.replay_max_wal_bytes,
+            "WAL bytes the slot may hold back for the replay window")
+      ->check(CLI::PositiveNumber)
+      ->group("Change stream");
+  AddOption(app, "--max-client-queue-messages", c.max_client_queue_messages,
+            "Messages queued for one stream client before it is dropped as too slow")
+      ->check(CLI::PositiveNumber)
+      ->group("Change stream");
+  AddOption(app, "--max-client-queue-bytes", c.max_client_queue_bytes,
+            "Bytes queued for one stream client before it is dropped as too slow")
+      ->check(CLI::PositiveNumber)
+      ->group("Change stream");
+  AddOption(app, "--sse-heartbeat", c.sse_heartbeat_seconds,
+            "Seconds between comment heartbeats on idle event streams")
+      ->check(CLI::PositiveNumber)
       ->group("Change stream");
 
   AddOption(app, "--rate-limit", c.rate_limit,

@@ -38,6 +38,14 @@ struct Config {
   SourceMode source = SourceMode::kAuto;
   std::string slot = "walcast_orders";
   std::string publication = "walcast_orders";
+  // Replay window (CONTRACT.md §4): bounded by event count, age and WAL the slot keeps.
+  std::size_t replay_max_events = 100'000;
+  unsigned replay_max_age_seconds = 900;
+  uint64_t replay_max_wal_bytes = 256ull << 20;
+  // Per-client outbound queue: past either bound a client is disconnected as too slow.
+  std::size_t max_client_queue_messages = 4096;
+  std::size_t max_client_queue_bytes = 8 << 20;
+  unsigned sse_heartbeat_seconds = 15;
 
   // Protection.
   double rate_limit = 100;  // requests per second per client IP; 0 disables

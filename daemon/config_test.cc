@@ -117,6 +117,13 @@ TEST(Config, BadEnvironmentValueNamesTheVariable) {
   EXPECT_NE(outcome.message.find("PORT"), std::string::npos) << outcome.message;
 }
 
+TEST(Config, SlotAndPublicationNamesFollowPostgresRules) {
+  EXPECT_EQ(ParseConfig({"--slot", "Bad-Name"}, {}).exit_code, 2);
+  EXPECT_EQ(ParseConfig({"--publication", "x;drop table orders"}, {}).exit_code, 2);
+  EXPECT_EQ(ParseConfig({"--slot", std::string(64, 'a')}, {}).exit_code, 2);
+  EXPECT_EQ(MustParse({"--slot", "walcast_2"}).slot, "walcast_2");
+}
+
 TEST(Config, RejectsOutOfRangeValues) {
   EXPECT_EQ(ParseConfig({"--port", "70000"}, {}).exit_code, 2);
   EXPECT_EQ(ParseConfig({"--source", "kafka"}, {}).exit_code, 2);

@@ -82,6 +82,7 @@ asio::awaitable<void> DatabaseMonitor::Run() {
 
     SetState(true, "");
     spdlog::info("database reachable");
+    if (options_.on_first_ready) std::exchange(options_.on_first_ready, nullptr)();
     was_up = true;
     backoff = options_.backoff_min;
     while (co_await Sleep(options_.check_interval)) {

@@ -11,6 +11,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -25,6 +26,9 @@ struct DatabaseMonitorOptions {
   std::chrono::milliseconds check_interval{2000};
   std::chrono::milliseconds backoff_min{250};
   std::chrono::milliseconds backoff_max{5000};
+  // Called once, on the monitor's strand, when the database is first reached (and the schema, if
+  // any, applied): what depends on the schema starts then.
+  std::function<void()> on_first_ready;
 };
 
 struct DatabaseState {

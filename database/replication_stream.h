@@ -57,9 +57,9 @@ class ReplicationHandler {
 
 struct ReplicationState {
   bool streaming = false;
-  std::string problem;          // operator-facing reason while not streaming
-  decoder::Lsn confirmed_lsn;   // last flush position reported to the server
-  decoder::Lsn server_wal_end;  // latest WAL position the server told us
+  std::string problem = "waiting for the database";  // operator-facing reason while not streaming
+  decoder::Lsn confirmed_lsn;                        // last flush position reported to the server
+  decoder::Lsn server_wal_end;                       // latest WAL position the server told us
 };
 
 class ReplicationStream : public std::enable_shared_from_this<ReplicationStream> {

@@ -1,0 +1,32 @@
+// StreamContext: what every streaming session (SSE now, WebSocket next) shares: the hub, the
+// limits, the optional bearer token and the counters /metrics reports. Owned by the App; sessions
+// hold a shared_ptr to it. Thread-safe (immutable settings, atomic counters, thread-safe hub).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "event_hub.h"
+#include "outbound_queue.h"
+
+namespace walcast::api {
+
+struct StreamCounters {
+  std::atomic<uint64_t> events_sent{0};
+  std::atomic<uint64_t> slow_clients_dropped{0};
+  std::atomic<uint64_t> connections_total{0};
+};
+
+struct StreamContext {
+  std::shared_ptr<EventHub> hub;
+  OutboundLimits outbound;
+  std::chrono::seconds heartbeat{15};
+  std::chrono::seconds write_timeout{30};
+  std::string stream_token;  // empty: the streams are open
+  StreamCounters counters;
+};
+
+}  // namespace walcast::api

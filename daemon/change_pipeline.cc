@@ -1,0 +1,54 @@
+#include "change_pipeline.h"
+
+#include <spdlog/spdlog.h>
+
+#include "control_message.h"
+
+namespace walcast::daemon {
+
+ChangePipeline::ChangePipeline(std::shared_ptr<api::EventHub> hub,
+                               decoder::StreamDecoderOptions options)
+    : hub_(std::move(hub)), options_(std::move(options)) {}
+
+void ChangePipeline::OnStreamStart(decoder::Lsn confirmed_flush) {
+  // A new walsender session re-sends Relation messages and restarts open transactions.
+  decoder_.emplace(options_);
+  hub_->OnStreamStart(confirmed_flush);
+}
+
+decoder::Status ChangePipeline::OnXLogData(const decoder::XLogData& data) {
+  auto result = decoder_->Feed(data.message);
+  if (!result.ok()) return result.error();
+  if (result->has_value()) Publish(std::move(**result));
+  return {};
+}
+
+void ChangePipeline::OnKeepalive(decoder::Lsn wal_end) {
+  // Only between transactions may the acknowledgement follow the server's position: an open
+  // transaction (or a streamed one not yet committed) must be decoded again after a restart.
+  const auto& assembler = decoder_->assembler();
+  if (!assembler.in_transaction() && !assembler.in_stream_block() &&
+      assembler.open_streamed_transactions() == 0) {
+    hub_->ObserveIdleWalEnd(wal_end);
+  }
+}
+
+decoder::Lsn ChangePipeline::FlushLsn() { return hub_->AckLsn(); }
+
+void ChangePipeline::Publish(decoder::CommittedTransaction transaction) {
+  api::PublishedTransaction published;
+  published.commit_lsn = transaction.commit_lsn;
+  published.end_lsn = transaction.end_lsn;
+  published.events.reserve(transaction.events.size());
+  std::string server_time = api::NowRfc3339();
+  for (const auto& event : transaction.events) {
+    published.events.push_back(api::MakeStreamEvent(event, server_time));
+  }
+  std::size_t count = published.events.size();
+  bool fresh = hub_->Publish(std::move(published));
+  spdlog::debug("transaction xid={} lsn={} end={} events={}{}", transaction.xid,
+                transaction.commit_lsn.ToString(), transaction.end_lsn.ToString(), count,
+                fresh ? "" : " (duplicate, skipped)");
+}
+
+}  // namespace walcast::daemon
