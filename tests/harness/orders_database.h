@@ -1,0 +1,28 @@
+// Helpers for tests that run walcastd against a database of their own: a fresh database with the
+// schema applied, the daemon's flags for it (a slot named after the database, since slots are
+// cluster-wide), and waiting until the change stream is up. Test-only.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+namespace walcast::testing {
+
+struct OrdersDatabase {
+  std::string name;
+  std::string conninfo;
+};
+
+// Creates (or recreates) database `name` on `cluster_conninfo`'s server and applies
+// database/schema.sql; the sample rows are deleted so tests start from an empty table.
+OrdersDatabase CreateOrdersDatabase(const std::string& name, const std::string& cluster_conninfo);
+OrdersDatabase CreateOrdersDatabase(const std::string& name);  // on the shared cluster
+
+// --port 0, --db-url, --slot <name>, --source replication.
+std::vector<std::string> DaemonArgs(const OrdersDatabase& database);
+
+// Waits until /health reports the change stream up (200 with "stream":"up").
+bool WaitForStream(int port, std::chrono::seconds timeout = std::chrono::seconds(60));
+
+}  // namespace walcast::testing

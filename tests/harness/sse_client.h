@@ -1,0 +1,50 @@
+// SseClient: a blocking Server-Sent Events reader for integration tests. Sends one GET, checks the
+// response head, then parses `id:`/`event:`/`data:` blocks as they arrive (comments skipped).
+// Throws on connection errors. Not thread-safe.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <chrono>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace walcast::testing {
+
+struct SseEvent {
+  std::string id;
+  std::string event;
+  std::string data;
+};
+
+class SseClient {
+ public:
+  SseClient(int port, const std::string& target,
+            const std::vector<std::pair<std::string, std::string>>& headers = {});
+
+  int status() const { return status_; }
+  const std::string& head() const { return head_; }
+  // The response body when the server did not open a stream (status != 200).
+  std::string ReadRest(std::chrono::milliseconds timeout);
+
+  // The next event, or nullopt when none arrives within `timeout` or the server closed.
+  std::optional<SseEvent> Next(std::chrono::milliseconds timeout);
+  // Events until `count` change events (event names starting with "orders:") were read, or the
+  // timeout passed; control events (welcome, resync, ...) are returned too.
+  std::vector<SseEvent> ReadChanges(std::size_t count, std::chrono::milliseconds timeout);
+  bool Closed() const { return closed_; }
+
+ private:
+  bool Fill(std::chrono::milliseconds timeout);
+
+  boost::asio::io_context io_;
+  boost::asio::ip::tcp::socket socket_;
+  std::string buffer_;
+  std::string head_;
+  int status_ = 0;
+  bool closed_ = false;
+};
+
+}  // namespace walcast::testing
