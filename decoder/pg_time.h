@@ -15,8 +15,15 @@ namespace walcast::decoder {
 // 2000-01-01T00:00:00Z in Unix microseconds.
 inline constexpr int64_t kPgEpochUnixMicros = 946'684'800'000'000;
 
-constexpr int64_t UnixMicrosFromPg(int64_t pg_micros) { return pg_micros + kPgEpochUnixMicros; }
-constexpr int64_t PgMicrosFromUnix(int64_t unix_micros) { return unix_micros - kPgEpochUnixMicros; }
+// Both saturate instead of overflowing: times come off the wire (and PostgreSQL's 'infinity' is
+// INT64_MAX).
+constexpr int64_t UnixMicrosFromPg(int64_t pg_micros) {
+  return pg_micros > INT64_MAX - kPgEpochUnixMicros ? INT64_MAX : pg_micros + kPgEpochUnixMicros;
+}
+constexpr int64_t PgMicrosFromUnix(int64_t unix_micros) {
+  return unix_micros < INT64_MIN + kPgEpochUnixMicros ? INT64_MIN
+                                                      : unix_micros - kPgEpochUnixMicros;
+}
 int64_t UnixMicros(std::chrono::system_clock::time_point time);
 
 inline constexpr size_t kRfc3339Size = 27;  // "YYYY-MM-DDTHH:MM:SS.ffffffZ"

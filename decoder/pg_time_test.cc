@@ -31,6 +31,15 @@ TEST(PgTime, ConvertsPostgresEpoch) {
   EXPECT_EQ(UnixMicros(std::chrono::system_clock::time_point(std::chrono::microseconds(42))), 42);
 }
 
+// Found by the fuzzer: a commit time near INT64_MAX overflowed the epoch shift.
+TEST(PgTime, EpochShiftSaturates) {
+  EXPECT_EQ(UnixMicrosFromPg(INT64_MAX), INT64_MAX);
+  EXPECT_EQ(UnixMicrosFromPg(INT64_MAX - kPgEpochUnixMicros), INT64_MAX);
+  EXPECT_EQ(UnixMicrosFromPg(INT64_MIN), INT64_MIN + kPgEpochUnixMicros);
+  EXPECT_EQ(PgMicrosFromUnix(INT64_MIN), INT64_MIN);
+  EXPECT_EQ(FormatRfc3339(UnixMicrosFromPg(INT64_MAX)), "9999-12-31T23:59:59.999999Z");
+}
+
 struct ParseCase {
   const char* text;
   int64_t expected;

@@ -15,6 +15,8 @@ DecodeError OutOfSequence(std::string_view kind, std::string_view field, std::st
 
 std::string Xid(uint32_t xid) { return "xid " + std::to_string(xid); }
 
+constexpr size_t kSpareEntriesCapacity = 64;
+
 }  // namespace
 
 TransactionAssembler::TransactionAssembler(size_t max_buffered_bytes)
@@ -28,6 +30,7 @@ Status TransactionAssembler::Begin(const BeginMessage& message) {
     return OutOfSequence("Begin", "", "inside the stream block of " + Xid(*stream_block_xid_));
   }
   current_.emplace();
+  current_->entries = std::move(spare_entries_);
   current_->xid = message.xid;
   current_->final_lsn = message.final_lsn;
   return Status();
@@ -180,6 +183,11 @@ CommittedTransaction TransactionAssembler::Finish(Pending pending, Lsn commit_ls
     index += entry.slots;
   }
   txn.change_count = index;
+  // Only a small buffer is kept, so one huge transaction does not pin its memory.
+  if (pending.entries.capacity() <= kSpareEntriesCapacity) {
+    pending.entries.clear();
+    spare_entries_ = std::move(pending.entries);
+  }
   return txn;
 }
 

@@ -89,6 +89,9 @@ class TransactionAssembler {
   std::optional<Pending> current_;                 // Begin...Commit
   std::optional<uint32_t> stream_block_xid_;       // inside Stream Start...Stop
   std::unordered_map<uint32_t, Pending> streams_;  // open streamed transactions by xid
+  // The last committed transaction's entry buffer, reused by the next Begin: saves an allocation
+  // per transaction in the common one-row autocommit case.
+  std::vector<Entry> spare_entries_;
 };
 
 }  // namespace walcast::decoder
