@@ -70,7 +70,7 @@ void ReplicationStream::Stop() {
     self->timer_.cancel();
     if (self->connection_.IsOpen() && PQisBusy(self->connection_.Raw()) >= 0) {
       // Report the final position, then end the COPY; closing follows.
-      self->SendStatus(false);
+      self->SendStatus(false, /*final=*/true);
       PQputCopyEnd(self->connection_.Raw(), nullptr);
       PQflush(self->connection_.Raw());
     }
@@ -129,6 +129,7 @@ asio::awaitable<std::string> ReplicationStream::ConnectAndStream() {
     co_return "START_REPLICATION did not start a COPY stream";
   }
   received_lsn_ = std::max(received_lsn_, confirmed_flush);
+  reported_flush_ = confirmed_flush;
   handler_.OnStreamStart(confirmed_flush);
   {
     std::lock_guard lock(mutex_);
@@ -222,10 +223,19 @@ std::optional<std::string> ReplicationStream::HandleFrame(std::string_view copy_
   return std::nullopt;
 }
 
-bool ReplicationStream::SendStatus(bool reply_requested) {
+bool ReplicationStream::SendStatus(bool reply_requested, bool final) {
   decoder::StandbyStatus status;
   status.write = received_lsn_;
-  status.flush = handler_.FlushLsn();
+  // The acknowledgement is held back below the replay window on purpose. PostgreSQL's fast
+  // shutdown waits until the walsender's sent position equals the reported flush position (or the
+  // write position when flush is invalid: walsender.c WalSndDone), so a held-back flush would
+  // stall every server shutdown until wal_sender_timeout. So the flush position is reported when
+  // it moves (the slot keeps it: LogicalConfirmReceivedLocation) and as invalid otherwise.
+  Lsn ack = handler_.FlushLsn();
+  if (ack > reported_flush_ || final) {
+    status.flush = ack;
+    reported_flush_ = std::max(reported_flush_, ack);
+  }
   status.apply = status.flush;
   status.clock = decoder::PgMicrosFromUnix(decoder::UnixMicros(std::chrono::system_clock::now()));
   status.reply_requested = reply_requested;
@@ -234,7 +244,7 @@ bool ReplicationStream::SendStatus(bool reply_requested) {
     return false;
   }
   std::lock_guard lock(mutex_);
-  state_.confirmed_lsn = std::max(state_.confirmed_lsn, status.flush);
+  state_.confirmed_lsn = std::max(state_.confirmed_lsn, ack);
   state_.server_wal_end = std::max(state_.server_wal_end, received_lsn_);
   return true;
 }

@@ -80,7 +80,8 @@ class ReplicationStream : public std::enable_shared_from_this<ReplicationStream>
   boost::asio::awaitable<std::string> Stream();
   // Handles one CopyData payload; returns an error message to end the connection.
   std::optional<std::string> HandleFrame(std::string_view copy_data, bool* reply_now);
-  bool SendStatus(bool reply_requested);
+  // `final`: the last update before closing, which always carries the acknowledgement.
+  bool SendStatus(bool reply_requested, bool final = false);
   boost::asio::awaitable<bool> Sleep(std::chrono::milliseconds duration);
   void SetStreaming(bool streaming, std::string problem);
 
@@ -89,8 +90,9 @@ class ReplicationStream : public std::enable_shared_from_this<ReplicationStream>
   ReplicationHandler& handler_;
   PgConnection connection_;
   boost::asio::steady_timer timer_;
-  bool stopped_ = false;       // on the strand
-  decoder::Lsn received_lsn_;  // on the strand: the end of the last WAL data received
+  bool stopped_ = false;         // on the strand
+  decoder::Lsn received_lsn_;    // on the strand: the end of the last WAL data received
+  decoder::Lsn reported_flush_;  // on the strand: the last acknowledgement sent
 
   mutable std::mutex mutex_;
   ReplicationState state_;
