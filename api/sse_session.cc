@@ -151,11 +151,11 @@ void SseSession::OnWrite(beast::error_code ec, std::size_t) {
 
 // The client never sends anything on an event stream; a read completes only when it leaves.
 void SseSession::DoReadForClose() {
-  stream_.socket().async_read_some(
-      asio::buffer(discard_), [self = shared_from_this()](beast::error_code ec, std::size_t) {
-        if (ec) return self->Close("client left");
-        self->DoReadForClose();
-      });
+  stream_.socket().async_read_some(asio::buffer(discard_),
+                                   [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                                     if (ec) return self->Close("client left");
+                                     self->DoReadForClose();
+                                   });
 }
 
 void SseSession::ScheduleHeartbeat() {

@@ -9,9 +9,9 @@
 // Lives as long as a pending handler holds shared_from_this(); all state is on its strand.
 #pragma once
 
+#include <array>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
-#include <array>
 #include <memory>
 #include <optional>
 #include <string>

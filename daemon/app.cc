@@ -148,6 +148,9 @@ void App::CreateChangeSource() {
   pipeline_ = std::make_unique<ChangePipeline>(hub_, decoder::StreamDecoderOptions{});
   database::ReplicationOptions options;
   options.params = ConnectionParams(config_);
+  // The walsender renders values with its session's settings: UTC ISO timestamps are what the
+  // decoder turns into RFC 3339 fastest (other zones are converted too).
+  options.params.emplace_back("options", "-c TimeZone=UTC -c DateStyle=ISO");
   options.slot = config_.slot;
   options.publication = config_.publication;
   replication_ = std::make_shared<database::ReplicationStream>(io_context_.get_executor(),

@@ -18,6 +18,7 @@
 
 #include "daemon_process.h"
 #include "http_client.h"
+#include "orders_database.h"
 #include "pg_cluster.h"
 #include "pg_session.h"
 
@@ -81,7 +82,7 @@ TEST(Daemon, PortInUseExitsNonZeroWithReason) {
 TEST(Daemon, HealthIs503UntilTheDatabaseComesUpThen200) {
   PgCluster cluster;  // initialised, not running: the daemon starts first
   DaemonProcess daemon({"--port", "0", "--db-host", "127.0.0.1", "--db-port",
-                        std::to_string(cluster.Port()), "--db-name", "postgres"});
+                        std::to_string(cluster.Port()), "--db-name", "postgres", "--apply-schema"});
   int port = daemon.WaitForPort();
   ASSERT_GT(port, 0) << daemon.Log();
 
@@ -151,7 +152,8 @@ TEST(Daemon, OversizeBodyIs413AndMalformedRequestIs400) {
 
 TEST(Daemon, ApplySchemaCreatesTheOrdersTable) {
   std::string conninfo = CreateTestDatabase("daemon_apply_schema");
-  DaemonProcess daemon({"--port", "0", "--db-url", conninfo, "--apply-schema"});
+  DaemonProcess daemon(
+      {"--port", "0", "--db-url", conninfo, "--apply-schema", "--slot", "daemon_apply_schema"});
   int port = daemon.WaitForPort();
   ASSERT_GT(port, 0) << daemon.Log();
   ASSERT_TRUE(WaitForHealth(port, 200)) << daemon.Log();
@@ -164,14 +166,14 @@ TEST(Daemon, ApplySchemaCreatesTheOrdersTable) {
 
 TEST(Daemon, ReadsDotEnvFromTheWorkingDirectory) {
   // The original app's .env keys, with none of them in the process environment.
-  std::string conninfo = SharedConnInfo();
+  auto db = CreateOrdersDatabase("daemon_dotenv");
   auto value = [&](const std::string& key) {
-    auto start = conninfo.find(key + "=") + key.size() + 1;
-    return conninfo.substr(start, conninfo.find(' ', start) - start);
+    auto start = db.conninfo.find(key + "=") + key.size() + 1;
+    return db.conninfo.substr(start, db.conninfo.find(' ', start) - start);
   };
   std::string dotenv = "# written by the test\nDB_HOST=" + value("host") +
-                       "\nDB_PORT=" + value("port") +
-                       "\nDB_NAME=postgres\nDB_USER=" + value("user") + "\nPORT=0\n";
+                       "\nDB_PORT=" + value("port") + "\nDB_NAME=" + db.name +
+                       "\nDB_USER=" + value("user") + "\nPORT=0\nWALCAST_SLOT=" + db.name + "\n";
   DaemonProcess daemon({}, {}, {{".env", dotenv}});
   int port = daemon.WaitForPort();
   ASSERT_GT(port, 0) << daemon.Log();
@@ -184,7 +186,7 @@ TEST(Daemon, EnvironmentWinsOverDotEnv) {
 }
 
 TEST(Daemon, SigtermStopsWithExitCode0Within2Seconds) {
-  DaemonProcess daemon(DatabaseArgs(SharedConnInfo()));
+  DaemonProcess daemon(DaemonArgs(CreateOrdersDatabase("daemon_sigterm")));
   int port = daemon.WaitForPort();
   ASSERT_GT(port, 0) << daemon.Log();
   ASSERT_TRUE(WaitForHealth(port, 200)) << daemon.Log();
