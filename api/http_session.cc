@@ -145,6 +145,7 @@ void HttpSession::StartEventStream(const Request& request) {
   std::ostringstream head_text;
   head_text << head.base();
 
+  context_->metrics().CountHttp("/api/events", 200);
   spdlog::debug("http GET {} status=200 (event stream) request={} peer={}", in_flight_.target,
                 in_flight_.request_id, peer_);
   stream_.expires_never();
@@ -171,6 +172,7 @@ void HttpSession::Send(Response response) {
               std::string_view(http::to_string(in_flight_.method)), in_flight_.target,
               response.result_int(), micros, in_flight_.request_id, peer_);
 
+  context_->metrics().CountHttp(RouteLabel(PathOf(in_flight_.target)), response.result_int());
   bool close = response.need_eof();
   writing_ = std::make_shared<Response>(std::move(response));
   http::async_write(stream_, *writing_,

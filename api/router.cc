@@ -14,6 +14,14 @@ Response MethodNotAllowed(std::string_view allow) {
 
 }  // namespace
 
+std::string_view RouteLabel(std::string_view path) {
+  for (std::string_view fixed : {"/health", "/metrics", "/api/events", "/ws", "/api"}) {
+    if (path == fixed) return fixed;
+  }
+  if (path.starts_with("/api/")) return "/api/other";
+  return "static";
+}
+
 Router::Router(RouterServices services) : services_(std::move(services)) {}
 
 void Router::Handle(const Request& request, const Respond& respond) const {
@@ -33,6 +41,15 @@ void Router::Handle(const Request& request, const Respond& respond) const {
     // GET is taken over by the HTTP session when a change source runs.
     if (method != http::verb::get) return respond(MethodNotAllowed("GET"));
     return respond(JsonError(http::status::service_unavailable, "Change stream unavailable"));
+  }
+
+  if (path == "/metrics") {
+    if (!read_method) return respond(MethodNotAllowed("GET, HEAD"));
+    Response response(http::status::ok, 11);
+    response.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
+    response.set(http::field::cache_control, "no-store");
+    response.body() = services_.metrics ? services_.metrics() : std::string();
+    return respond(std::move(response));
   }
 
   // Everything under /api is the JSON API: an unknown path there is never a file.

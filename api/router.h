@@ -16,8 +16,13 @@ namespace walcast::api {
 
 struct RouterServices {
   std::function<HealthReport()> health;
+  std::function<std::string()> metrics;       // the Prometheus text of /metrics
   const StaticFiles* static_files = nullptr;  // null: no UI
 };
+
+// The route of a path as a fixed label for metrics and logs ("/health", "/api/events", "static",
+// "other", ...), so that ids and file names never become metric series.
+std::string_view RouteLabel(std::string_view path);
 
 class Router {
  public:

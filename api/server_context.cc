@@ -7,8 +7,12 @@
 namespace walcast::api {
 
 ServerContext::ServerContext(Router router, ServerLimits limits,
-                             std::shared_ptr<StreamContext> stream)
-    : router_(std::move(router)), limits_(limits), stream_(std::move(stream)) {
+                             std::shared_ptr<StreamContext> stream,
+                             std::shared_ptr<Metrics> metrics)
+    : router_(std::move(router)),
+      limits_(limits),
+      stream_(std::move(stream)),
+      metrics_(std::move(metrics)) {
   // A random prefix keeps request ids of different runs (and replicas) apart in shared logs.
   std::random_device device;
   run_prefix_ = fmt::format("{:06x}", device() & 0xffffff);

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string>
 
+#include "metrics.h"
 #include "router.h"
 #include "stream_context.h"
 
@@ -22,11 +23,13 @@ struct ServerLimits {
 class ServerContext {
  public:
   // `stream` is null while no change source runs: the event stream routes answer 503.
-  ServerContext(Router router, ServerLimits limits, std::shared_ptr<StreamContext> stream);
+  ServerContext(Router router, ServerLimits limits, std::shared_ptr<StreamContext> stream,
+                std::shared_ptr<Metrics> metrics);
 
   const Router& router() const { return router_; }
   const ServerLimits& limits() const { return limits_; }
   const std::shared_ptr<StreamContext>& stream() const { return stream_; }
+  Metrics& metrics() const { return *metrics_; }
 
   // A short id unique within this run, carried in X-Request-Id and every log line of a request.
   std::string NextRequestId();
@@ -35,6 +38,7 @@ class ServerContext {
   Router router_;
   ServerLimits limits_;
   std::shared_ptr<StreamContext> stream_;
+  std::shared_ptr<Metrics> metrics_;
   std::string run_prefix_;
   std::atomic<uint64_t> next_request_{1};
 };

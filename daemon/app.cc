@@ -50,6 +50,7 @@ bool App::Start() {
   replay.max_age = std::chrono::seconds(config_.replay_max_age_seconds);
   replay.max_wal_bytes = config_.replay_max_wal_bytes;
   hub_ = std::make_shared<api::EventHub>(replay);
+  metrics_ = std::make_shared<api::Metrics>();
   stream_context_ = std::make_shared<api::StreamContext>();
   stream_context_->hub = hub_;
   stream_context_->outbound.max_messages = config_.max_client_queue_messages;
@@ -88,11 +89,12 @@ bool App::Start() {
 
   api::RouterServices services;
   services.health = [this] { return Health(); };
+  services.metrics = [this] { return MetricsText(); };
   services.static_files = static_files_.get();
   api::ServerLimits limits;
   limits.max_body_bytes = config_.max_body_bytes;
   auto context = std::make_shared<api::ServerContext>(api::Router(std::move(services)), limits,
-                                                      stream_context_);
+                                                      stream_context_, metrics_);
 
   boost::system::error_code bind_error;
   auto address = asio::ip::make_address(config_.host, bind_error);
@@ -139,13 +141,27 @@ api::HealthReport App::Health() const {
   return report;
 }
 
+std::string App::MetricsText() const {
+  auto health = Health();
+  api::MetricsGauges gauges;
+  gauges.clients = health.clients;
+  gauges.slot_lag_bytes = health.lag_bytes;
+  gauges.retained_events = hub_->RetainedEvents();
+  gauges.database_up = health.database_up;
+  gauges.stream_up = health.stream_up;
+  gauges.slow_clients_dropped = stream_context_->counters.slow_clients_dropped.load();
+  gauges.events_sent = stream_context_->counters.events_sent.load();
+  gauges.uptime_seconds = health.uptime_seconds;
+  return metrics_->Render(gauges);
+}
+
 void App::CreateChangeSource() {
   // TODO(issue 4): NOTIFY source and the auto decision; until then auto means replication.
   if (config_.source == SourceMode::kNotify) {
     spdlog::warn("--source notify is not available yet; no change stream runs");
     return;
   }
-  pipeline_ = std::make_unique<ChangePipeline>(hub_, decoder::StreamDecoderOptions{});
+  pipeline_ = std::make_unique<ChangePipeline>(hub_, metrics_, decoder::StreamDecoderOptions{});
   database::ReplicationOptions options;
   options.params = ConnectionParams(config_);
   // The walsender renders values with its session's settings: UTC ISO timestamps are what the

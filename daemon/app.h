@@ -15,6 +15,7 @@
 
 namespace walcast::api {
 class EventHub;
+class Metrics;
 class Listener;
 class StaticFiles;
 struct StreamContext;
@@ -40,6 +41,7 @@ class App {
  private:
   void Shutdown();
   api::HealthReport Health() const;
+  std::string MetricsText() const;
 
   // Builds the change source; it starts once the database is first reached.
   void CreateChangeSource();
@@ -50,6 +52,7 @@ class App {
   std::unique_ptr<api::StaticFiles> static_files_;
   std::shared_ptr<database::DatabaseMonitor> database_monitor_;
   std::shared_ptr<api::EventHub> hub_;
+  std::shared_ptr<api::Metrics> metrics_;
   std::shared_ptr<api::StreamContext> stream_context_;
   std::unique_ptr<database::ReplicationHandler> pipeline_;
   std::shared_ptr<database::ReplicationStream> replication_;

@@ -2,13 +2,14 @@
 
 #include <spdlog/spdlog.h>
 
-#include "control_message.h"
+#include "pg_time.h"
 
 namespace walcast::daemon {
 
 ChangePipeline::ChangePipeline(std::shared_ptr<api::EventHub> hub,
+                               std::shared_ptr<api::Metrics> metrics,
                                decoder::StreamDecoderOptions options)
-    : hub_(std::move(hub)), options_(std::move(options)) {}
+    : hub_(std::move(hub)), metrics_(std::move(metrics)), options_(std::move(options)) {}
 
 void ChangePipeline::OnStreamStart(decoder::Lsn confirmed_flush) {
   // A new walsender session re-sends Relation messages and restarts open transactions.
@@ -40,12 +41,19 @@ void ChangePipeline::Publish(decoder::CommittedTransaction transaction) {
   published.commit_lsn = transaction.commit_lsn;
   published.end_lsn = transaction.end_lsn;
   published.events.reserve(transaction.events.size());
-  std::string server_time = api::NowRfc3339();
+  int64_t now = decoder::UnixMicros(std::chrono::system_clock::now());
+  std::string server_time = decoder::FormatRfc3339(now);
   for (const auto& event : transaction.events) {
     published.events.push_back(api::MakeStreamEvent(event, server_time));
   }
   std::size_t count = published.events.size();
   bool fresh = hub_->Publish(std::move(published));
+  if (fresh) {
+    // Commit time is PostgreSQL's clock: on another host, clock skew adds to the figure.
+    for (const auto& event : transaction.events) metrics_->CountEvent(event.operation);
+    if (count > 0)
+      metrics_->ObserveCommitToSend(std::chrono::microseconds(now - transaction.commit_time));
+  }
   spdlog::debug("transaction xid={} lsn={} end={} events={}{}", transaction.xid,
                 transaction.commit_lsn.ToString(), transaction.end_lsn.ToString(), count,
                 fresh ? "" : " (duplicate, skipped)");

@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "event_hub.h"
+#include "metrics.h"
 #include "replication_stream.h"
 #include "stream_decoder.h"
 
@@ -15,7 +16,8 @@ namespace walcast::daemon {
 
 class ChangePipeline : public database::ReplicationHandler {
  public:
-  ChangePipeline(std::shared_ptr<api::EventHub> hub, decoder::StreamDecoderOptions options);
+  ChangePipeline(std::shared_ptr<api::EventHub> hub, std::shared_ptr<api::Metrics> metrics,
+                 decoder::StreamDecoderOptions options);
 
   void OnStreamStart(decoder::Lsn confirmed_flush) override;
   decoder::Status OnXLogData(const decoder::XLogData& data) override;
@@ -26,6 +28,7 @@ class ChangePipeline : public database::ReplicationHandler {
   void Publish(decoder::CommittedTransaction transaction);
 
   std::shared_ptr<api::EventHub> hub_;
+  std::shared_ptr<api::Metrics> metrics_;
   decoder::StreamDecoderOptions options_;
   std::optional<decoder::StreamDecoder> decoder_;  // a fresh one per connection
 };
