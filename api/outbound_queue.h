@@ -22,7 +22,8 @@ struct OutboundLimits {
 
 struct OutboundMessage {
   StreamEventPtr event;  // set for change events
-  std::string owned;     // the text of a control message otherwise
+  std::string name;      // a control message's event name ("welcome", "error", ...)
+  std::string owned;     // its JSON; with no name, raw transport text (SSE head, heartbeat)
 
   std::size_t Size() const { return event ? event->json.size() : owned.size(); }
 };

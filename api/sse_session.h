@@ -1,10 +1,10 @@
 // SseSession: one Server-Sent Events client of GET /api/events (CONTRACT.md §3/§4).
 //
-// Sends `welcome`, then the backlog after the client's last event id (or `resync` when that id
-// has left the window), then live events, each as `id:`/`event:`/`data:` lines, in id order with
-// no gap and no duplicate: events at or below the last id sent are skipped. A comment line every
-// heartbeat keeps proxies from closing an idle stream. A client slower than its outbound bound
-// gets an `error` event and is disconnected (and counted); it resumes with Last-Event-ID.
+// The stream itself (welcome, backlog or resync, live events in id order with no gap and no
+// duplicate, filters, the slow-client bound) is ClientStream's; this class writes it as
+// `id:`/`event:`/`data:` blocks, sends a comment every heartbeat so proxies keep an idle stream
+// open, and notices the client leaving. A slow client gets an `error` event and is disconnected;
+// it resumes with Last-Event-ID.
 //
 // Lives as long as a pending handler holds shared_from_this(); all state is on its strand.
 #pragma once
@@ -16,9 +16,7 @@
 #include <optional>
 #include <string>
 
-#include "event_hub.h"
-#include "stream_context.h"
-#include "stream_filter.h"
+#include "client_stream.h"
 
 namespace walcast::api {
 
@@ -27,19 +25,15 @@ class SseSession : public EventSubscriber, public std::enable_shared_from_this<S
   SseSession(boost::beast::tcp_stream stream, std::shared_ptr<StreamContext> context,
              StreamFilter filter, std::optional<decoder::EventId> from, std::string client_id,
              std::string peer);
-  ~SseSession() override;
 
-  // `response_headers` is the HTTP response head, written first.
-  void Start(std::string response_headers);
+  // `response_head` is the HTTP response head, written first.
+  void Start(std::string response_head);
 
   void Deliver(std::shared_ptr<const std::vector<StreamEventPtr>> events) override;
   void Resync(std::string reason) override;
   void Shutdown() override;
 
  private:
-  void OnStart(std::string response_headers);
-  void Offer(const StreamEventPtr& event);
-  void PushControl(std::string_view name, std::string json, bool final);
   void DoWrite();
   void OnWrite(boost::beast::error_code ec, std::size_t bytes);
   void DoReadForClose();
@@ -47,15 +41,8 @@ class SseSession : public EventSubscriber, public std::enable_shared_from_this<S
   void Close(std::string_view why);
 
   boost::beast::tcp_stream stream_;
-  std::shared_ptr<StreamContext> context_;
-  StreamFilter filter_;
-  std::optional<decoder::EventId> cursor_;  // the last event id sent (or the client's `from`)
-  std::string client_id_;
-  std::string peer_;
-  uint64_t subscription_id_ = 0;
-  OutboundQueue queue_;
+  ClientStream client_;
   bool writing_ = false;
-  bool closing_ = false;  // no more messages after what is queued
   bool closed_ = false;
   std::string write_prefix_;  // "id: ...\nevent: ...\ndata: " of the message being written
   boost::asio::steady_timer heartbeat_;
