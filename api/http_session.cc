@@ -7,6 +7,7 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
 #include <sstream>
 
 #include "json_response.h"
@@ -14,10 +15,12 @@
 #include "sse_session.h"
 #include "stream_auth.h"
 #include "url.h"
+#include "websocket_session.h"
 
 namespace walcast::api {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
+namespace websocket = beast::websocket;
 
 namespace {
 
@@ -85,6 +88,9 @@ void HttpSession::OnRead(beast::error_code ec, std::size_t) {
   in_flight_ =
       InFlight{context_->NextRequestId(), request.method(),     std::string(request.target()),
                request.version(),         request.keep_alive(), std::chrono::steady_clock::now()};
+  if (websocket::is_upgrade(request) && PathOf(request.target()) == "/ws") {
+    return StartWebSocket(std::move(request));
+  }
   if (request.method() == http::verb::get && context_->stream() &&
       PathOf(request.target()) == "/api/events") {
     return StartEventStream(request);
@@ -109,14 +115,16 @@ void HttpSession::RejectUnreadable(http::status status, std::string_view message
   Send(JsonError(status, message));
 }
 
-void HttpSession::StartEventStream(const Request& request) {
+// The parts of a stream request both /api/events and /ws take: the token, `from` (or
+// Last-Event-ID) and the filters. nullopt after an error response was sent.
+std::optional<HttpSession::StreamRequest> HttpSession::ParseStreamRequest(const Request& request) {
   const auto& stream = context_->stream();
-  std::string_view target = request.target();
-  std::string_view query = QueryOf(target);
+  std::string_view query = QueryOf(request.target());
   if (auto denied = CheckStreamToken(request, query, stream->stream_token)) {
-    return Send(std::move(*denied));
+    Send(std::move(*denied));
+    return std::nullopt;
   }
-  std::optional<decoder::EventId> from;
+  StreamRequest parsed;
   std::optional<std::string> from_text = QueryParameter(query, "from");
   if (!from_text) {
     if (auto header = request.find("Last-Event-ID"); header != request.end()) {
@@ -124,17 +132,46 @@ void HttpSession::StartEventStream(const Request& request) {
     }
   }
   if (from_text && !from_text->empty()) {
-    from = decoder::EventId::Parse(*from_text);
-    if (!from) {
-      return Send(JsonError(http::status::bad_request, "Invalid event id",
-                            {{"from", "expected an event id such as 0000000001A3F2C8-00000003"}}));
+    parsed.from = decoder::EventId::Parse(*from_text);
+    if (!parsed.from) {
+      Send(JsonError(http::status::bad_request, "Invalid event id",
+                     {{"from", "expected an event id such as 0000000001A3F2C8-00000003"}}));
+      return std::nullopt;
     }
   }
-  StreamFilter filter;
-  if (auto error = StreamFilter::FromQuery(query, &filter)) {
-    return Send(
-        JsonError(http::status::bad_request, "Invalid stream filter", {{"filter", *error}}));
+  if (auto error = StreamFilter::FromQuery(query, &parsed.filter)) {
+    Send(JsonError(http::status::bad_request, "Invalid stream filter", {{"filter", *error}}));
+    return std::nullopt;
   }
+  return parsed;
+}
+
+void HttpSession::StartWebSocket(Request request) {
+  const auto& stream = context_->stream();
+  if (!stream) {
+    return Send(JsonError(http::status::service_unavailable, "Change stream unavailable"));
+  }
+  // Browsers send Origin; a page from a foreign origin must not read the stream.
+  if (auto origin = request.find(http::field::origin); origin != request.end()) {
+    if (!OriginAllowed(stream->allowed_origins, origin->value())) {
+      return Send(JsonError(http::status::forbidden, "Origin not allowed"));
+    }
+  }
+  auto parsed = ParseStreamRequest(request);
+  if (!parsed) return;
+  context_->metrics().CountHttp("/ws", 101);
+  stream_.expires_never();
+  std::make_shared<WebSocketSession>(stream_.release_socket(), stream, std::move(parsed->filter),
+                                     parsed->from, in_flight_.request_id, peer_)
+      ->Run(std::move(request));
+}
+
+void HttpSession::StartEventStream(const Request& request) {
+  const auto& stream = context_->stream();
+  auto parsed = ParseStreamRequest(request);
+  if (!parsed) return;
+  std::optional<decoder::EventId> from = parsed->from;
+  StreamFilter filter = std::move(parsed->filter);
 
   Response head(http::status::ok, in_flight_.version);
   head.set(http::field::content_type, "text/event-stream; charset=utf-8");

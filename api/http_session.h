@@ -14,7 +14,9 @@
 #include <optional>
 #include <string>
 
+#include "event_id.h"
 #include "http_types.h"
+#include "stream_filter.h"
 
 namespace walcast::api {
 
@@ -41,8 +43,15 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void Send(Response response);
   void OnWrite(bool close, boost::beast::error_code ec, std::size_t bytes);
   void RejectUnreadable(http::status status, std::string_view message);
+  struct StreamRequest {
+    std::optional<decoder::EventId> from;
+    StreamFilter filter;
+  };
+  std::optional<StreamRequest> ParseStreamRequest(const Request& request);
   // GET /api/events: validates the request and hands the socket to an SseSession.
   void StartEventStream(const Request& request);
+  // An upgrade of /ws: validates it and hands the socket to a WebSocketSession.
+  void StartWebSocket(Request request);
   void DoClose();
 
   boost::beast::tcp_stream stream_;

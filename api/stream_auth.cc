@@ -5,6 +5,13 @@
 
 namespace walcast::api {
 
+bool OriginAllowed(const std::vector<std::string>& allowed, std::string_view origin) {
+  for (const auto& entry : allowed) {
+    if (entry == "*" || entry == origin) return true;
+  }
+  return false;
+}
+
 bool ConstantTimeEquals(std::string_view a, std::string_view b) {
   unsigned char diff = a.size() == b.size() ? 0 : 1;
   for (std::size_t i = 0; i < a.size(); ++i) {

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "event_hub.h"
 #include "outbound_queue.h"
@@ -25,7 +26,8 @@ struct StreamContext {
   OutboundLimits outbound;
   std::chrono::seconds heartbeat{15};
   std::chrono::seconds write_timeout{30};
-  std::string stream_token;  // empty: the streams are open
+  std::string stream_token;                       // empty: the streams are open
+  std::vector<std::string> allowed_origins{"*"};  // browsers' Origin for /ws (the CORS allowlist)
   StreamCounters counters;
 };
 

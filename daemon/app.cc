@@ -57,6 +57,7 @@ bool App::Start() {
   stream_context_->outbound.max_bytes = config_.max_client_queue_bytes;
   stream_context_->heartbeat = std::chrono::seconds(config_.sse_heartbeat_seconds);
   stream_context_->stream_token = config_.stream_token;
+  stream_context_->allowed_origins = config_.cors_origins;
 
   database::DatabaseMonitorOptions db_options;
   db_options.params = ConnectionParams(config_);

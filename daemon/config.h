@@ -43,8 +43,8 @@ struct Config {
   unsigned replay_max_age_seconds = 900;
   uint64_t replay_max_wal_bytes = 256ull << 20;
   // Per-client outbound queue: past either bound a client is disconnected as too slow.
-  std::size_t max_client_queue_messages = 4096;
-  std::size_t max_client_queue_bytes = 8 << 20;
+  std::size_t max_client_queue_messages = 16384;
+  std::size_t max_client_queue_bytes = 16 << 20;
   unsigned sse_heartbeat_seconds = 15;
 
   // Protection.

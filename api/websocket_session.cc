@@ -1,0 +1,194 @@
+#include "websocket_session.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/beast/websocket.hpp>
+
+#include "client_message.h"
+#include "control_message.h"
+
+namespace walcast::api {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+
+namespace {
+
+// Past this many refused messages in a row, a client that ignores the rate limit is closed.
+constexpr int kRefusalsBeforeClose = 20;
+// Frames larger than this are refused by Beast itself (close 1009) before they are buffered.
+constexpr std::size_t kHardMessageLimit = 1 << 20;
+
+}  // namespace
+
+WebSocketSession::WebSocketSession(asio::ip::tcp::socket socket,
+                                   std::shared_ptr<StreamContext> context, StreamFilter filter,
+                                   std::optional<decoder::EventId> from, std::string client_id,
+                                   std::string peer, WebSocketLimits limits)
+    : ws_(std::move(socket)),
+      client_(std::move(context), std::move(filter), from, std::move(client_id), std::move(peer),
+              "ws"),
+      limits_(limits),
+      tokens_(limits.messages_per_second * 2),
+      refilled_(std::chrono::steady_clock::now()) {}
+
+void WebSocketSession::Run(Request request) {
+  asio::dispatch(ws_.get_executor(), [self = shared_from_this(),
+                                      request = std::move(request)]() mutable {
+    // Beast's server defaults: handshake timeout, idle timeout with pings, so half-open clients go.
+    self->ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+    self->ws_.set_option(websocket::stream_base::decorator(
+        [](websocket::response_type& response) { response.set(http::field::server, "walcast"); }));
+    self->ws_.read_message_max(kHardMessageLimit);
+    self->ws_.async_accept(request, [self](beast::error_code ec) { self->OnAccept(ec); });
+  });
+}
+
+void WebSocketSession::OnAccept(beast::error_code ec) {
+  if (ec) return Finish("handshake failed: " + ec.message());
+  accepted_ = true;
+  client_.Start(weak_from_this());
+  DoRead();
+  DoWrite();
+}
+
+void WebSocketSession::Deliver(std::shared_ptr<const std::vector<StreamEventPtr>> events) {
+  asio::post(ws_.get_executor(), [self = shared_from_this(), events = std::move(events)] {
+    for (const auto& event : *events) self->client_.Offer(event);
+    self->DoWrite();
+  });
+}
+
+void WebSocketSession::Resync(std::string reason) {
+  asio::post(ws_.get_executor(), [self = shared_from_this(), reason = std::move(reason)] {
+    self->client_.PushControl("resync", ResyncMessage(reason, std::nullopt));
+    self->DoWrite();
+  });
+}
+
+void WebSocketSession::Shutdown() {
+  asio::post(ws_.get_executor(), [self = shared_from_this()] {
+    self->client_.PushControl("server_shutdown", ShutdownMessage(), /*final=*/true);
+    self->DoWrite();
+  });
+}
+
+void WebSocketSession::DoRead() {
+  ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec, std::size_t bytes) {
+    self->OnRead(ec, bytes);
+  });
+}
+
+void WebSocketSession::OnRead(beast::error_code ec, std::size_t bytes) {
+  if (ec == websocket::error::closed) return Finish("client closed");
+  if (ec == websocket::error::message_too_big) return Finish("message over the hard limit");
+  if (ec) return Finish(ec.message());
+  if (!ws_.got_text()) {
+    client_.PushControl("error", ErrorMessage("binary frames are not supported; send JSON text"));
+  } else if (bytes > limits_.max_message_bytes) {
+    CloseWith(websocket::close_code::policy_error, "message too big");
+    return;
+  } else if (!TakeToken()) {
+    if (++refused_ > kRefusalsBeforeClose) {
+      CloseWith(websocket::close_code::policy_error, "too many messages");
+      return;
+    }
+    client_.PushControl("error", ErrorMessage("too many messages: slow down"));
+  } else {
+    refused_ = 0;
+    auto data = buffer_.cdata();
+    HandleMessage(std::string_view(static_cast<const char*>(data.data()), data.size()));
+  }
+  buffer_.consume(buffer_.size());
+  DoWrite();
+  if (!closing_) DoRead();
+}
+
+bool WebSocketSession::TakeToken() {
+  auto now = std::chrono::steady_clock::now();
+  double elapsed = std::chrono::duration<double>(now - refilled_).count();
+  refilled_ = now;
+  tokens_ =
+      std::min(limits_.messages_per_second * 2, tokens_ + elapsed * limits_.messages_per_second);
+  if (tokens_ < 1) return false;
+  tokens_ -= 1;
+  return true;
+}
+
+void WebSocketSession::HandleMessage(std::string_view text) {
+  auto message = ParseClientMessage(text);
+  if (auto* subscribe = std::get_if<SubscribeMessage>(&message)) {
+    client_.filter().Add(subscribe->filter);
+  } else if (auto* unsubscribe = std::get_if<UnsubscribeMessage>(&message)) {
+    client_.filter().Remove(unsubscribe->filter);
+  } else if (auto* ping = std::get_if<PingMessage>(&message)) {
+    client_.PushControl("pong", PongMessage(ping->payload_json, NowRfc3339()));
+  } else {
+    client_.PushControl("error", ErrorMessage(std::get<ClientMessageError>(message).reason));
+  }
+}
+
+void WebSocketSession::DoWrite() {
+  if (writing_ || closing_ || !accepted_) return;
+  auto& queue = client_.queue();
+  if (queue.Empty()) {
+    if (client_.closing()) {
+      if (client_.slow()) {
+        CloseWith(websocket::close_code(4008), "slow consumer");
+      } else {
+        CloseWith(websocket::close_code::going_away, "server shutdown");
+      }
+    }
+    return;
+  }
+  writing_ = true;
+  const auto& message = queue.Front();
+  const std::string& text = message.event ? message.event->json : message.owned;
+  ws_.text(true);
+  ws_.async_write(asio::buffer(text),
+                  [self = shared_from_this()](beast::error_code ec, std::size_t bytes) {
+                    self->OnWrite(ec, bytes);
+                  });
+}
+
+void WebSocketSession::OnWrite(beast::error_code ec, std::size_t) {
+  writing_ = false;
+  if (ec) return Finish(ec.message());
+  if (pending_close_) {
+    auto reason = *std::exchange(pending_close_, std::nullopt);
+    closing_ = false;
+    return CloseWith(static_cast<websocket::close_code>(reason.code),
+                     std::string_view(reason.reason.data(), reason.reason.size()));
+  }
+  auto& queue = client_.queue();
+  if (queue.Front().event) {
+    client_.context().counters.events_sent.fetch_add(1, std::memory_order_relaxed);
+  }
+  queue.Pop();
+  DoWrite();
+}
+
+void WebSocketSession::CloseWith(websocket::close_code code, std::string_view reason) {
+  if (closing_) return;
+  closing_ = true;
+  if (writing_) {
+    pending_close_ = websocket::close_reason(code, reason);
+    return;
+  }
+  client_.Unsubscribe();
+  spdlog::info("ws client={} peer={} closing with {}: {}", client_.client_id(), client_.peer(),
+               static_cast<int>(code), reason);
+  ws_.async_close(websocket::close_reason(code, reason),
+                  [self = shared_from_this()](beast::error_code) { self->Finish("closed"); });
+}
+
+void WebSocketSession::Finish(std::string_view why) {
+  if (finished_) return;
+  finished_ = true;
+  client_.Unsubscribe();
+  spdlog::info("ws client={} peer={} disconnected: {}", client_.client_id(), client_.peer(), why);
+}
+
+}  // namespace walcast::api

@@ -1,0 +1,73 @@
+// WebSocketSession: one client of /ws (CONTRACT.md §4). The stream (welcome, backlog or resync,
+// live events, filters, slow-client bound) is ClientStream's; this class speaks WebSocket:
+// one text frame per message, one write in flight, client messages (subscribe, unsubscribe,
+// ping) answered in order, malformed ones answered with an `error` frame while the connection
+// stays open. Beast's suggested server timeouts and pings reap half-open clients.
+//
+// Close codes: 1001 when the daemon stops, 1008 for policy (a message over the size limit, too
+// many messages), 4008 for a client too slow to keep up.
+//
+// Lives as long as a pending handler holds shared_from_this(); all state is on its strand.
+#pragma once
+
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/websocket/stream.hpp>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "client_stream.h"
+#include "http_types.h"
+
+namespace walcast::api {
+
+struct WebSocketLimits {
+  std::size_t max_message_bytes = 16 * 1024;  // larger client messages: close 1008
+  double messages_per_second = 20;            // per connection, burst twice that
+};
+
+class WebSocketSession : public EventSubscriber,
+                         public std::enable_shared_from_this<WebSocketSession> {
+ public:
+  WebSocketSession(boost::asio::ip::tcp::socket socket, std::shared_ptr<StreamContext> context,
+                   StreamFilter filter, std::optional<decoder::EventId> from, std::string client_id,
+                   std::string peer, WebSocketLimits limits = {});
+
+  // Completes the upgrade of `request` (already validated), then streams.
+  void Run(Request request);
+
+  void Deliver(std::shared_ptr<const std::vector<StreamEventPtr>> events) override;
+  void Resync(std::string reason) override;
+  void Shutdown() override;
+
+ private:
+  void OnAccept(boost::beast::error_code ec);
+  void DoRead();
+  void OnRead(boost::beast::error_code ec, std::size_t bytes);
+  void HandleMessage(std::string_view text);
+  bool TakeToken();
+  void DoWrite();
+  void OnWrite(boost::beast::error_code ec, std::size_t bytes);
+  void CloseWith(boost::beast::websocket::close_code code, std::string_view reason);
+  void Finish(std::string_view why);
+
+  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+  ClientStream client_;
+  WebSocketLimits limits_;
+  boost::beast::flat_buffer buffer_;
+  bool accepted_ = false;
+  bool writing_ = false;
+  bool closing_ = false;  // a close frame was sent or is being sent
+  // A close decided while a write was in flight; sent when it completes (Beast allows one write
+  // operation, close included, at a time).
+  std::optional<boost::beast::websocket::close_reason> pending_close_;
+  bool finished_ = false;
+  // Token bucket for the client's messages.
+  double tokens_;
+  std::chrono::steady_clock::time_point refilled_;
+  int refused_ = 0;
+};
+
+}  // namespace walcast::api

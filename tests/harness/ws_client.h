@@ -1,0 +1,43 @@
+// WsClient: a WebSocket client for integration tests (Beast). Reads run asynchronously on a
+// private io_context driven for at most the given timeout, so a test never hangs on a silent
+// server. Throws on connection or handshake errors. Not thread-safe.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/websocket/stream.hpp>
+#include <chrono>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace walcast::testing {
+
+class WsClient {
+ public:
+  // Connects and upgrades `target`; on a refused upgrade, throws with the HTTP status in the text.
+  WsClient(int port, const std::string& target,
+           const std::vector<std::pair<std::string, std::string>>& headers = {});
+
+  void Send(const std::string& text);
+  void SendBinary(const std::string& bytes);
+  // The next text message, or nullopt on timeout or once the server closed the connection.
+  std::optional<std::string> Next(std::chrono::milliseconds timeout);
+  // Messages until one whose "event" is `name` (included) or the timeout.
+  std::optional<std::string> NextEvent(const std::string& name, std::chrono::milliseconds timeout);
+  bool Closed() const { return closed_; }
+  // The server's close code once closed (0 if none was received).
+  int CloseCode() const;
+
+ private:
+  boost::asio::io_context io_;
+  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+  boost::beast::flat_buffer buffer_;
+  bool reading_ = false;
+  bool ready_ = false;
+  bool closed_ = false;
+};
+
+}  // namespace walcast::testing

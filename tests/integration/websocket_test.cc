@@ -1,0 +1,204 @@
+// The WebSocket face of the stream (/ws), through the real daemon: welcome and events, every
+// client message kind and every malformed one, resume, slow-consumer and policy closes, Origin,
+// and the shutdown frame.
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
+#include <signal.h>
+
+#include <thread>
+
+#include "daemon_process.h"
+#include "http_client.h"
+#include "orders_database.h"
+#include "pg_session.h"
+#include "ws_client.h"
+
+namespace walcast::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+rapidjson::Document Parse(const std::string& json) {
+  rapidjson::Document doc;
+  doc.Parse(json.c_str());
+  EXPECT_FALSE(doc.HasParseError()) << json;
+  return doc;
+}
+
+std::string EventName(const std::string& json) { return Parse(json)["event"].GetString(); }
+
+class WebSocket : public ::testing::Test {
+ protected:
+  void Start(const std::string& name, std::vector<std::string> extra = {}) {
+    db_ = CreateOrdersDatabase(name);
+    auto args = DaemonArgs(db_);
+    args.insert(args.end(), extra.begin(), extra.end());
+    daemon_ = std::make_unique<DaemonProcess>(args);
+    port_ = daemon_->WaitForPort();
+    ASSERT_GT(port_, 0) << daemon_->Log();
+    ASSERT_TRUE(WaitForStream(port_)) << daemon_->Log();
+    session_ = std::make_unique<PgSession>(db_.conninfo);
+  }
+  std::string Insert(const std::string& name) {
+    return session_->Scalar(
+        "INSERT INTO orders (customer_name, product_name) VALUES ($1, 'p') RETURNING id", {name});
+  }
+
+  OrdersDatabase db_;
+  std::unique_ptr<DaemonProcess> daemon_;
+  std::unique_ptr<PgSession> session_;
+  int port_ = 0;
+};
+
+TEST_F(WebSocket, WelcomeFirstThenChangeEvents) {
+  Start("ws_basic");
+  WsClient client(port_, "/ws");
+  auto welcome = client.Next(30s);
+  ASSERT_TRUE(welcome);
+  auto doc = Parse(*welcome);
+  EXPECT_STREQ(doc["event"].GetString(), "welcome");
+  EXPECT_TRUE(doc["data"]["clientId"].IsString());
+  EXPECT_EQ(doc["data"]["totalClients"].GetInt(), 1);
+  EXPECT_TRUE(doc["data"]["lastEventId"].IsNull());
+  Insert("Ann");
+  auto event = client.NextEvent("orders:insert", 30s);
+  ASSERT_TRUE(event) << daemon_->Log();
+  EXPECT_STREQ(Parse(*event)["data"]["data"]["customer_name"].GetString(), "Ann");
+}
+
+TEST_F(WebSocket, PingSubscribeUnsubscribe) {
+  Start("ws_messages");
+  WsClient client(port_, "/ws");
+  ASSERT_TRUE(client.NextEvent("welcome", 30s));
+  client.Send(R"({"event":"ping","data":{"timestamp":12345}})");
+  auto pong = client.NextEvent("pong", 30s);
+  ASSERT_TRUE(pong);
+  EXPECT_EQ(Parse(*pong)["data"]["timestamp"]["timestamp"].GetInt(), 12345);
+
+  client.Send(R"({"event":"subscribe","data":{"statuses":["shipped"]}})");
+  std::string a = Insert("A");
+  session_->Query("UPDATE orders SET status = 'shipped' WHERE id = $1", {a});
+  auto first = client.Next(30s);
+  ASSERT_TRUE(first);
+  EXPECT_EQ(EventName(*first), "orders:update") << "the insert (pending) is filtered out";
+
+  client.Send(R"({"event":"unsubscribe","data":{"statuses":["shipped"]}})");
+  client.Send(R"({"event":"ping"})");
+  ASSERT_TRUE(client.NextEvent("pong", 30s)) << "the unsubscribe was applied before this";
+  Insert("B");
+  auto next = client.Next(30s);
+  ASSERT_TRUE(next);
+  EXPECT_EQ(EventName(*next), "orders:insert") << "no criteria left: everything again";
+}
+
+TEST_F(WebSocket, MalformedMessagesGetErrorFramesAndTheConnectionStays) {
+  Start("ws_malformed");
+  WsClient client(port_, "/ws");
+  ASSERT_TRUE(client.NextEvent("welcome", 30s));
+  for (const char* bad :
+       {"not json", "[]", R"({"event":"dance"})",
+        R"({"event":"subscribe","data":{"orderIds":"x"}})",
+        R"({"event":"subscribe","data":{"statuses":["lost"]}})", "{\"event\":\"ping\"", ""}) {
+    client.Send(bad);
+    auto error = client.Next(30s);
+    ASSERT_TRUE(error) << bad;
+    auto doc = Parse(*error);
+    EXPECT_STREQ(doc["event"].GetString(), "error") << bad;
+    EXPECT_TRUE(doc["data"]["message"].IsString());
+  }
+  client.SendBinary(std::string("\x00\x01\x02", 3));
+  auto binary = client.Next(30s);
+  ASSERT_TRUE(binary);
+  EXPECT_NE(binary->find("binary frames are not supported"), std::string::npos);
+
+  client.Send(R"({"event":"ping","data":1})");
+  EXPECT_TRUE(client.NextEvent("pong", 30s)) << "still open and answering";
+  Insert("still streaming");
+  EXPECT_TRUE(client.NextEvent("orders:insert", 30s));
+}
+
+TEST_F(WebSocket, OversizeMessageClosesWithPolicyCode) {
+  Start("ws_oversize");
+  WsClient client(port_, "/ws");
+  ASSERT_TRUE(client.NextEvent("welcome", 30s));
+  client.Send(R"({"event":"ping","data":")" + std::string(20000, 'x') + "\"}");
+  while (client.Next(30s)) {
+  }
+  EXPECT_TRUE(client.Closed());
+  EXPECT_EQ(client.CloseCode(), 1008);
+  EXPECT_EQ(HttpGet(port_, "/health").status, 200) << "the daemon is fine";
+}
+
+TEST_F(WebSocket, ResumeFromAnId) {
+  Start("ws_resume");
+  WsClient first(port_, "/ws");
+  for (int i = 0; i < 4; ++i) Insert("c" + std::to_string(i));
+  std::vector<std::string> ids;
+  while (ids.size() < 4) {
+    auto event = first.NextEvent("orders:insert", 30s);
+    ASSERT_TRUE(event);
+    ids.push_back(Parse(*event)["data"]["id"].GetString());
+  }
+  WsClient resumed(port_, "/ws?from=" + ids[1]);
+  ASSERT_TRUE(resumed.NextEvent("welcome", 30s));
+  for (int i = 2; i < 4; ++i) {
+    auto event = resumed.Next(30s);
+    ASSERT_TRUE(event);
+    EXPECT_EQ(std::string(Parse(*event)["data"]["id"].GetString()), ids[i]);
+  }
+}
+
+TEST_F(WebSocket, SlowConsumerIsClosedWith4008AfterAnErrorFrame) {
+  // The bound counts queued events: it must hold one transaction (events of a transaction arrive
+  // together), so the data comes in many small transactions.
+  Start("ws_slow", {"--max-client-queue-messages", "10000"});
+  WsClient slow(port_, "/ws");
+  WsClient fast(port_, "/ws");
+  ASSERT_TRUE(slow.NextEvent("welcome", 30s));
+  ASSERT_TRUE(fast.NextEvent("welcome", 30s));
+  // Enough data to fill the kernel's socket buffers of a client that does not read.
+  std::thread writer([&] {
+    PgSession writer_session(db_.conninfo);
+    for (int t = 0; t < 400; ++t) {
+      writer_session.Exec(
+          "INSERT INTO orders (customer_name, product_name) "
+          "SELECT 'c' || g, repeat('x', 200) FROM generate_series(1, 150) g");
+    }
+  });
+  size_t fast_events = 0;
+  while (fast_events < 60000 && fast.Next(60s)) ++fast_events;
+  writer.join();
+  EXPECT_EQ(fast_events, 60000u) << "a slow client never slows the others";
+
+  std::optional<std::string> last;
+  while (auto message = slow.Next(30s)) last = message;
+  EXPECT_TRUE(slow.Closed());
+  EXPECT_EQ(slow.CloseCode(), 4008);
+  ASSERT_TRUE(last);
+  EXPECT_NE(last->find("slow consumer"), std::string::npos) << *last;
+  EXPECT_NE(HttpGet(port_, "/metrics").body.find("walcast_slow_clients_dropped_total 1\n"),
+            std::string::npos);
+}
+
+TEST_F(WebSocket, OriginOutsideTheAllowlistIsRefused) {
+  Start("ws_origin", {"--cors-origins", "http://allowed.example"});
+  EXPECT_THROW(WsClient(port_, "/ws", {{"Origin", "http://evil.example"}}), std::runtime_error);
+  WsClient allowed(port_, "/ws", {{"Origin", "http://allowed.example"}});
+  EXPECT_TRUE(allowed.NextEvent("welcome", 30s));
+}
+
+TEST_F(WebSocket, ShutdownSendsServerShutdownAndCloses1001) {
+  Start("ws_shutdown");
+  WsClient client(port_, "/ws");
+  ASSERT_TRUE(client.NextEvent("welcome", 30s));
+  daemon_->Signal(SIGTERM);
+  auto goodbye = client.NextEvent("server_shutdown", 30s);
+  ASSERT_TRUE(goodbye) << daemon_->Log();
+  while (client.Next(10s)) {
+  }
+  EXPECT_EQ(client.CloseCode(), 1001);
+  EXPECT_EQ(daemon_->WaitExit(5s), 0);
+}
+
+}  // namespace
+}  // namespace walcast::testing
