@@ -1,5 +1,6 @@
 // walcastd: parse the configuration, set up logging, build the App, run until SIGINT/SIGTERM.
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -10,6 +11,22 @@
 #include "logging.h"
 
 extern char** environ;
+
+namespace {
+
+// Every stream client holds a descriptor: thousands of them need more than the usual soft limit
+// of 1024, and the hard limit is what the operator (or systemd's LimitNOFILE) allows.
+void RaiseFileLimit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+  rlim_t before = limit.rlim_cur;
+  limit.rlim_cur = limit.rlim_max;
+  if (setrlimit(RLIMIT_NOFILE, &limit) == 0) {
+    spdlog::debug("open file limit raised from {} to {}", before, limit.rlim_cur);
+  }
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   using namespace walcast::daemon;
@@ -33,6 +50,7 @@ int main(int argc, char** argv) {
   }
   SetupLogging(outcome.config->log_level);
   for (const auto& error : dotenv_errors) spdlog::warn("ignoring .env {}", error);
+  RaiseFileLimit();
 
   try {
     App app(std::move(*outcome.config));
