@@ -1,5 +1,7 @@
 #include "orders_database.h"
 
+#include <gtest/gtest.h>
+
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -50,6 +52,24 @@ bool WaitForStream(int port, std::chrono::seconds timeout) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   return false;
+}
+
+StreamingDaemon StartStreamingDaemon(const OrdersDatabase& database,
+                                     const std::vector<std::string>& extra) {
+  auto args = DaemonArgs(database);
+  args.insert(args.end(), extra.begin(), extra.end());
+  StreamingDaemon daemon{std::make_unique<DaemonProcess>(args), 0};
+  daemon.port = daemon.process->WaitForPort();
+  EXPECT_GT(daemon.port, 0) << daemon.process->Log();
+  EXPECT_TRUE(daemon.port > 0 && WaitForStream(daemon.port)) << daemon.process->Log();
+  return daemon;
+}
+
+rapidjson::Document ParseJson(const std::string& text) {
+  rapidjson::Document doc;
+  doc.Parse(text.c_str());
+  EXPECT_FALSE(doc.HasParseError()) << text;
+  return doc;
 }
 
 }  // namespace walcast::testing

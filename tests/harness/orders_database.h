@@ -3,9 +3,14 @@
 // cluster-wide), and waiting until the change stream is up. Test-only.
 #pragma once
 
+#include <rapidjson/document.h>
+
 #include <chrono>
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "daemon_process.h"
 
 namespace walcast::testing {
 
@@ -24,5 +29,17 @@ std::vector<std::string> DaemonArgs(const OrdersDatabase& database);
 
 // Waits until /health reports the change stream up (200 with "stream":"up").
 bool WaitForStream(int port, std::chrono::seconds timeout = std::chrono::seconds(60));
+
+// walcastd on `database` with DaemonArgs plus `extra`, listening and streaming (the test fails
+// when it does not get there).
+struct StreamingDaemon {
+  std::unique_ptr<DaemonProcess> process;
+  int port = 0;
+};
+StreamingDaemon StartStreamingDaemon(const OrdersDatabase& database,
+                                     const std::vector<std::string>& extra = {});
+
+// Parses JSON, failing the test (not throwing) when it is malformed.
+rapidjson::Document ParseJson(const std::string& text);
 
 }  // namespace walcast::testing

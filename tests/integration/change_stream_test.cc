@@ -18,13 +18,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-rapidjson::Document Parse(const std::string& json) {
-  rapidjson::Document doc;
-  doc.Parse(json.c_str());
-  EXPECT_FALSE(doc.HasParseError()) << json;
-  return doc;
-}
-
 std::vector<SseEvent> Changes(const std::vector<SseEvent>& events) {
   std::vector<SseEvent> out;
   for (const auto& e : events) {
@@ -37,12 +30,10 @@ class ChangeStream : public ::testing::Test {
  protected:
   void StartDaemon(const std::string& name, std::vector<std::string> extra = {}) {
     db_ = CreateOrdersDatabase(name);
-    auto args = DaemonArgs(db_);
-    args.insert(args.end(), extra.begin(), extra.end());
-    daemon_ = std::make_unique<DaemonProcess>(args);
-    port_ = daemon_->WaitForPort();
-    ASSERT_GT(port_, 0) << daemon_->Log();
-    ASSERT_TRUE(WaitForStream(port_)) << daemon_->Log();
+    auto started = StartStreamingDaemon(db_, extra);
+    daemon_ = std::move(started.process);
+    port_ = started.port;
+    ASSERT_TRUE(port_ > 0 && !HasFailure());
     session_ = std::make_unique<PgSession>(db_.conninfo);
   }
 
@@ -60,7 +51,7 @@ TEST_F(ChangeStream, InsertUpdateDeleteTruncateArriveWithContractShapes) {
   auto welcome = client.Next(30s);
   ASSERT_TRUE(welcome);
   EXPECT_EQ(welcome->event, "welcome");
-  auto welcome_doc = Parse(welcome->data);
+  auto welcome_doc = ParseJson(welcome->data);
   EXPECT_TRUE(welcome_doc["data"].HasMember("clientId"));
   EXPECT_TRUE(welcome_doc["data"]["totalClients"].IsNumber());
 
@@ -77,7 +68,7 @@ TEST_F(ChangeStream, InsertUpdateDeleteTruncateArriveWithContractShapes) {
   EXPECT_EQ(events[2].event, "orders:delete");
   EXPECT_EQ(events[3].event, "orders:truncate");
 
-  auto insert = Parse(events[0].data);
+  auto insert = ParseJson(events[0].data);
   EXPECT_STREQ(insert["event"].GetString(), "orders:insert");
   const auto& data = insert["data"];
   EXPECT_EQ(std::string(data["id"].GetString()), events[0].id) << "SSE id is the event id";
@@ -94,7 +85,7 @@ TEST_F(ChangeStream, InsertUpdateDeleteTruncateArriveWithContractShapes) {
   EXPECT_EQ(created_at.size(), 27u) << created_at;  // 2026-11-24T10:45:54.991053Z
   EXPECT_EQ(created_at.back(), 'Z');
 
-  auto update = Parse(events[1].data);
+  auto update = ParseJson(events[1].data);
   EXPECT_STREQ(update["data"]["old"]["status"].GetString(), "pending");
   EXPECT_STREQ(update["data"]["data"]["status"].GetString(), "shipped");
   std::set<std::string> changed;
@@ -102,10 +93,10 @@ TEST_F(ChangeStream, InsertUpdateDeleteTruncateArriveWithContractShapes) {
     changed.insert(column.GetString());
   EXPECT_EQ(changed, (std::set<std::string>{"status", "updated_at"}));
 
-  auto deleted = Parse(events[2].data);
+  auto deleted = ParseJson(events[2].data);
   EXPECT_STREQ(deleted["data"]["data"]["status"].GetString(), "shipped") << "the deleted row";
 
-  auto truncate = Parse(events[3].data);
+  auto truncate = ParseJson(events[3].data);
   EXPECT_TRUE(truncate["data"]["data"].IsNull());
 
   for (size_t i = 1; i < events.size(); ++i) EXPECT_LT(events[i - 1].id, events[i].id);
@@ -119,7 +110,7 @@ TEST_F(ChangeStream, InsertUpdateDeleteTruncateArriveWithContractShapes) {
     EXPECT_NE(metrics.body.find(std::string(line) + "\n"), std::string::npos) << line << "\n"
                                                                               << metrics.body;
   }
-  auto health = Parse(HttpGet(port_, "/health").body);
+  auto health = ParseJson(HttpGet(port_, "/health").body);
   EXPECT_STREQ(health["status"].GetString(), "ok");
   EXPECT_TRUE(health["confirmedLsn"].IsString());
   EXPECT_TRUE(health["lastEventAt"].IsString());
@@ -140,7 +131,7 @@ TEST_F(ChangeStream, MultiRowTransactionKeepsOrderAndSharesTheCommitLsn) {
     char expected[32];
     std::snprintf(expected, sizeof(expected), "%08X", static_cast<unsigned>(i));
     EXPECT_EQ(events[i].id.substr(17), expected);
-    EXPECT_STREQ(Parse(events[i].data)["data"]["data"]["customer_name"].GetString(),
+    EXPECT_STREQ(ParseJson(events[i].data)["data"]["data"]["customer_name"].GetString(),
                  ("c" + std::to_string(i + 1)).c_str());
   }
 }
@@ -163,12 +154,12 @@ TEST_F(ChangeStream, FiltersByStatusOrderIdAndOperation) {
   auto seen = Changes(shipped.ReadChanges(3, 60s));
   ASSERT_EQ(seen.size(), 3u);
   EXPECT_EQ(seen[0].event, "orders:update");
-  EXPECT_STREQ(Parse(seen[1].data)["data"]["data"]["status"].GetString(), "delivered");
+  EXPECT_STREQ(ParseJson(seen[1].data)["data"]["data"]["status"].GetString(), "delivered");
   EXPECT_FALSE(shipped.Next(1500ms).has_value()) << "nothing else matches";
 
   auto deleted = Changes(deletes.ReadChanges(1, 60s));
   ASSERT_EQ(deleted.size(), 1u);
-  EXPECT_EQ(Parse(deleted[0].data)["data"]["data"]["id"].GetInt(), std::stoi(a));
+  EXPECT_EQ(ParseJson(deleted[0].data)["data"]["data"]["id"].GetInt(), std::stoi(a));
 
   auto b_events = Changes(only_b.ReadChanges(2, 60s));
   ASSERT_EQ(b_events.size(), 2u);
@@ -205,8 +196,8 @@ TEST_F(ChangeStream, AlterTableWhileRunningAddsTheColumn) {
       "INSERT INTO orders (customer_name, product_name, priority) VALUES ('after', 'y', 7)");
   auto events = Changes(client.ReadChanges(2, 60s));
   ASSERT_EQ(events.size(), 2u) << daemon_->Log();
-  EXPECT_FALSE(Parse(events[0].data)["data"]["data"].HasMember("priority"));
-  EXPECT_EQ(Parse(events[1].data)["data"]["data"]["priority"].GetInt(), 7);
+  EXPECT_FALSE(ParseJson(events[0].data)["data"]["data"].HasMember("priority"));
+  EXPECT_EQ(ParseJson(events[1].data)["data"]["data"]["priority"].GetInt(), 7);
 }
 
 TEST_F(ChangeStream, UnchangedToastValueIsFilledFromTheOldRow) {
@@ -222,7 +213,7 @@ TEST_F(ChangeStream, UnchangedToastValueIsFilledFromTheOldRow) {
   session_->Query("UPDATE orders SET status = 'shipped' WHERE id = $1", {id});
   auto events = Changes(client.ReadChanges(2, 60s));
   ASSERT_EQ(events.size(), 2u) << daemon_->Log();
-  auto update = Parse(events[1].data);
+  auto update = ParseJson(events[1].data);
   EXPECT_EQ(std::string(update["data"]["data"]["product_name"].GetString()), big);
   EXPECT_FALSE(update["data"].HasMember("unchanged"));
 }

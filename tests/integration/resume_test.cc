@@ -30,33 +30,16 @@ std::vector<SseEvent> Changes(const std::vector<SseEvent>& events) {
 }
 
 int OrderIdOf(const SseEvent& event) {
-  rapidjson::Document doc;
-  doc.Parse(event.data.c_str());
-  return doc["data"]["data"]["id"].GetInt();
+  return ParseJson(event.data)["data"]["data"]["id"].GetInt();
 }
 
 void InsertOne(PgSession& session, const std::string& name) {
   session.Query("INSERT INTO orders (customer_name, product_name) VALUES ($1, 'p')", {name});
 }
 
-struct Running {
-  std::unique_ptr<DaemonProcess> daemon;
-  int port = 0;
-};
-
-Running StartDaemon(const OrdersDatabase& db, std::vector<std::string> extra = {}) {
-  auto args = DaemonArgs(db);
-  args.insert(args.end(), extra.begin(), extra.end());
-  Running running{std::make_unique<DaemonProcess>(args), 0};
-  running.port = running.daemon->WaitForPort();
-  EXPECT_GT(running.port, 0) << running.daemon->Log();
-  EXPECT_TRUE(WaitForStream(running.port)) << running.daemon->Log();
-  return running;
-}
-
 TEST(Resume, FromTheMiddleOfTheWindowByQueryOrHeader) {
   auto db = CreateOrdersDatabase("resume_middle");
-  auto running = StartDaemon(db);
+  auto running = StartStreamingDaemon(db);
   PgSession session(db.conninfo);
   SseClient first(running.port, "/api/events");
   for (int i = 0; i < 10; ++i) InsertOne(session, "c" + std::to_string(i));
@@ -77,7 +60,7 @@ TEST(Resume, FromTheMiddleOfTheWindowByQueryOrHeader) {
 
 TEST(Resume, FromOlderThanTheWindowGetsResync) {
   auto db = CreateOrdersDatabase("resume_too_old");
-  auto running = StartDaemon(db, {"--replay-max-events", "3"});
+  auto running = StartStreamingDaemon(db, {"--replay-max-events", "3"});
   PgSession session(db.conninfo);
   SseClient first(running.port, "/api/events");
   for (int i = 0; i < 8; ++i) InsertOne(session, "c" + std::to_string(i));
@@ -109,22 +92,22 @@ TEST(Resume, AcrossADaemonKillAndRestart) {
   std::string last_seen;
   std::vector<std::string> first_ids;
   {
-    auto running = StartDaemon(db);
+    auto running = StartStreamingDaemon(db);
     SseClient client(running.port, "/api/events");
     for (int i = 0; i < 5; ++i) InsertOne(session, "before" + std::to_string(i));
     auto events = Changes(client.ReadChanges(5, 60s));
     ASSERT_EQ(events.size(), 5u);
     for (const auto& e : events) first_ids.push_back(e.id);
     last_seen = events[2].id;  // the client saw 3 of them before losing the connection
-    running.daemon->Signal(SIGKILL);
-    running.daemon->WaitExit(10s);
+    running.process->Signal(SIGKILL);
+    running.process->WaitExit(10s);
   }
   for (int i = 0; i < 5; ++i) InsertOne(session, "while down" + std::to_string(i));
 
-  auto running = StartDaemon(db);
+  auto running = StartStreamingDaemon(db);
   SseClient client(running.port, "/api/events?from=" + last_seen);
   auto events = Changes(client.ReadChanges(7, 60s));
-  ASSERT_EQ(events.size(), 7u) << running.daemon->Log();
+  ASSERT_EQ(events.size(), 7u) << running.process->Log();
   EXPECT_EQ(events[0].id, first_ids[3]) << "the same ids when decoded again";
   EXPECT_EQ(events[1].id, first_ids[4]);
   for (size_t i = 1; i < events.size(); ++i) EXPECT_LT(events[i - 1].id, events[i].id);
@@ -135,7 +118,7 @@ TEST(Resume, PostgresRestartUnderTheDaemon) {
   PgCluster cluster;
   cluster.Start();
   auto db = CreateOrdersDatabase("resume_pg_restart", cluster.ConnInfo());
-  auto running = StartDaemon(db);
+  auto running = StartStreamingDaemon(db);
   SseClient client(running.port, "/api/events");
   {
     PgSession session(db.conninfo);
@@ -145,13 +128,13 @@ TEST(Resume, PostgresRestartUnderTheDaemon) {
   ASSERT_EQ(before.size(), 3u);
 
   cluster.Stop();
-  EXPECT_TRUE(running.daemon->WaitForLog("replication stopped")) << running.daemon->Log();
+  EXPECT_TRUE(running.process->WaitForLog("replication stopped")) << running.process->Log();
   cluster.Start();
-  ASSERT_TRUE(WaitForStream(running.port)) << running.daemon->Log();
+  ASSERT_TRUE(WaitForStream(running.port)) << running.process->Log();
   PgSession session(db.conninfo);
   for (int i = 0; i < 3; ++i) InsertOne(session, "after" + std::to_string(i));
   auto after = Changes(client.ReadChanges(3, 60s));
-  ASSERT_EQ(after.size(), 3u) << running.daemon->Log();
+  ASSERT_EQ(after.size(), 3u) << running.process->Log();
   EXPECT_GT(after[0].id, before[2].id) << "nothing delivered twice after the reconnect";
   EXPECT_FALSE(client.Next(1s).has_value());
 }
@@ -163,7 +146,7 @@ TEST(Resume, EveryChangeExactlyOnceAcrossRepeatedKills) {
   constexpr int kTransactions = 2000;
   constexpr int kRowsPerTransaction = 10;
   auto db = CreateOrdersDatabase("resume_kills");
-  auto running = StartDaemon(db);
+  auto running = StartStreamingDaemon(db);
   std::atomic<int> port{running.port};
   std::atomic<int> committed{0};
   std::atomic<bool> writer_done{false};
@@ -214,9 +197,9 @@ TEST(Resume, EveryChangeExactlyOnceAcrossRepeatedKills) {
   for (int kill = 0; kill < 3; ++kill) {
     int target = (kill + 1) * kTransactions / 4 + static_cast<int>(random() % (kTransactions / 8));
     while (committed.load() < target && !writer_done) std::this_thread::sleep_for(1ms);
-    running.daemon->Signal(SIGKILL);
-    running.daemon->WaitExit(10s);
-    running = StartDaemon(db);
+    running.process->Signal(SIGKILL);
+    running.process->WaitExit(10s);
+    running = StartStreamingDaemon(db);
     port = running.port;
   }
   writer.join();

@@ -18,25 +18,16 @@ namespace {
 
 using namespace std::chrono_literals;
 
-rapidjson::Document Parse(const std::string& json) {
-  rapidjson::Document doc;
-  doc.Parse(json.c_str());
-  EXPECT_FALSE(doc.HasParseError()) << json;
-  return doc;
-}
-
-std::string EventName(const std::string& json) { return Parse(json)["event"].GetString(); }
+std::string EventName(const std::string& json) { return ParseJson(json)["event"].GetString(); }
 
 class WebSocket : public ::testing::Test {
  protected:
   void Start(const std::string& name, std::vector<std::string> extra = {}) {
     db_ = CreateOrdersDatabase(name);
-    auto args = DaemonArgs(db_);
-    args.insert(args.end(), extra.begin(), extra.end());
-    daemon_ = std::make_unique<DaemonProcess>(args);
-    port_ = daemon_->WaitForPort();
-    ASSERT_GT(port_, 0) << daemon_->Log();
-    ASSERT_TRUE(WaitForStream(port_)) << daemon_->Log();
+    auto started = StartStreamingDaemon(db_, extra);
+    daemon_ = std::move(started.process);
+    port_ = started.port;
+    ASSERT_TRUE(port_ > 0 && !HasFailure());
     session_ = std::make_unique<PgSession>(db_.conninfo);
   }
   std::string Insert(const std::string& name) {
@@ -55,7 +46,7 @@ TEST_F(WebSocket, WelcomeFirstThenChangeEvents) {
   WsClient client(port_, "/ws");
   auto welcome = client.Next(30s);
   ASSERT_TRUE(welcome);
-  auto doc = Parse(*welcome);
+  auto doc = ParseJson(*welcome);
   EXPECT_STREQ(doc["event"].GetString(), "welcome");
   EXPECT_TRUE(doc["data"]["clientId"].IsString());
   EXPECT_EQ(doc["data"]["totalClients"].GetInt(), 1);
@@ -63,7 +54,7 @@ TEST_F(WebSocket, WelcomeFirstThenChangeEvents) {
   Insert("Ann");
   auto event = client.NextEvent("orders:insert", 30s);
   ASSERT_TRUE(event) << daemon_->Log();
-  EXPECT_STREQ(Parse(*event)["data"]["data"]["customer_name"].GetString(), "Ann");
+  EXPECT_STREQ(ParseJson(*event)["data"]["data"]["customer_name"].GetString(), "Ann");
 }
 
 TEST_F(WebSocket, PingSubscribeUnsubscribe) {
@@ -73,7 +64,7 @@ TEST_F(WebSocket, PingSubscribeUnsubscribe) {
   client.Send(R"({"event":"ping","data":{"timestamp":12345}})");
   auto pong = client.NextEvent("pong", 30s);
   ASSERT_TRUE(pong);
-  EXPECT_EQ(Parse(*pong)["data"]["timestamp"]["timestamp"].GetInt(), 12345);
+  EXPECT_EQ(ParseJson(*pong)["data"]["timestamp"]["timestamp"].GetInt(), 12345);
 
   client.Send(R"({"event":"subscribe","data":{"statuses":["shipped"]}})");
   std::string a = Insert("A");
@@ -102,7 +93,7 @@ TEST_F(WebSocket, MalformedMessagesGetErrorFramesAndTheConnectionStays) {
     client.Send(bad);
     auto error = client.Next(30s);
     ASSERT_TRUE(error) << bad;
-    auto doc = Parse(*error);
+    auto doc = ParseJson(*error);
     EXPECT_STREQ(doc["event"].GetString(), "error") << bad;
     EXPECT_TRUE(doc["data"]["message"].IsString());
   }
@@ -137,14 +128,14 @@ TEST_F(WebSocket, ResumeFromAnId) {
   while (ids.size() < 4) {
     auto event = first.NextEvent("orders:insert", 30s);
     ASSERT_TRUE(event);
-    ids.push_back(Parse(*event)["data"]["id"].GetString());
+    ids.push_back(ParseJson(*event)["data"]["id"].GetString());
   }
   WsClient resumed(port_, "/ws?from=" + ids[1]);
   ASSERT_TRUE(resumed.NextEvent("welcome", 30s));
   for (int i = 2; i < 4; ++i) {
     auto event = resumed.Next(30s);
     ASSERT_TRUE(event);
-    EXPECT_EQ(std::string(Parse(*event)["data"]["id"].GetString()), ids[i]);
+    EXPECT_EQ(std::string(ParseJson(*event)["data"]["id"].GetString()), ids[i]);
   }
 }
 
