@@ -68,8 +68,8 @@ void ReplicationStream::Stop() {
     if (self->stopped_) return;
     self->stopped_ = true;
     self->timer_.cancel();
-    if (self->connection_.IsOpen() && PQisBusy(self->connection_.Raw()) >= 0) {
-      // Report the final position, then end the COPY; closing follows.
+    if (self->connection_.IsOpen()) {
+      // Report the final position, then end the COPY (both fail harmlessly outside COPY mode).
       self->SendStatus(false, /*final=*/true);
       PQputCopyEnd(self->connection_.Raw(), nullptr);
       PQflush(self->connection_.Raw());
