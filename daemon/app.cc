@@ -3,8 +3,13 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -15,9 +20,11 @@
 #include "event_hub.h"
 #include "listener.h"
 #include "lsn.h"
+#include "notify_pipeline.h"
 #include "pg_time.h"
 #include "router.h"
 #include "server_context.h"
+#include "source_probe.h"
 #include "static_files.h"
 #include "systemd_notify.h"
 
@@ -75,7 +82,9 @@ bool App::Start() {
   // database has been reached (and the schema applied).
   CreateChangeSource();
   db_options.on_first_ready = [this] {
-    if (replication_) replication_->Start();
+    if (config_.source == SourceMode::kAuto) return ChooseChangeSource();
+    std::lock_guard lock(source_mutex_);
+    StartChangeSourceLocked();
   };
   database_monitor_ = std::make_shared<database::DatabaseMonitor>(io_context_.get_executor(),
                                                                   std::move(db_options));
@@ -123,9 +132,17 @@ api::HealthReport App::Health() const {
   if (auto at = hub_->LastEventAt()) {
     report.last_event_at = decoder::FormatRfc3339(decoder::UnixMicros(*at));
   }
-  report.stream_expected = replication_ != nullptr;
-  if (replication_) {
-    auto stream = replication_->State();
+  std::shared_ptr<database::ReplicationStream> replication;
+  std::shared_ptr<database::NotifySource> notify;
+  {
+    std::lock_guard lock(source_mutex_);
+    replication = replication_;
+    notify = notify_;
+  }
+  // --source auto before the probe has decided: expected, not yet up.
+  report.stream_expected = replication || notify || config_.source == SourceMode::kAuto;
+  if (replication) {
+    auto stream = replication->State();
     report.source = "replication";
     report.stream_up = stream.streaming;
     if (stream.confirmed_lsn.valid()) report.confirmed_lsn = stream.confirmed_lsn.ToString();
@@ -135,6 +152,14 @@ api::HealthReport App::Health() const {
                              : 0;
     }
     if (!stream.streaming && db.up) report.problem = stream.problem;
+  } else if (notify) {
+    auto state = notify->State();
+    report.source = "notify";
+    report.slot.clear();  // no slot in NOTIFY mode
+    report.stream_up = state.listening;
+    if (!state.listening && db.up) report.problem = state.problem;
+  } else if (config_.source == SourceMode::kAuto && db.up) {
+    report.problem = "choosing the change source";
   }
   report.uptime_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
@@ -157,11 +182,12 @@ std::string App::MetricsText() const {
 }
 
 void App::CreateChangeSource() {
-  // TODO(issue 4): NOTIFY source and the auto decision; until then auto means replication.
-  if (config_.source == SourceMode::kNotify) {
-    spdlog::warn("--source notify is not available yet; no change stream runs");
-    return;
-  }
+  std::lock_guard lock(source_mutex_);
+  if (config_.source == SourceMode::kReplication) CreateReplication();
+  if (config_.source == SourceMode::kNotify) CreateNotify();
+}
+
+void App::CreateReplication() {
   pipeline_ = std::make_unique<ChangePipeline>(hub_, metrics_, decoder::StreamDecoderOptions{});
   database::ReplicationOptions options;
   options.params = ConnectionParams(config_);
@@ -172,6 +198,64 @@ void App::CreateChangeSource() {
   options.publication = config_.publication;
   replication_ = std::make_shared<database::ReplicationStream>(io_context_.get_executor(),
                                                                std::move(options), *pipeline_);
+}
+
+void App::CreateNotify() {
+  // The pipeline claims the hub's id space (ids of this run, resync for older ones): only now
+  // that NOTIFY is the source.
+  notify_pipeline_ = std::make_unique<NotifyPipeline>(hub_, metrics_);
+  database::NotifyOptions options;
+  options.params = ConnectionParams(config_);
+  notify_ = std::make_shared<database::NotifySource>(io_context_.get_executor(), std::move(options),
+                                                     *notify_pipeline_);
+}
+
+void App::StartChangeSourceLocked() {
+  if (stopping_) return;
+  if (replication_) replication_->Start();
+  if (notify_) notify_->Start();
+}
+
+void App::ChooseChangeSource() {
+  using namespace std::chrono_literals;
+  asio::co_spawn(
+      asio::make_strand(io_context_),
+      [this]() -> asio::awaitable<void> {
+        auto executor = co_await asio::this_coro::executor;
+        database::PgConnection connection(executor);
+        asio::steady_timer timer(executor);
+        auto backoff = std::chrono::milliseconds(250);
+        database::SourceProbe probe;
+        while (true) {
+          if (auto error = co_await connection.Connect(ConnectionParams(config_), 10s)) {
+            probe.error = error;
+            probe.reason = error->message;
+          } else {
+            probe = co_await database::ProbeSource(connection);
+          }
+          connection.Close();
+          if (!probe.error) break;
+          spdlog::warn("--source auto cannot probe the database: {}; retrying in {} ms",
+                       probe.reason, backoff.count());
+          timer.expires_after(backoff);
+          co_await timer.async_wait(asio::use_awaitable);
+          backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
+        }
+        std::lock_guard lock(source_mutex_);
+        if (stopping_) co_return;
+        if (probe.replication_possible) {
+          spdlog::info("--source auto chose replication: {}", probe.reason);
+          CreateReplication();
+        } else {
+          spdlog::warn(
+              "--source auto chose NOTIFY: {}; events carry no LSN and changes made while the "
+              "LISTEN connection is down are lost (clients are told to resync)",
+              probe.reason);
+          CreateNotify();
+        }
+        StartChangeSourceLocked();
+      },
+      asio::detached);
 }
 
 int App::Run() {
@@ -204,7 +288,12 @@ void App::Shutdown() {
   NotifyStopping();
   listener_->Stop();
   hub_->ShutdownAll();
-  if (replication_) replication_->Stop();
+  {
+    std::lock_guard lock(source_mutex_);
+    stopping_ = true;
+    if (replication_) replication_->Stop();
+    if (notify_) notify_->Stop();
+  }
   database_monitor_->Stop();
   // Idle keep-alive connections would keep the loop alive: give in-flight responses a moment,
   // then stop. Well under the two seconds systemd and operators expect.

@@ -8,9 +8,11 @@
 #include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <memory>
+#include <mutex>
 
 #include "config.h"
 #include "health_report.h"
+#include "notify_source.h"
 #include "replication_stream.h"
 
 namespace walcast::api {
@@ -22,6 +24,7 @@ struct StreamContext;
 }  // namespace walcast::api
 namespace walcast::database {
 class DatabaseMonitor;
+class NotifySource;
 class ReplicationStream;
 }  // namespace walcast::database
 
@@ -43,8 +46,16 @@ class App {
   api::HealthReport Health() const;
   std::string MetricsText() const;
 
-  // Builds the change source; it starts once the database is first reached.
+  // Builds the change source; it starts once the database is first reached. With --source auto
+  // nothing is built until ChooseChangeSource has probed the database.
   void CreateChangeSource();
+  void CreateReplication();
+  void CreateNotify();
+  // --source auto: probes the server (database/source_probe.h) on a strand of its own, then
+  // creates and starts the chosen source. Called once the database is first reached.
+  void ChooseChangeSource();
+  // Starts whichever source exists; source_mutex_ held.
+  void StartChangeSourceLocked();
 
   Config config_;
   boost::asio::io_context io_context_;
@@ -54,8 +65,15 @@ class App {
   std::shared_ptr<api::EventHub> hub_;
   std::shared_ptr<api::Metrics> metrics_;
   std::shared_ptr<api::StreamContext> stream_context_;
+  // The change source and its pipeline. With --source auto they are created after start-up, on
+  // the probe's strand, while Health() and Shutdown() may read them: source_mutex_ guards the
+  // pointers (the objects are thread-safe).
+  mutable std::mutex source_mutex_;
+  bool stopping_ = false;  // under source_mutex_: no source starts after Shutdown
   std::unique_ptr<database::ReplicationHandler> pipeline_;
   std::shared_ptr<database::ReplicationStream> replication_;
+  std::unique_ptr<database::NotifyHandler> notify_pipeline_;
+  std::shared_ptr<database::NotifySource> notify_;
   std::shared_ptr<api::Listener> listener_;
 };
 

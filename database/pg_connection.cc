@@ -6,6 +6,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <memory>
 
 namespace walcast::database {
 namespace asio = boost::asio;
@@ -63,17 +64,27 @@ bool PgConnection::AttachSocket() {
 asio::awaitable<bool> PgConnection::Wait(stream_descriptor::wait_type type,
                                          std::chrono::milliseconds timeout) {
   // The timer cancels the wait; the wait cancels the timer. Whichever finishes first decides.
+  // The timer's handler may already be queued when the wait completes (both became ready in one
+  // turn): cancel() cannot stop it then, so it finds `done` set and touches nothing. The state
+  // is shared because the handler can run after this frame is gone. The socket may have been
+  // closed meanwhile (Close() from a Stop), hence the non-throwing cancel.
+  struct WaitState {
+    bool done = false;
+    bool timed_out = false;
+  };
+  auto state = std::make_shared<WaitState>();
   asio::steady_timer timer(executor_, timeout);
-  bool timed_out = false;
-  timer.async_wait([this, &timed_out](boost::system::error_code ec) {
-    if (!ec) {
-      timed_out = true;
-      socket_.cancel();
+  timer.async_wait([this, state](boost::system::error_code ec) {
+    if (!ec && !state->done) {
+      state->timed_out = true;
+      boost::system::error_code ignored;
+      socket_.cancel(ignored);
     }
   });
   auto [ec] = co_await socket_.async_wait(type, asio::as_tuple(asio::use_awaitable));
+  state->done = true;
   timer.cancel();
-  co_return !ec && !timed_out;
+  co_return !ec && !state->timed_out;
 }
 
 asio::awaitable<bool> PgConnection::WaitReadable(std::chrono::milliseconds timeout) {
