@@ -1,0 +1,87 @@
+// --source through the daemon: NOTIFY mode end to end, and auto deciding at start: replication
+// where wal_level=logical, NOTIFY with a warning where it is not (CONTRACT.md §5).
+#include <gtest/gtest.h>
+
+#include "daemon_process.h"
+#include "http_client.h"
+#include "orders_database.h"
+#include "pg_cluster.h"
+#include "pg_session.h"
+#include "sse_client.h"
+
+namespace walcast::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(SourceMode, NotifyModeStreamsTheTriggerPayloads) {
+  auto db = CreateOrdersDatabase("source_notify");
+  auto daemon = StartStreamingDaemon(db, {"--source", "notify"});
+  ASSERT_GT(daemon.port, 0);
+  auto health = ParseJson(HttpGet(daemon.port, "/health").body);
+  EXPECT_STREQ(health["source"].GetString(), "notify");
+
+  SseClient client(daemon.port, "/api/events");
+  PgSession session(db.conninfo);
+  std::string id = session.Scalar(
+      "INSERT INTO orders (customer_name, product_name) VALUES ('N', 'p') RETURNING id");
+  session.Query("UPDATE orders SET status = 'shipped' WHERE id = $1", {id});
+  std::vector<SseEvent> changes;
+  for (const auto& e : client.ReadChanges(2, 60s)) {
+    if (e.event.rfind("orders:", 0) == 0) changes.push_back(e);
+  }
+  ASSERT_EQ(changes.size(), 2u) << daemon.process->Log();
+  auto insert = ParseJson(changes[0].data);
+  EXPECT_STREQ(insert["data"]["operation"].GetString(), "insert");
+  EXPECT_TRUE(insert["data"]["lsn"].IsNull());
+  EXPECT_TRUE(insert["data"]["old"].IsNull());
+  EXPECT_EQ(insert["data"]["data"]["id"].GetInt(), std::stoi(id));
+  EXPECT_EQ(changes[1].event, "orders:update");
+  EXPECT_LT(changes[0].id, changes[1].id);
+}
+
+TEST(SourceMode, AutoChoosesReplicationWhereWalLevelIsLogical) {
+  auto db = CreateOrdersDatabase("source_auto_logical");
+  auto daemon = StartStreamingDaemon(db, {"--source", "auto"});
+  ASSERT_GT(daemon.port, 0);
+  EXPECT_STREQ(ParseJson(HttpGet(daemon.port, "/health").body)["source"].GetString(),
+               "replication");
+  EXPECT_TRUE(daemon.process->WaitForLog("--source auto chose replication"));
+}
+
+TEST(SourceMode, AutoFallsBackToNotifyWithAWarningWhereWalLevelIsReplica) {
+  PgCluster cluster({"wal_level = replica"});
+  cluster.Start();
+  auto db = CreateOrdersDatabase("source_auto_replica", cluster.ConnInfo());
+  auto daemon = StartStreamingDaemon(db, {"--source", "auto"});
+  ASSERT_GT(daemon.port, 0);
+  EXPECT_TRUE(daemon.process->WaitForLog("--source auto chose NOTIFY: wal_level is replica"))
+      << daemon.process->Log();
+  EXPECT_NE(daemon.process->Log().find("warning"), std::string::npos);
+  EXPECT_STREQ(ParseJson(HttpGet(daemon.port, "/health").body)["source"].GetString(), "notify");
+
+  SseClient client(daemon.port, "/api/events");
+  PgSession session(db.conninfo);
+  session.Exec("INSERT INTO orders (customer_name, product_name) VALUES ('R', 'p')");
+  std::size_t changes = 0;
+  for (const auto& e : client.ReadChanges(1, 60s)) changes += e.event == "orders:insert";
+  EXPECT_EQ(changes, 1u) << daemon.process->Log();
+}
+
+TEST(SourceMode, ReplicationOnAReplicaWalLevelSaysWhatIsWrong) {
+  PgCluster cluster({"wal_level = replica"});
+  cluster.Start();
+  auto db = CreateOrdersDatabase("source_forced_replication", cluster.ConnInfo());
+  DaemonProcess daemon(DaemonArgs(db));
+  int port = daemon.WaitForPort();
+  ASSERT_GT(port, 0) << daemon.Log();
+  EXPECT_TRUE(daemon.WaitForLog("logical replication needs wal_level=logical")) << daemon.Log();
+  auto health = HttpGet(port, "/health");
+  EXPECT_EQ(health.status, 503);
+  auto doc = ParseJson(health.body);
+  EXPECT_STREQ(doc["status"].GetString(), "degraded");
+  EXPECT_NE(std::string(doc["problem"].GetString()).find("wal_level"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace walcast::testing
