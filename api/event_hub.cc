@@ -54,6 +54,14 @@ std::vector<std::shared_ptr<EventSubscriber>> EventHub::LiveSubscribers() const 
   return targets;
 }
 
+void EventHub::ReportGap(const std::string& reason) {
+  {
+    std::lock_guard lock(mutex_);
+    window_.MarkGap();
+  }
+  ResyncAll(reason);
+}
+
 void EventHub::ResyncAll(const std::string& reason) {
   for (const auto& target : LiveSubscribers()) target->Resync(reason);
 }

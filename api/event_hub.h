@@ -45,6 +45,9 @@ class EventHub {
   bool Publish(PublishedTransaction transaction);
   void ObserveIdleWalEnd(decoder::Lsn wal_end);
   decoder::Lsn AckLsn() const;
+  // The source may have missed changes: connected subscribers are told to resync, and resumes
+  // from ids before this point are refused with resync from now on.
+  void ReportGap(const std::string& reason);
   // Tells every subscriber to resync.
   void ResyncAll(const std::string& reason);
   // Tells every subscriber the daemon is stopping.

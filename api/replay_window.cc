@@ -30,9 +30,15 @@ bool ReplayWindow::Append(PublishedTransaction transaction, Clock::time_point no
     if (transactions_.empty()) ack_lsn_ = std::max(ack_lsn_, transaction.end_lsn);
     return true;
   }
+  newest_id_ = std::max(newest_id_, transaction.events.back()->id);
   event_count_ += transaction.events.size();
   transactions_.push_back(Retained{std::move(transaction), now});
   return true;
+}
+
+void ReplayWindow::MarkGap() {
+  // Just above the newest id: a client that saw exactly that id also missed what the gap lost.
+  floor_ = std::max(floor_, EventId(newest_id_.commit_lsn(), newest_id_.index() + 1));
 }
 
 void ReplayWindow::ObserveIdleWalEnd(Lsn wal_end) {

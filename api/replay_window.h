@@ -47,6 +47,11 @@ class ReplayWindow {
   // retained the acknowledgement follows it, so an idle walcast never makes PostgreSQL keep WAL.
   void ObserveIdleWalEnd(decoder::Lsn wal_end);
 
+  // The source may have missed changes (a NOTIFY reconnect): resumes from any id seen so far,
+  // the newest included, are refused from now on (they would skip the gap silently); ids after
+  // the gap resume normally.
+  void MarkGap();
+
   // Drops whole transactions from the old end while a limit is exceeded.
   void Trim(Clock::time_point now);
 
@@ -83,6 +88,7 @@ class ReplayWindow {
   decoder::Lsn newest_commit_;  // duplicates are at or below it
   decoder::Lsn newest_end_;     // end of the newest transaction seen, retained or not
   decoder::Lsn wal_end_;        // the furthest position known on the server
+  decoder::EventId newest_id_;  // the newest event id appended
   // Events after `floor_` are complete in the window: resumes from below it are too old.
   decoder::EventId floor_;
 };

@@ -139,6 +139,20 @@ TEST(ReplayWindow, TransactionWithoutEventsAdvancesAnEmptyWindow) {
   EXPECT_EQ(window.TransactionCount(), 0u);
 }
 
+TEST(ReplayWindow, AGapRefusesResumesFromBeforeIt) {
+  ReplayWindow window({});
+  window.SetStart(Lsn(0x1000));
+  window.Append(Txn(0x2000, 2), kStart);
+  window.MarkGap();  // e.g. the NOTIFY connection was lost here
+  window.Append(Txn(0x3000, 1), kStart);
+  EXPECT_EQ(window.After(EventId(Lsn(0x2000), 0)).status, ReplayWindow::ResumeStatus::kTooOld);
+  EXPECT_EQ(window.After(EventId(Lsn(0x2000), 1)).status, ReplayWindow::ResumeStatus::kTooOld)
+      << "the newest id before the gap: what the gap lost came after it";
+  auto after_gap = window.After(EventId(Lsn(0x3000), 0));
+  EXPECT_EQ(after_gap.status, ReplayWindow::ResumeStatus::kOk);
+  EXPECT_TRUE(after_gap.events.empty());
+}
+
 TEST(ReplayWindow, ReconnectWithinARunKeepsTheFloor) {
   ReplayWindow window({.max_events = 1});
   window.SetStart(Lsn(0x1000));

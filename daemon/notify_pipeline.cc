@@ -52,10 +52,10 @@ NotifyPipeline::NotifyPipeline(std::shared_ptr<api::EventHub> hub,
 void NotifyPipeline::OnListenStart(bool reconnect) {
   // The source calls this once LISTEN is active again, so a client that refetches on `resync`
   // misses nothing from then on.
-  // TODO(issue 4): a client that was not connected during the gap and resumes later with an id
-  // from before it still gets the retained events on both sides of the gap without `resync`:
-  // the hub needs a way to raise the window's floor above the newest id here.
-  if (reconnect) hub_->ResyncAll("the NOTIFY connection was lost; changes may have been missed");
+  // A client that was away during the gap and resumes later with an id from before it must not
+  // get the events on both sides of the gap as if nothing were missing: ReportGap also refuses
+  // such resumes with resync.
+  if (reconnect) hub_->ReportGap("the NOTIFY connection was lost; changes may have been missed");
 }
 
 void NotifyPipeline::OnNotification(std::string_view payload) {

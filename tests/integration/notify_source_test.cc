@@ -529,8 +529,20 @@ TEST(NotifyPipeline, OnlyAReconnectTellsSubscribersToResync) {
   daemon::NotifyPipeline pipeline(hub, std::make_shared<api::Metrics>());
   pipeline.OnListenStart(false);
   EXPECT_TRUE(recorder->Resyncs().empty());
+  pipeline.OnNotification(Payload("orders", "INSERT", 1));
+  auto before_gap = hub->LastId();
+  ASSERT_TRUE(before_gap);
   pipeline.OnListenStart(true);
   EXPECT_EQ(recorder->Resyncs().size(), 1u);
+  pipeline.OnNotification(Payload("orders", "INSERT", 2));
+
+  auto after_gap = hub->LastId();
+
+  // A client away during the gap cannot resume across it silently, not even from the newest id
+  // before it (the gap came after that id); from the first id after it, it can.
+  auto late = std::make_shared<Recorder>();
+  EXPECT_EQ(hub->Subscribe(late, before_gap).status, api::ReplayWindow::ResumeStatus::kTooOld);
+  EXPECT_EQ(hub->Subscribe(late, after_gap).status, api::ReplayWindow::ResumeStatus::kOk);
 }
 
 TEST(NotifyPipeline, RejectedPayloadsUseNoId) {
