@@ -47,7 +47,8 @@ bool SseClient::Fill(std::chrono::milliseconds timeout) {
 
 std::string SseClient::ReadRest(std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline && Fill(std::chrono::milliseconds(200))) {
+  while (!closed_ && std::chrono::steady_clock::now() < deadline) {
+    Fill(std::chrono::milliseconds(100));
   }
   return buffer_;
 }

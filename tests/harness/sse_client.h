@@ -26,7 +26,8 @@ class SseClient {
 
   int status() const { return status_; }
   const std::string& head() const { return head_; }
-  // The response body when the server did not open a stream (status != 200).
+  // Everything received until the server closes or `timeout` passes, unparsed (an error
+  // response's body, or raw stream bytes such as heartbeat comments).
   std::string ReadRest(std::chrono::milliseconds timeout);
 
   // The next event, or nullopt when none arrives within `timeout` or the server closed.

@@ -187,6 +187,14 @@ TEST_F(ChangeStream, StreamTokenIsRequiredWhenConfigured) {
   EXPECT_EQ(SseClient(port_, "/api/events?access_token=s3cret").status(), 200);
 }
 
+TEST_F(ChangeStream, IdleStreamsGetCommentHeartbeats) {
+  StartDaemon("stream_heartbeat", {"--sse-heartbeat", "1"});
+  SseClient client(port_, "/api/events");
+  ASSERT_TRUE(client.Next(30s));  // welcome
+  // Comments are not events: the raw bytes show them.
+  EXPECT_NE(client.ReadRest(2500ms).find(": heartbeat\n\n"), std::string::npos);
+}
+
 TEST_F(ChangeStream, AlterTableWhileRunningAddsTheColumn) {
   StartDaemon("stream_alter");
   SseClient client(port_, "/api/events");

@@ -1,6 +1,7 @@
 // --source through the daemon: NOTIFY mode end to end, and auto deciding at start: replication
 // where wal_level=logical, NOTIFY with a warning where it is not (CONTRACT.md §5).
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include "daemon_process.h"
 #include "http_client.h"
@@ -81,6 +82,33 @@ TEST(SourceMode, ReplicationOnAReplicaWalLevelSaysWhatIsWrong) {
   auto doc = ParseJson(health.body);
   EXPECT_STREQ(doc["status"].GetString(), "degraded");
   EXPECT_NE(std::string(doc["problem"].GetString()).find("wal_level"), std::string::npos);
+}
+
+TEST(SourceMode, RoleWithoutReplicationIsToldWhatToDo) {
+  auto db = CreateOrdersDatabase("source_no_replication_role");
+  {
+    PgSession admin(db.conninfo);
+    admin.Exec("DROP ROLE IF EXISTS walcast_plain; CREATE ROLE walcast_plain LOGIN");
+  }
+  DaemonProcess daemon({"--port", "0", "--db-url", db.conninfo + " user=walcast_plain", "--slot",
+                        db.name, "--source", "replication"});
+  ASSERT_GT(daemon.WaitForPort(), 0) << daemon.Log();
+  EXPECT_TRUE(daemon.WaitForLog("the role needs the REPLICATION attribute")) << daemon.Log();
+}
+
+TEST(SourceMode, ASlotInUseByAnotherDaemonIsReportedAndRetried) {
+  auto db = CreateOrdersDatabase("source_slot_in_use");
+  auto first = StartStreamingDaemon(db);
+  ASSERT_GT(first.port, 0);
+  DaemonProcess second(DaemonArgs(db));
+  int port = second.WaitForPort();
+  ASSERT_GT(port, 0) << second.Log();
+  EXPECT_TRUE(second.WaitForLog("is in use by another process")) << second.Log();
+  EXPECT_EQ(HttpGet(port, "/health").status, 503);
+  // When the first one goes, the second takes the slot over.
+  first.process->Signal(SIGTERM);
+  EXPECT_EQ(first.process->WaitExit(10s), 0);
+  EXPECT_TRUE(WaitForStream(port)) << second.Log();
 }
 
 }  // namespace
