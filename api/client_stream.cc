@@ -11,7 +11,7 @@ ClientStream::ClientStream(std::shared_ptr<StreamContext> context, StreamFilter 
                            std::string peer, std::string_view transport)
     : context_(std::move(context)),
       filter_(std::move(filter)),
-      cursor_(from),
+      from_(from),
       client_id_(std::move(client_id)),
       peer_(std::move(peer)),
       transport_(transport),
@@ -27,36 +27,84 @@ void ClientStream::Unsubscribe() {
 
 void ClientStream::Start(std::weak_ptr<EventSubscriber> self) {
   context_->counters.connections_total.fetch_add(1, std::memory_order_relaxed);
-  // Subscribing and queueing the backlog happen in one handler on the session's strand; live
-  // events are posted to that strand, so they queue after the backlog.
-  auto from = cursor_;
-  auto subscription = context_->hub->Subscribe(std::move(self), from);
+  auto subscription = context_->hub->Subscribe(std::move(self), from_);
   subscription_id_ = subscription.id;
   PushControl("welcome",
               WelcomeMessage(client_id_, context_->hub->Subscribers(), subscription.last_id));
-  if (subscription.status == ReplayWindow::ResumeStatus::kTooOld) {
-    PushControl("resync", ResyncMessage("the requested event id is older than the replay window; "
-                                        "refetch through the REST API",
-                                        subscription.oldest_id));
-    cursor_.reset();
+  if (from_ && subscription.status == ReplayWindow::ResumeStatus::kOk) {
+    // Everything after `from` that is retained comes from the window, then live.
+    cursor_ = *from_;
+    behind_ = true;
+  } else {
+    if (from_) {
+      PushControl("resync", ResyncMessage("the requested event id is older than the replay window; "
+                                          "refetch through the REST API",
+                                          subscription.oldest_id));
+    }
+    // Live from here: deliveries from now on are new to this client.
+    cursor_ = subscription.head;
   }
-  for (const auto& event : subscription.backlog) Offer(event);
-  spdlog::info("{} client={} peer={} connected from={} backlog={}", transport_, client_id_, peer_,
-               from ? std::string(from->view()) : "-", subscription.backlog.size());
+  spdlog::info("{} client={} peer={} connected from={}", transport_, client_id_, peer_,
+               from_ ? std::string(from_->view()) : "-");
+  Refill();
 }
 
-void ClientStream::Offer(const StreamEventPtr& event) {
-  if (closing_) return;
-  if (cursor_ && event->id <= *cursor_) return;  // already sent, or before the client's from
-  cursor_ = event->id;
-  if (!filter_.Matches(event->keys)) return;
-  if (!queue_.Push(OutboundMessage{event, {}, {}})) {
-    slow_ = true;
-    context_->counters.slow_clients_dropped.fetch_add(1, std::memory_order_relaxed);
-    spdlog::warn("{} client={} peer={} too slow: {} messages, {} bytes queued; disconnecting",
-                 transport_, client_id_, peer_, queue_.Messages(), queue_.Bytes());
-    PushControl("error", ErrorMessage("slow consumer: reconnect with your last event id"), true);
+bool ClientStream::Offer(const StreamEventPtr& event) {
+  if (event->id <= cursor_) return true;  // already handed on, or before the client's from
+  if (filter_.Matches(event->keys)) {
+    OutboundMessage message{event, {}, {}};
+    // An event larger than the byte bound still goes out alone, or the client would stall.
+    if (queue_.Empty()) {
+      queue_.PushUnbounded(std::move(message));
+    } else if (!queue_.Push(std::move(message))) {
+      return false;
+    }
   }
+  cursor_ = event->id;
+  return true;
+}
+
+void ClientStream::OnDelivered(const std::vector<StreamEventPtr>& events) {
+  if (closing_) return;
+  if (behind_) {
+    // Still catching up from the window; only make sure what it needs is still there.
+    if (context_->hub->Fetch(cursor_, 0).status == ReplayWindow::ResumeStatus::kTooOld) {
+      MarkSlow();
+    }
+    return;
+  }
+  for (const auto& event : events) {
+    if (!Offer(event)) {
+      behind_ = true;  // the rest is in the window
+      return;
+    }
+  }
+}
+
+void ClientStream::Refill() {
+  const std::size_t capacity = context_->outbound.max_messages;
+  while (behind_ && !closing_ && queue_.Messages() < capacity / 2 + 1) {
+    auto chunk = context_->hub->Fetch(cursor_, capacity - queue_.Messages());
+    if (chunk.status == ReplayWindow::ResumeStatus::kTooOld) return MarkSlow();
+    bool full = false;
+    for (const auto& event : chunk.events) {
+      if (!Offer(event)) {
+        full = true;
+        break;
+      }
+    }
+    if (full) return;  // more after the next writes
+    if (!chunk.more) behind_ = false;
+  }
+}
+
+void ClientStream::MarkSlow() {
+  slow_ = true;
+  context_->counters.slow_clients_dropped.fetch_add(1, std::memory_order_relaxed);
+  spdlog::warn(
+      "{} client={} peer={} too slow: the events after {} left the replay window; disconnecting",
+      transport_, client_id_, peer_, cursor_.view());
+  PushControl("error", ErrorMessage("slow consumer: reconnect with your last event id"), true);
 }
 
 void ClientStream::PushControl(std::string name, std::string json, bool final) {

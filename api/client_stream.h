@@ -1,7 +1,13 @@
 // ClientStream: what every stream client (SSE or WebSocket) does the same way, apart from its
-// transport: subscribing to the hub with its `from`, the welcome/resync/backlog that start the
-// stream, the per-client filter, the cursor that skips ids already sent, and the bounded queue
-// whose overflow marks the client too slow.
+// transport: subscribing with its `from`, the welcome (and resync) that start the stream, the
+// per-client filter, the cursor (the last event id handed to this client), and a bounded queue.
+//
+// Flow control is pull-based. A client that keeps up takes each published transaction as the hub
+// delivers it. When the queue has no room (a burst, a backlog to replay, a slow reader), the
+// client is "behind": later deliveries are ignored and the session pulls from the shared replay
+// window as the queue drains (Refill). So a burst or a resume costs no per-client memory beyond
+// the bounded queue, and a client is too slow only when the events it still needs have left the
+// replay window: it then gets an `error` and is closed (WebSocket 4008) and resumes with `from`.
 //
 // Single-threaded: owned by a session and used only on that session's strand.
 #pragma once
@@ -9,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "event_hub.h"
 #include "outbound_queue.h"
@@ -24,15 +31,17 @@ class ClientStream {
                std::string_view transport);
   ~ClientStream();  // unsubscribes
 
-  // Subscribes `self` (the session) and queues welcome, then resync or the backlog. Call once,
-  // from the session's strand, before any Deliver can reach it.
+  // Subscribes `self` (the session), queues welcome (and resync when `from` is too old) and the
+  // first part of the backlog. Call once, from the session's strand.
   void Start(std::weak_ptr<EventSubscriber> self);
   void Unsubscribe();
 
-  // Queues a change event if it is new to this client and matches the filter. When the queue is
-  // full the client is too slow: an error is queued, `slow()` turns true and nothing more is
-  // queued.
-  void Offer(const StreamEventPtr& event);
+  // A published transaction (from the session's Deliver, on its strand).
+  void OnDelivered(const std::vector<StreamEventPtr>& events);
+  // Pulls from the replay window while behind and the queue has room. Call when the queue
+  // drains (after each write).
+  void Refill();
+
   // A control message; `final` closes the stream after it is written.
   void PushControl(std::string name, std::string json, bool final = false);
   // Raw transport text (not counted against the bound).
@@ -47,9 +56,16 @@ class ClientStream {
   StreamContext& context() { return *context_; }
 
  private:
+  // Queues `event` unless already sent or filtered out; false when the queue is full (the
+  // cursor then stays before it).
+  bool Offer(const StreamEventPtr& event);
+  void MarkSlow();
+
   std::shared_ptr<StreamContext> context_;
   StreamFilter filter_;
-  std::optional<decoder::EventId> cursor_;  // the last event id sent (or the client's `from`)
+  decoder::EventId cursor_;  // the last event id handed to this client (or its `from`)
+  bool behind_ = false;      // events after the cursor wait in the window, not in deliveries
+  std::optional<decoder::EventId> from_;
   std::string client_id_;
   std::string peer_;
   std::string transport_;

@@ -75,15 +75,17 @@ EventHub::Subscription EventHub::Subscribe(std::weak_ptr<EventSubscriber> subscr
   std::lock_guard lock(mutex_);
   Subscription subscription;
   subscription.id = next_id_++;
-  if (from) {
-    auto resume = window_.After(*from);
-    subscription.status = resume.status;
-    subscription.backlog = std::move(resume.events);
-  }
+  if (from) subscription.status = window_.After(*from, 0).status;
+  subscription.head = window_.Head();
   subscription.last_id = last_id_;
   subscription.oldest_id = window_.OldestId();
   subscribers_.push_back(Entry{subscription.id, std::move(subscriber)});
   return subscription;
+}
+
+ReplayWindow::Resume EventHub::Fetch(const decoder::EventId& after, std::size_t max_events) const {
+  std::lock_guard lock(mutex_);
+  return window_.After(after, max_events);
 }
 
 void EventHub::Unsubscribe(uint64_t id) {

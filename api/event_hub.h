@@ -1,13 +1,12 @@
-// EventHub: where committed transactions meet the clients. It keeps the replay window, answers
-// "everything after id X" for a resuming client and fans each event out to every subscribed
-// session (SSE and WebSocket alike). An event is serialized once, before it reaches the hub, and
-// shared by every session.
+// EventHub: where committed transactions meet the clients. It keeps the replay window, from which
+// sessions pull what they have not sent yet (Fetch), and tells every subscribed session (SSE and
+// WebSocket alike) about each published transaction (Deliver), which a session that is keeping up
+// takes directly. An event is serialized once, before it reaches the hub, and shared by all.
 //
-// Thread-safe. Publish runs on the change stream's strand; Subscribe on a session's strand. The
-// mutex covers the window and the subscriber list; deliveries happen outside it. A subscriber
-// registered by Subscribe receives, through Deliver, exactly the transactions published after
-// its backlog was taken: no gap and no duplicate at the seam. Sessions are held weakly; a dead
-// one is dropped at the next publish.
+// Thread-safe. Publish runs on the change stream's strand; Subscribe and Fetch on a session's.
+// The mutex covers the window and the subscriber list; deliveries happen outside it, after the
+// transaction is in the window, so a session that sees a Deliver can always Fetch what preceded
+// it. Sessions are held weakly; a dead one is dropped at the next publish.
 #pragma once
 
 #include <atomic>
@@ -56,14 +55,19 @@ class EventHub {
   // --- subscriber side (sessions) ---
   struct Subscription {
     uint64_t id = 0;
-    ReplayWindow::ResumeStatus status = ReplayWindow::ResumeStatus::kOk;
-    std::vector<StreamEventPtr> backlog;        // after `from`, when given and not too old
+    ReplayWindow::ResumeStatus status = ReplayWindow::ResumeStatus::kOk;  // of `from`
+    decoder::EventId head;                      // where a client without `from` starts
     std::optional<decoder::EventId> last_id;    // newest event published so far
     std::optional<decoder::EventId> oldest_id;  // oldest retained, for `resync`
   };
+  // Registers the subscriber; from then on every published transaction reaches its Deliver.
   Subscription Subscribe(std::weak_ptr<EventSubscriber> subscriber,
                          const std::optional<decoder::EventId>& from);
   void Unsubscribe(uint64_t id);
+
+  // Pull side: at most `max_events` retained events after `after` (kTooOld once they are gone).
+  // Sessions read at their own pace this way, so a burst or a backlog costs them no memory.
+  ReplayWindow::Resume Fetch(const decoder::EventId& after, std::size_t max_events) const;
 
   std::size_t Subscribers() const;
   std::optional<decoder::EventId> LastId() const;

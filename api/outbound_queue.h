@@ -16,8 +16,8 @@
 namespace walcast::api {
 
 struct OutboundLimits {
-  std::size_t max_messages = 16384;
-  std::size_t max_bytes = 16 << 20;
+  std::size_t max_messages = 1024;
+  std::size_t max_bytes = 4 << 20;
 };
 
 struct OutboundMessage {

@@ -66,7 +66,7 @@ void ReplayWindow::Trim(Clock::time_point now) {
   }
 }
 
-ReplayWindow::Resume ReplayWindow::After(const EventId& from) const {
+ReplayWindow::Resume ReplayWindow::After(const EventId& from, std::size_t max_events) const {
   Resume resume;
   if (from < floor_) {
     resume.status = ResumeStatus::kTooOld;
@@ -78,7 +78,12 @@ ReplayWindow::Resume ReplayWindow::After(const EventId& from) const {
       [](const EventId& id, const Retained& r) { return id < r.transaction.events.back()->id; });
   for (auto it = first; it != transactions_.end(); ++it) {
     for (const auto& event : it->transaction.events) {
-      if (from < event->id) resume.events.push_back(event);
+      if (!(from < event->id)) continue;
+      if (resume.events.size() == max_events) {
+        resume.more = true;
+        return resume;
+      }
+      resume.events.push_back(event);
     }
   }
   return resume;

@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <optional>
 #include <vector>
@@ -65,8 +66,13 @@ class ReplayWindow {
   struct Resume {
     ResumeStatus status = ResumeStatus::kOk;
     std::vector<StreamEventPtr> events;
+    bool more = false;  // more retained events follow the ones returned
   };
-  Resume After(const decoder::EventId& from) const;
+  // At most `max_events` retained events after `from`, in order.
+  Resume After(const decoder::EventId& from, std::size_t max_events = SIZE_MAX) const;
+
+  // Where a client with no `from` starts: after the newest event appended, or the floor.
+  decoder::EventId Head() const { return std::max(newest_id_, floor_); }
 
   std::optional<decoder::EventId> OldestId() const;
   std::optional<decoder::EventId> LastId() const;

@@ -33,7 +33,7 @@ void SseSession::Start(std::string response_head) {
 
 void SseSession::Deliver(std::shared_ptr<const std::vector<StreamEventPtr>> events) {
   asio::post(stream_.get_executor(), [self = shared_from_this(), events = std::move(events)] {
-    for (const auto& event : *events) self->client_.Offer(event);
+    self->client_.OnDelivered(*events);
     self->DoWrite();
   });
 }
@@ -90,6 +90,7 @@ void SseSession::OnWrite(beast::error_code ec, std::size_t) {
     client_.context().counters.events_sent.fetch_add(1, std::memory_order_relaxed);
   }
   queue.Pop();
+  client_.Refill();
   DoWrite();
 }
 

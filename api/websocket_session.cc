@@ -56,7 +56,7 @@ void WebSocketSession::OnAccept(beast::error_code ec) {
 
 void WebSocketSession::Deliver(std::shared_ptr<const std::vector<StreamEventPtr>> events) {
   asio::post(ws_.get_executor(), [self = shared_from_this(), events = std::move(events)] {
-    for (const auto& event : *events) self->client_.Offer(event);
+    self->client_.OnDelivered(*events);
     self->DoWrite();
   });
 }
@@ -167,6 +167,7 @@ void WebSocketSession::OnWrite(beast::error_code ec, std::size_t) {
     client_.context().counters.events_sent.fetch_add(1, std::memory_order_relaxed);
   }
   queue.Pop();
+  client_.Refill();
   DoWrite();
 }
 

@@ -138,11 +138,11 @@ void DefineOptions(CLI::App& app, Config& c, std::string& source) {
       ->check(CLI::PositiveNumber)
       ->group("Change stream");
   AddOption(app, "--max-client-queue-messages", c.max_client_queue_messages,
-            "Messages queued for one stream client before it is dropped as too slow")
+            "Messages queued for one stream client; beyond, it reads from the replay window")
       ->check(CLI::PositiveNumber)
       ->group("Change stream");
   AddOption(app, "--max-client-queue-bytes", c.max_client_queue_bytes,
-            "Bytes queued for one stream client before it is dropped as too slow")
+            "Bytes queued for one stream client; beyond, it reads from the replay window")
       ->check(CLI::PositiveNumber)
       ->group("Change stream");
   AddOption(app, "--sse-heartbeat", c.sse_heartbeat_seconds,

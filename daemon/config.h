@@ -42,9 +42,10 @@ struct Config {
   std::size_t replay_max_events = 100'000;
   unsigned replay_max_age_seconds = 900;
   uint64_t replay_max_wal_bytes = 256ull << 20;
-  // Per-client outbound queue: past either bound a client is disconnected as too slow.
-  std::size_t max_client_queue_messages = 16384;
-  std::size_t max_client_queue_bytes = 16 << 20;
+  // Per-client outbound queue; a client that cannot keep up reads from the shared replay window
+  // instead, and is disconnected only when what it needs has left the window.
+  std::size_t max_client_queue_messages = 1024;
+  std::size_t max_client_queue_bytes = 4 << 20;
   unsigned sse_heartbeat_seconds = 15;
 
   // Protection.

@@ -140,9 +140,8 @@ TEST_F(WebSocket, ResumeFromAnId) {
 }
 
 TEST_F(WebSocket, SlowConsumerIsClosedWith4008AfterAnErrorFrame) {
-  // The bound counts queued events: it must hold one transaction (events of a transaction arrive
-  // together), so the data comes in many small transactions.
-  Start("ws_slow", {"--max-client-queue-messages", "10000"});
+  // A client is too slow once the events it needs have left the replay window.
+  Start("ws_slow", {"--replay-max-events", "20000", "--max-client-queue-messages", "64"});
   WsClient slow(port_, "/ws");
   WsClient fast(port_, "/ws");
   ASSERT_TRUE(slow.NextEvent("welcome", 30s));
@@ -164,11 +163,33 @@ TEST_F(WebSocket, SlowConsumerIsClosedWith4008AfterAnErrorFrame) {
   std::optional<std::string> last;
   while (auto message = slow.Next(30s)) last = message;
   EXPECT_TRUE(slow.Closed());
-  EXPECT_EQ(slow.CloseCode(), 4008);
+  EXPECT_EQ(slow.CloseCode(), 4008) << daemon_->Log().substr(0, 4000);
   ASSERT_TRUE(last);
   EXPECT_NE(last->find("slow consumer"), std::string::npos) << *last;
   EXPECT_NE(HttpGet(port_, "/metrics").body.find("walcast_slow_clients_dropped_total 1\n"),
             std::string::npos);
+}
+
+TEST_F(WebSocket, ABurstLargerThanTheQueueReachesAReaderWhole) {
+  Start("ws_burst", {"--max-client-queue-messages", "16"});
+  WsClient client(port_, "/ws");
+  ASSERT_TRUE(client.NextEvent("welcome", 30s));
+  session_->Exec(
+      "INSERT INTO orders (customer_name, product_name) "
+      "SELECT 'c' || g, 'p' FROM generate_series(1, 20000) g");
+  std::string previous;
+  std::size_t received = 0;
+  while (received < 20000) {
+    auto message = client.Next(60s);
+    ASSERT_TRUE(message) << "after " << received << " events";
+    auto doc = ParseJson(*message);
+    ASSERT_STREQ(doc["event"].GetString(), "orders:insert");
+    std::string id = doc["data"]["id"].GetString();
+    ASSERT_LT(previous, id);
+    previous = id;
+    ++received;
+  }
+  EXPECT_FALSE(client.Closed());
 }
 
 TEST_F(WebSocket, OriginOutsideTheAllowlistIsRefused) {
