@@ -8,13 +8,15 @@ namespace walcast::api {
 
 ClientStream::ClientStream(std::shared_ptr<StreamContext> context, StreamFilter filter,
                            std::optional<decoder::EventId> from, std::string client_id,
-                           std::string peer, std::string_view transport)
+                           std::string peer, std::string_view transport,
+                           std::unique_ptr<ConnectionLimiter::Slot> slot)
     : context_(std::move(context)),
       filter_(std::move(filter)),
       from_(from),
       client_id_(std::move(client_id)),
       peer_(std::move(peer)),
       transport_(transport),
+      slot_(std::move(slot)),
       queue_(context_->outbound) {}
 
 ClientStream::~ClientStream() { Unsubscribe(); }

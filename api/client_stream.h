@@ -26,9 +26,10 @@ namespace walcast::api {
 
 class ClientStream {
  public:
+  // `slot` is the connection's place under the per-address limit, freed with the stream.
   ClientStream(std::shared_ptr<StreamContext> context, StreamFilter filter,
                std::optional<decoder::EventId> from, std::string client_id, std::string peer,
-               std::string_view transport);
+               std::string_view transport, std::unique_ptr<ConnectionLimiter::Slot> slot = nullptr);
   ~ClientStream();  // unsubscribes
 
   // Subscribes `self` (the session), queues welcome (and resync when `from` is too old) and the
@@ -70,6 +71,7 @@ class ClientStream {
   std::string peer_;
   std::string transport_;
   uint64_t subscription_id_ = 0;
+  std::unique_ptr<ConnectionLimiter::Slot> slot_;
   OutboundQueue queue_;
   bool closing_ = false;
   bool slow_ = false;

@@ -77,6 +77,13 @@ std::string ErrorMessage(std::string_view message) {
   });
 }
 
+std::string ClientsMessage(uint64_t total_clients) {
+  return Envelope("clients", [&](Writer& w) {
+    w.Key("totalClients");
+    w.Uint64(total_clients);
+  });
+}
+
 std::string ShutdownMessage() {
   return Envelope("server_shutdown", [&](Writer& w) {
     w.Key("message");

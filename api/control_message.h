@@ -17,6 +17,8 @@ std::string ResyncMessage(std::string_view reason,
                           const std::optional<decoder::EventId>& oldest_id);
 std::string ErrorMessage(std::string_view message);
 std::string ShutdownMessage();
+// {"event":"clients","data":{"totalClients":n}}: the live count, broadcast when it changes.
+std::string ClientsMessage(uint64_t total_clients);
 
 // RFC 3339 UTC with microseconds, e.g. "2026-11-24T10:45:54.991053Z", of the current time.
 std::string NowRfc3339();

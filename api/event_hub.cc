@@ -66,6 +66,10 @@ void EventHub::ResyncAll(const std::string& reason) {
   for (const auto& target : LiveSubscribers()) target->Resync(reason);
 }
 
+void EventHub::BroadcastNotice(const std::string& name, const std::string& json) {
+  for (const auto& target : LiveSubscribers()) target->Notice(name, json);
+}
+
 void EventHub::ShutdownAll() {
   for (const auto& target : LiveSubscribers()) target->Shutdown();
 }

@@ -32,6 +32,9 @@ class EventSubscriber {
   virtual void Resync(std::string reason) = 0;
   // The daemon is stopping: say so to the client and close.
   virtual void Shutdown() = 0;
+  // A control message for every client ("clients" with the live count); sessions that do not
+  // show such messages may ignore it.
+  virtual void Notice(std::string /*name*/, std::string /*json*/) {}
 };
 
 class EventHub {
@@ -51,6 +54,8 @@ class EventHub {
   void ResyncAll(const std::string& reason);
   // Tells every subscriber the daemon is stopping.
   void ShutdownAll();
+  // Sends a control message to every subscriber.
+  void BroadcastNotice(const std::string& name, const std::string& json);
 
   // --- subscriber side (sessions) ---
   struct Subscription {

@@ -44,7 +44,8 @@ HttpSession::HttpSession(asio::ip::tcp::socket socket, std::shared_ptr<ServerCon
     : stream_(std::move(socket)), context_(std::move(context)) {
   beast::error_code ec;
   auto endpoint = stream_.socket().remote_endpoint(ec);
-  peer_ = ec ? "unknown" : endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
+  peer_address_ = ec ? "unknown" : endpoint.address().to_string();
+  peer_ = peer_address_ + ":" + (ec ? "0" : std::to_string(endpoint.port()));
 }
 
 void HttpSession::Run() {
@@ -143,6 +144,14 @@ std::optional<HttpSession::StreamRequest> HttpSession::ParseStreamRequest(const 
     Send(JsonError(http::status::bad_request, "Invalid stream filter", {{"filter", *error}}));
     return std::nullopt;
   }
+  parsed.slot = stream->limiter->Acquire(peer_address_);
+  if (!parsed.slot) {
+    auto response =
+        JsonError(http::status::too_many_requests, "Too many stream connections from this address");
+    response.set(http::field::retry_after, "5");
+    Send(std::move(response));
+    return std::nullopt;
+  }
   return parsed;
 }
 
@@ -162,7 +171,8 @@ void HttpSession::StartWebSocket(Request request) {
   context_->metrics().CountHttp("/ws", 101);
   stream_.expires_never();
   std::make_shared<WebSocketSession>(stream_.release_socket(), stream, std::move(parsed->filter),
-                                     parsed->from, in_flight_.request_id, peer_)
+                                     parsed->from, in_flight_.request_id, peer_,
+                                     std::move(parsed->slot))
       ->Run(std::move(request));
 }
 
@@ -172,6 +182,7 @@ void HttpSession::StartEventStream(const Request& request) {
   if (!parsed) return;
   std::optional<decoder::EventId> from = parsed->from;
   StreamFilter filter = std::move(parsed->filter);
+  auto slot = std::move(parsed->slot);
 
   Response head(http::status::ok, in_flight_.version);
   head.set(http::field::content_type, "text/event-stream; charset=utf-8");
@@ -187,7 +198,7 @@ void HttpSession::StartEventStream(const Request& request) {
                 in_flight_.request_id, peer_);
   stream_.expires_never();
   std::make_shared<SseSession>(std::move(stream_), stream, std::move(filter), from,
-                               in_flight_.request_id, peer_)
+                               in_flight_.request_id, peer_, std::move(slot))
       ->Start(head_text.str());
 }
 

@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 
+#include "connection_limiter.h"
 #include "event_id.h"
 #include "http_types.h"
 #include "stream_filter.h"
@@ -46,6 +47,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   struct StreamRequest {
     std::optional<decoder::EventId> from;
     StreamFilter filter;
+    std::unique_ptr<ConnectionLimiter::Slot> slot;
   };
   std::optional<StreamRequest> ParseStreamRequest(const Request& request);
   // GET /api/events: validates the request and hands the socket to an SseSession.
@@ -58,7 +60,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   boost::beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<ServerContext> context_;
-  std::string peer_;
+  std::string peer_;          // address:port, for logs
+  std::string peer_address_;  // for per-address limits
   InFlight in_flight_;
   std::shared_ptr<Response> writing_;
 };

@@ -14,10 +14,11 @@ namespace beast = boost::beast;
 
 SseSession::SseSession(beast::tcp_stream stream, std::shared_ptr<StreamContext> context,
                        StreamFilter filter, std::optional<decoder::EventId> from,
-                       std::string client_id, std::string peer)
+                       std::string client_id, std::string peer,
+                       std::unique_ptr<ConnectionLimiter::Slot> slot)
     : stream_(std::move(stream)),
       client_(std::move(context), std::move(filter), from, std::move(client_id), std::move(peer),
-              "sse"),
+              "sse", std::move(slot)),
       heartbeat_(stream_.get_executor()) {}
 
 void SseSession::Start(std::string response_head) {
@@ -43,6 +44,14 @@ void SseSession::Resync(std::string reason) {
     self->client_.PushControl("resync", ResyncMessage(reason, std::nullopt));
     self->DoWrite();
   });
+}
+
+void SseSession::Notice(std::string name, std::string json) {
+  asio::post(stream_.get_executor(),
+             [self = shared_from_this(), name = std::move(name), json = std::move(json)]() mutable {
+               self->client_.PushControl(std::move(name), std::move(json));
+               self->DoWrite();
+             });
 }
 
 void SseSession::Shutdown() {

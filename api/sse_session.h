@@ -24,7 +24,7 @@ class SseSession : public EventSubscriber, public std::enable_shared_from_this<S
  public:
   SseSession(boost::beast::tcp_stream stream, std::shared_ptr<StreamContext> context,
              StreamFilter filter, std::optional<decoder::EventId> from, std::string client_id,
-             std::string peer);
+             std::string peer, std::unique_ptr<ConnectionLimiter::Slot> slot);
 
   // `response_head` is the HTTP response head, written first.
   void Start(std::string response_head);
@@ -32,6 +32,7 @@ class SseSession : public EventSubscriber, public std::enable_shared_from_this<S
   void Deliver(std::shared_ptr<const std::vector<StreamEventPtr>> events) override;
   void Resync(std::string reason) override;
   void Shutdown() override;
+  void Notice(std::string name, std::string json) override;
 
  private:
   void DoWrite();

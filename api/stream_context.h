@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "connection_limiter.h"
 #include "event_hub.h"
 #include "outbound_queue.h"
 
@@ -28,6 +29,7 @@ struct StreamContext {
   std::chrono::seconds write_timeout{30};
   std::string stream_token;                       // empty: the streams are open
   std::vector<std::string> allowed_origins{"*"};  // browsers' Origin for /ws (the CORS allowlist)
+  std::shared_ptr<ConnectionLimiter> limiter = std::make_shared<ConnectionLimiter>(0);
   StreamCounters counters;
 };
 

@@ -26,10 +26,11 @@ constexpr std::size_t kHardMessageLimit = 1 << 20;
 WebSocketSession::WebSocketSession(asio::ip::tcp::socket socket,
                                    std::shared_ptr<StreamContext> context, StreamFilter filter,
                                    std::optional<decoder::EventId> from, std::string client_id,
-                                   std::string peer, WebSocketLimits limits)
+                                   std::string peer, std::unique_ptr<ConnectionLimiter::Slot> slot,
+                                   WebSocketLimits limits)
     : ws_(std::move(socket)),
       client_(std::move(context), std::move(filter), from, std::move(client_id), std::move(peer),
-              "ws"),
+              "ws", std::move(slot)),
       limits_(limits),
       tokens_(limits.messages_per_second * 2),
       refilled_(std::chrono::steady_clock::now()) {}
@@ -66,6 +67,14 @@ void WebSocketSession::Resync(std::string reason) {
     self->client_.PushControl("resync", ResyncMessage(reason, std::nullopt));
     self->DoWrite();
   });
+}
+
+void WebSocketSession::Notice(std::string name, std::string json) {
+  asio::post(ws_.get_executor(),
+             [self = shared_from_this(), name = std::move(name), json = std::move(json)]() mutable {
+               self->client_.PushControl(std::move(name), std::move(json));
+               self->DoWrite();
+             });
 }
 
 void WebSocketSession::Shutdown() {

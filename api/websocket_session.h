@@ -33,7 +33,8 @@ class WebSocketSession : public EventSubscriber,
  public:
   WebSocketSession(boost::asio::ip::tcp::socket socket, std::shared_ptr<StreamContext> context,
                    StreamFilter filter, std::optional<decoder::EventId> from, std::string client_id,
-                   std::string peer, WebSocketLimits limits = {});
+                   std::string peer, std::unique_ptr<ConnectionLimiter::Slot> slot,
+                   WebSocketLimits limits = {});
 
   // Completes the upgrade of `request` (already validated), then streams.
   void Run(Request request);
@@ -41,6 +42,7 @@ class WebSocketSession : public EventSubscriber,
   void Deliver(std::shared_ptr<const std::vector<StreamEventPtr>> events) override;
   void Resync(std::string reason) override;
   void Shutdown() override;
+  void Notice(std::string name, std::string json) override;
 
  private:
   void OnAccept(boost::beast::error_code ec);

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "change_pipeline.h"
+#include "control_message.h"
 #include "database_monitor.h"
 #include "event_hub.h"
 #include "listener.h"
@@ -65,6 +66,8 @@ bool App::Start() {
   stream_context_->heartbeat = std::chrono::seconds(config_.sse_heartbeat_seconds);
   stream_context_->stream_token = config_.stream_token;
   stream_context_->allowed_origins = config_.cors_origins;
+  stream_context_->limiter =
+      std::make_shared<api::ConnectionLimiter>(config_.max_connections_per_ip);
 
   database::DatabaseMonitorOptions db_options;
   db_options.params = ConnectionParams(config_);
@@ -258,9 +261,25 @@ void App::ChooseChangeSource() {
       asio::detached);
 }
 
+// Tells every client the live client count when it has changed, at most once a second, so a UI
+// can show it without polling.
+void App::BroadcastClientCount() {
+  auto timer = std::make_shared<asio::steady_timer>(io_context_, std::chrono::seconds(1));
+  timer->async_wait([this, timer](boost::system::error_code ec) {
+    if (ec || stopping_clients_broadcast_) return;
+    uint64_t clients = hub_->Subscribers();
+    if (clients != last_client_count_) {
+      last_client_count_ = clients;
+      hub_->BroadcastNotice("clients", api::ClientsMessage(clients));
+    }
+    BroadcastClientCount();
+  });
+}
+
 int App::Run() {
   database_monitor_->Start();
   listener_->Start();
+  BroadcastClientCount();
   auto endpoint = listener_->LocalEndpoint();
   spdlog::info("listening on http://{}:{} (threads={}, source={}, slot={}, web_root={})",
                endpoint.address().to_string(), endpoint.port(), config_.threads,
@@ -286,6 +305,7 @@ int App::Run() {
 
 void App::Shutdown() {
   NotifyStopping();
+  stopping_clients_broadcast_ = true;
   listener_->Stop();
   hub_->ShutdownAll();
   {

@@ -5,6 +5,7 @@
 // connections a moment, then stop the loop, so a stop completes within two seconds.
 #pragma once
 
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <memory>
@@ -45,6 +46,7 @@ class App {
   void Shutdown();
   api::HealthReport Health() const;
   std::string MetricsText() const;
+  void BroadcastClientCount();
 
   // Builds the change source; it starts once the database is first reached. With --source auto
   // nothing is built until ChooseChangeSource has probed the database.
@@ -63,6 +65,10 @@ class App {
   std::unique_ptr<api::StaticFiles> static_files_;
   std::shared_ptr<database::DatabaseMonitor> database_monitor_;
   std::shared_ptr<api::EventHub> hub_;
+  // The client-count broadcast runs on one timer chain: these are touched only by it and by
+  // Shutdown, which runs on the loop too (signal handler).
+  uint64_t last_client_count_ = 0;
+  std::atomic<bool> stopping_clients_broadcast_{false};
   std::shared_ptr<api::Metrics> metrics_;
   std::shared_ptr<api::StreamContext> stream_context_;
   // The change source and its pipeline. With --source auto they are created after start-up, on

@@ -38,6 +38,7 @@ constexpr EnvBinding kEnvBindings[] = {
     {"--max-client-queue-messages", "WALCAST_MAX_CLIENT_QUEUE_MESSAGES"},
     {"--max-client-queue-bytes", "WALCAST_MAX_CLIENT_QUEUE_BYTES"},
     {"--sse-heartbeat", "WALCAST_SSE_HEARTBEAT"},
+    {"--max-connections-per-ip", "WALCAST_MAX_CONNECTIONS_PER_IP"},
     {"--rate-limit", "WALCAST_RATE_LIMIT"},
     {"--api-token", "WALCAST_API_TOKEN"},
     {"--stream-token", "WALCAST_STREAM_TOKEN"},
@@ -144,6 +145,9 @@ void DefineOptions(CLI::App& app, Config& c, std::string& source) {
   AddOption(app, "--max-client-queue-bytes", c.max_client_queue_bytes,
             "Bytes queued for one stream client; beyond, it reads from the replay window")
       ->check(CLI::PositiveNumber)
+      ->group("Change stream");
+  AddOption(app, "--max-connections-per-ip", c.max_connections_per_ip,
+            "Open WebSocket and SSE streams per client address; 0: no limit")
       ->group("Change stream");
   AddOption(app, "--sse-heartbeat", c.sse_heartbeat_seconds,
             "Seconds between comment heartbeats on idle event streams")

@@ -47,6 +47,7 @@ struct Config {
   std::size_t max_client_queue_messages = 1024;
   std::size_t max_client_queue_bytes = 4 << 20;
   unsigned sse_heartbeat_seconds = 15;
+  std::size_t max_connections_per_ip = 1000;  // open streams (WebSocket + SSE); 0: no limit
 
   // Protection.
   double rate_limit = 100;  // requests per second per client IP; 0 disables

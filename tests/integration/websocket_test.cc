@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 #include <signal.h>
+#include <sys/resource.h>
 
 #include <thread>
 
@@ -190,6 +191,64 @@ TEST_F(WebSocket, ABurstLargerThanTheQueueReachesAReaderWhole) {
     ++received;
   }
   EXPECT_FALSE(client.Closed());
+}
+
+TEST_F(WebSocket, TheClientCountIsBroadcastWhenItChanges) {
+  Start("ws_clients");
+  WsClient first(port_, "/ws");
+  ASSERT_TRUE(first.NextEvent("welcome", 30s));
+  WsClient second(port_, "/ws");
+  auto welcome = second.NextEvent("welcome", 30s);
+  ASSERT_TRUE(welcome);
+  EXPECT_EQ(ParseJson(*welcome)["data"]["totalClients"].GetInt(), 2);
+  auto count = first.NextEvent("clients", 30s);
+  ASSERT_TRUE(count);
+  EXPECT_EQ(ParseJson(*count)["data"]["totalClients"].GetInt(), 2);
+}
+
+TEST_F(WebSocket, StreamsPerAddressAreCapped) {
+  Start("ws_cap", {"--max-connections-per-ip", "2"});
+  WsClient a(port_, "/ws");
+  WsClient b(port_, "/ws");
+  ASSERT_TRUE(a.NextEvent("welcome", 30s));
+  ASSERT_TRUE(b.NextEvent("welcome", 30s));
+  try {
+    WsClient c(port_, "/ws");
+    ADD_FAILURE() << "a third stream from the same address was accepted";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("429"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(HttpGet(port_, "/api/events").status, 429) << "SSE counts too";
+}
+
+TEST_F(WebSocket, AThousandClientsReceiveTheSameEventsInTheSameOrder) {
+  rlimit limit{};
+  getrlimit(RLIMIT_NOFILE, &limit);
+  limit.rlim_cur = limit.rlim_max;  // each client holds a socket and its io_context's descriptors
+  setrlimit(RLIMIT_NOFILE, &limit);
+  Start("ws_thousand");
+  constexpr int kClients = 1000;
+  std::vector<std::unique_ptr<WsClient>> clients;
+  for (int i = 0; i < kClients; ++i) {
+    clients.push_back(std::make_unique<WsClient>(port_, "/ws"));
+    ASSERT_TRUE(clients.back()->NextEvent("welcome", 30s)) << "client " << i;
+  }
+  for (int t = 0; t < 5; ++t) {
+    session_->Exec("INSERT INTO orders (customer_name, product_name) SELECT 't" +
+                   std::to_string(t) + "-' || g, 'p' FROM generate_series(1, 4) g");
+  }
+  std::vector<std::string> reference;
+  for (int i = 0; i < kClients; ++i) {
+    std::vector<std::string> ids;
+    while (ids.size() < 20) {
+      auto event = clients[i]->NextEvent("orders:insert", 60s);
+      ASSERT_TRUE(event) << "client " << i << " after " << ids.size() << " events";
+      ids.push_back(ParseJson(*event)["data"]["id"].GetString());
+    }
+    if (i == 0) reference = ids;
+    ASSERT_EQ(ids, reference) << "client " << i;
+  }
+  EXPECT_NE(HttpGet(port_, "/metrics").body.find("walcast_clients 1000\n"), std::string::npos);
 }
 
 TEST_F(WebSocket, OriginOutsideTheAllowlistIsRefused) {
