@@ -77,8 +77,10 @@ std::optional<SseEvent> SseClient::Next(std::chrono::milliseconds timeout) {
         if (field == "event") event.event = value, any = true;
         if (field == "data") event.data += value, any = true;
       }
-      if (any) return event;
-      continue;  // a comment (heartbeat)
+      // Comments (heartbeats) and the `clients` count broadcasts, which come whenever the number
+      // of clients changes, are not what tests wait for.
+      if (any && event.event != "clients") return event;
+      continue;
     }
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());

@@ -30,7 +30,8 @@ class SseClient {
   // response's body, or raw stream bytes such as heartbeat comments).
   std::string ReadRest(std::chrono::milliseconds timeout);
 
-  // The next event, or nullopt when none arrives within `timeout` or the server closed.
+  // The next event (not counting `clients` broadcasts), or nullopt when none arrives within
+  // `timeout` or the server closed.
   std::optional<SseEvent> Next(std::chrono::milliseconds timeout);
   // Events until `count` change events (event names starting with "orders:") were read, or the
   // timeout passed; control events (welcome, resync, ...) are returned too.

@@ -37,6 +37,16 @@ void WsClient::SendBinary(const std::string& bytes) {
 }
 
 std::optional<std::string> WsClient::Next(std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    auto message = NextRaw(std::max(left, std::chrono::milliseconds(0)));
+    if (!message || message->rfind("{\"event\":\"clients\"", 0) != 0) return message;
+  }
+}
+
+std::optional<std::string> WsClient::NextRaw(std::chrono::milliseconds timeout) {
   if (closed_) return std::nullopt;
   if (!reading_) {
     reading_ = true;
@@ -66,7 +76,7 @@ std::optional<std::string> WsClient::NextEvent(const std::string& name,
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return std::nullopt;
-    auto message = Next(left);
+    auto message = NextRaw(left);
     if (!message) return std::nullopt;
     if (message->rfind(needle, 0) == 0) return message;
   }

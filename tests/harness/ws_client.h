@@ -23,7 +23,9 @@ class WsClient {
 
   void Send(const std::string& text);
   void SendBinary(const std::string& bytes);
-  // The next text message, or nullopt on timeout or once the server closed the connection.
+  // The next text message, or nullopt on timeout or once the server closed the connection. The
+  // `clients` count broadcasts (they come whenever the number of clients changes) are skipped;
+  // NextEvent("clients", ...) reads them.
   std::optional<std::string> Next(std::chrono::milliseconds timeout);
   // Messages until one whose "event" is `name` (included) or the timeout.
   std::optional<std::string> NextEvent(const std::string& name, std::chrono::milliseconds timeout);
@@ -32,6 +34,8 @@ class WsClient {
   int CloseCode() const;
 
  private:
+  std::optional<std::string> NextRaw(std::chrono::milliseconds timeout);
+
   boost::asio::io_context io_;
   boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
   boost::beast::flat_buffer buffer_;

@@ -140,6 +140,60 @@ TEST_F(WebSocket, ResumeFromAnId) {
   }
 }
 
+TEST_F(WebSocket, ResumeAcrossADaemonRestart) {
+  Start("ws_restart");
+  std::vector<std::string> ids;
+  {
+    WsClient client(port_, "/ws");
+    ASSERT_TRUE(client.NextEvent("welcome", 30s));
+    for (int i = 0; i < 3; ++i) Insert("before" + std::to_string(i));
+    while (ids.size() < 3) {
+      auto event = client.NextEvent("orders:insert", 30s);
+      ASSERT_TRUE(event);
+      ids.push_back(ParseJson(*event)["data"]["id"].GetString());
+    }
+  }
+  daemon_->Signal(SIGKILL);
+  daemon_->WaitExit(10s);
+  for (int i = 0; i < 2; ++i) Insert("while down" + std::to_string(i));
+  auto restarted = StartStreamingDaemon(db_);
+  ASSERT_GT(restarted.port, 0);
+  WsClient client(restarted.port, "/ws?from=" + ids[1]);
+  ASSERT_TRUE(client.NextEvent("welcome", 30s));
+  std::vector<std::string> resumed;
+  while (resumed.size() < 3) {
+    auto event = client.Next(30s);
+    ASSERT_TRUE(event) << restarted.process->Log();
+    resumed.push_back(ParseJson(*event)["data"]["id"].GetString());
+  }
+  EXPECT_EQ(resumed[0], ids[2]) << "the same id after the restart";
+  EXPECT_LT(resumed[0], resumed[1]);
+  EXPECT_LT(resumed[1], resumed[2]);
+  EXPECT_FALSE(client.Next(1s)) << "no duplicate";
+}
+
+TEST_F(WebSocket, FiltersFromTheQueryAndADeleteMatchedByItsRow) {
+  Start("ws_filters");
+  WsClient pending(port_, "/ws?status=pending");
+  WsClient deletes(port_, "/ws?operation=delete&order_id=2001");
+  ASSERT_TRUE(pending.NextEvent("welcome", 30s));
+  ASSERT_TRUE(deletes.NextEvent("welcome", 30s));
+  session_->Exec("INSERT INTO orders (id, customer_name, product_name) VALUES (2001, 'D', 'p')");
+  session_->Exec("UPDATE orders SET status = 'shipped' WHERE id = 2001");
+  session_->Exec("DELETE FROM orders WHERE id = 2001");
+  auto insert = pending.Next(30s);
+  ASSERT_TRUE(insert);
+  EXPECT_EQ(EventName(*insert), "orders:insert");
+  auto leaves = pending.Next(30s);
+  ASSERT_TRUE(leaves);
+  EXPECT_EQ(EventName(*leaves), "orders:update") << "a pending subscriber sees it leave pending";
+  EXPECT_FALSE(pending.Next(1s)) << "the delete of a shipped order is not pending";
+  auto deleted = deletes.Next(30s);
+  ASSERT_TRUE(deleted);
+  EXPECT_EQ(EventName(*deleted), "orders:delete");
+  EXPECT_EQ(ParseJson(*deleted)["data"]["data"]["id"].GetInt(), 2001);
+}
+
 TEST_F(WebSocket, SlowConsumerIsClosedWith4008AfterAnErrorFrame) {
   // A client is too slow once the events it needs have left the replay window.
   Start("ws_slow", {"--replay-max-events", "20000", "--max-client-queue-messages", "64"});
