@@ -10,6 +10,9 @@ endfunction()
 # Builds one GoogleTest binary and registers it with CTest. CLUSTER runs it under
 # tests/harness/with_cluster, which starts a throwaway PostgreSQL 15 and always tears it down.
 function(walcast_test name)
+  if(NOT WALCAST_BUILD_TESTS)
+    return()  # unit tests are declared beside the code; without tests nothing is built
+  endif()
   cmake_parse_arguments(T "CLUSTER" "TIMEOUT" "SOURCES;LIBS;LABELS" ${ARGN})
   add_executable(${name} ${T_SOURCES})
   walcast_flags(${name})
@@ -31,6 +34,9 @@ endfunction()
 
 # walcast_bench(<name> SOURCES a_bench.cc ... LIBS lib ...): a Google Benchmark binary (not a test).
 function(walcast_bench name)
+  if(NOT WALCAST_BUILD_BENCHMARKS)
+    return()
+  endif()
   cmake_parse_arguments(B "" "" "SOURCES;LIBS" ${ARGN})
   add_executable(${name} ${B_SOURCES})
   walcast_flags(${name})
