@@ -40,6 +40,7 @@ class OutboundQueue {
 
   bool Empty() const { return messages_.empty(); }
   const OutboundMessage& Front() const { return messages_.front(); }
+  const OutboundMessage& At(std::size_t i) const { return messages_[i]; }
   void Pop();
 
   std::size_t Messages() const { return messages_.size(); }

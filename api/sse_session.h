@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "client_stream.h"
 
@@ -43,9 +44,15 @@ class SseSession : public EventSubscriber, public std::enable_shared_from_this<S
 
   boost::beast::tcp_stream stream_;
   ClientStream client_;
+  static constexpr std::size_t kMaxMessagesPerWrite = 256;
+
   bool writing_ = false;
   bool closed_ = false;
-  std::string write_prefix_;  // "id: ...\nevent: ...\ndata: " of the message being written
+  // The write in flight: how many queued messages it covers, their "id:/event:/data:" prefixes,
+  // and the gathered buffers (valid until it completes: the queue keeps the messages alive).
+  std::size_t writing_count_ = 0;
+  std::vector<std::string> prefixes_;
+  std::vector<boost::asio::const_buffer> buffers_;
   boost::asio::steady_timer heartbeat_;
   std::array<char, 512> discard_;
 };
