@@ -6,24 +6,14 @@
 #include <random>
 #include <thread>
 
+#include "testing/transactions.h"
+
 namespace walcast::api {
 namespace {
 
 using decoder::EventId;
 using decoder::Lsn;
-
-PublishedTransaction Txn(uint64_t commit, uint32_t events) {
-  PublishedTransaction t;
-  t.commit_lsn = Lsn(commit);
-  t.end_lsn = Lsn(commit + 0x10);
-  for (uint32_t i = 0; i < events; ++i) {
-    auto event = std::make_shared<StreamEvent>();
-    event->id = EventId(t.commit_lsn, i);
-    event->json = "{}";
-    t.events.push_back(event);
-  }
-  return t;
-}
+using testing::Txn;
 
 // A session without sockets: a mutex stands in for the strand, Drain for the socket writes.
 class FakeSession : public EventSubscriber, public std::enable_shared_from_this<FakeSession> {

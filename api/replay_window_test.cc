@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "testing/transactions.h"
+
 namespace walcast::api {
 namespace {
 
@@ -9,21 +11,11 @@ using decoder::EventId;
 using decoder::Lsn;
 using namespace std::chrono_literals;
 
-const auto kStart = ReplayWindow::Clock::time_point{} + 1h;
-
-// A transaction committed at `commit` with `events` changes, ending 0x100 bytes later.
 PublishedTransaction Txn(uint64_t commit, uint32_t events) {
-  PublishedTransaction t;
-  t.commit_lsn = Lsn(commit);
-  t.end_lsn = Lsn(commit + 0x100);
-  for (uint32_t i = 0; i < events; ++i) {
-    auto event = std::make_shared<StreamEvent>();
-    event->id = EventId(t.commit_lsn, i);
-    event->name = "orders:insert";
-    t.events.push_back(event);
-  }
-  return t;
+  return testing::Txn(commit, events, 0x100);  // these tests count WAL bytes in 0x100s
 }
+
+const auto kStart = ReplayWindow::Clock::time_point{} + 1h;
 
 std::vector<std::string> Ids(const std::vector<StreamEventPtr>& events) {
   std::vector<std::string> ids;

@@ -65,6 +65,16 @@ StreamingDaemon StartStreamingDaemon(const OrdersDatabase& database,
   return daemon;
 }
 
+void StreamingDaemonTest::StartDaemon(const std::string& name,
+                                      const std::vector<std::string>& extra) {
+  db_ = CreateOrdersDatabase(name);
+  auto started = StartStreamingDaemon(db_, extra);
+  daemon_ = std::move(started.process);
+  port_ = started.port;
+  ASSERT_TRUE(port_ > 0 && !HasFailure());
+  session_ = std::make_unique<PgSession>(db_.conninfo);
+}
+
 rapidjson::Document ParseJson(const std::string& text) {
   rapidjson::Document doc;
   doc.Parse(text.c_str());

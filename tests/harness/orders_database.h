@@ -3,6 +3,7 @@
 // cluster-wide), and waiting until the change stream is up. Test-only.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
 #include <chrono>
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "daemon_process.h"
+#include "pg_session.h"
 
 namespace walcast::testing {
 
@@ -38,6 +40,19 @@ struct StreamingDaemon {
 };
 StreamingDaemon StartStreamingDaemon(const OrdersDatabase& database,
                                      const std::vector<std::string>& extra = {});
+
+// A fixture for tests of one streaming walcastd on a database of the test's own.
+class StreamingDaemonTest : public ::testing::Test {
+ protected:
+  // Creates database `name`, starts walcastd on it (DaemonArgs + `extra`) and waits for the
+  // stream; the test stops at a failure.
+  void StartDaemon(const std::string& name, const std::vector<std::string>& extra = {});
+
+  OrdersDatabase db_;
+  std::unique_ptr<DaemonProcess> daemon_;
+  std::unique_ptr<PgSession> session_;  // on db_
+  int port_ = 0;
+};
 
 // Parses JSON, failing the test (not throwing) when it is malformed.
 rapidjson::Document ParseJson(const std::string& text);

@@ -26,22 +26,7 @@ std::vector<SseEvent> Changes(const std::vector<SseEvent>& events) {
   return out;
 }
 
-class ChangeStream : public ::testing::Test {
- protected:
-  void StartDaemon(const std::string& name, std::vector<std::string> extra = {}) {
-    db_ = CreateOrdersDatabase(name);
-    auto started = StartStreamingDaemon(db_, extra);
-    daemon_ = std::move(started.process);
-    port_ = started.port;
-    ASSERT_TRUE(port_ > 0 && !HasFailure());
-    session_ = std::make_unique<PgSession>(db_.conninfo);
-  }
-
-  OrdersDatabase db_;
-  std::unique_ptr<DaemonProcess> daemon_;
-  std::unique_ptr<PgSession> session_;
-  int port_ = 0;
-};
+class ChangeStream : public StreamingDaemonTest {};
 
 TEST_F(ChangeStream, InsertUpdateDeleteTruncateArriveWithContractShapes) {
   StartDaemon("stream_shapes");

@@ -21,29 +21,16 @@ using namespace std::chrono_literals;
 
 std::string EventName(const std::string& json) { return ParseJson(json)["event"].GetString(); }
 
-class WebSocket : public ::testing::Test {
+class WebSocket : public StreamingDaemonTest {
  protected:
-  void Start(const std::string& name, std::vector<std::string> extra = {}) {
-    db_ = CreateOrdersDatabase(name);
-    auto started = StartStreamingDaemon(db_, extra);
-    daemon_ = std::move(started.process);
-    port_ = started.port;
-    ASSERT_TRUE(port_ > 0 && !HasFailure());
-    session_ = std::make_unique<PgSession>(db_.conninfo);
-  }
   std::string Insert(const std::string& name) {
     return session_->Scalar(
         "INSERT INTO orders (customer_name, product_name) VALUES ($1, 'p') RETURNING id", {name});
   }
-
-  OrdersDatabase db_;
-  std::unique_ptr<DaemonProcess> daemon_;
-  std::unique_ptr<PgSession> session_;
-  int port_ = 0;
 };
 
 TEST_F(WebSocket, WelcomeFirstThenChangeEvents) {
-  Start("ws_basic");
+  StartDaemon("ws_basic");
   WsClient client(port_, "/ws");
   auto welcome = client.Next(30s);
   ASSERT_TRUE(welcome);
@@ -59,7 +46,7 @@ TEST_F(WebSocket, WelcomeFirstThenChangeEvents) {
 }
 
 TEST_F(WebSocket, PingSubscribeUnsubscribe) {
-  Start("ws_messages");
+  StartDaemon("ws_messages");
   WsClient client(port_, "/ws");
   ASSERT_TRUE(client.NextEvent("welcome", 30s));
   client.Send(R"({"event":"ping","data":{"timestamp":12345}})");
@@ -84,7 +71,7 @@ TEST_F(WebSocket, PingSubscribeUnsubscribe) {
 }
 
 TEST_F(WebSocket, MalformedMessagesGetErrorFramesAndTheConnectionStays) {
-  Start("ws_malformed");
+  StartDaemon("ws_malformed");
   WsClient client(port_, "/ws");
   ASSERT_TRUE(client.NextEvent("welcome", 30s));
   for (const char* bad :
@@ -110,7 +97,7 @@ TEST_F(WebSocket, MalformedMessagesGetErrorFramesAndTheConnectionStays) {
 }
 
 TEST_F(WebSocket, OversizeMessageClosesWithPolicyCode) {
-  Start("ws_oversize");
+  StartDaemon("ws_oversize");
   WsClient client(port_, "/ws");
   ASSERT_TRUE(client.NextEvent("welcome", 30s));
   client.Send(R"({"event":"ping","data":")" + std::string(20000, 'x') + "\"}");
@@ -122,7 +109,7 @@ TEST_F(WebSocket, OversizeMessageClosesWithPolicyCode) {
 }
 
 TEST_F(WebSocket, ResumeFromAnId) {
-  Start("ws_resume");
+  StartDaemon("ws_resume");
   WsClient first(port_, "/ws");
   for (int i = 0; i < 4; ++i) Insert("c" + std::to_string(i));
   std::vector<std::string> ids;
@@ -141,7 +128,7 @@ TEST_F(WebSocket, ResumeFromAnId) {
 }
 
 TEST_F(WebSocket, ResumeAcrossADaemonRestart) {
-  Start("ws_restart");
+  StartDaemon("ws_restart");
   std::vector<std::string> ids;
   {
     WsClient client(port_, "/ws");
@@ -173,7 +160,7 @@ TEST_F(WebSocket, ResumeAcrossADaemonRestart) {
 }
 
 TEST_F(WebSocket, FiltersFromTheQueryAndADeleteMatchedByItsRow) {
-  Start("ws_filters");
+  StartDaemon("ws_filters");
   WsClient pending(port_, "/ws?status=pending");
   WsClient deletes(port_, "/ws?operation=delete&order_id=2001");
   ASSERT_TRUE(pending.NextEvent("welcome", 30s));
@@ -196,7 +183,7 @@ TEST_F(WebSocket, FiltersFromTheQueryAndADeleteMatchedByItsRow) {
 
 TEST_F(WebSocket, SlowConsumerIsClosedWith4008AfterAnErrorFrame) {
   // A client is too slow once the events it needs have left the replay window.
-  Start("ws_slow", {"--replay-max-events", "20000", "--max-client-queue-messages", "64"});
+  StartDaemon("ws_slow", {"--replay-max-events", "20000", "--max-client-queue-messages", "64"});
   WsClient slow(port_, "/ws");
   WsClient fast(port_, "/ws");
   ASSERT_TRUE(slow.NextEvent("welcome", 30s));
@@ -226,7 +213,7 @@ TEST_F(WebSocket, SlowConsumerIsClosedWith4008AfterAnErrorFrame) {
 }
 
 TEST_F(WebSocket, ABurstLargerThanTheQueueReachesAReaderWhole) {
-  Start("ws_burst", {"--max-client-queue-messages", "16"});
+  StartDaemon("ws_burst", {"--max-client-queue-messages", "16"});
   WsClient client(port_, "/ws");
   ASSERT_TRUE(client.NextEvent("welcome", 30s));
   session_->Exec(
@@ -248,7 +235,7 @@ TEST_F(WebSocket, ABurstLargerThanTheQueueReachesAReaderWhole) {
 }
 
 TEST_F(WebSocket, TheClientCountIsBroadcastWhenItChanges) {
-  Start("ws_clients");
+  StartDaemon("ws_clients");
   WsClient first(port_, "/ws");
   ASSERT_TRUE(first.NextEvent("welcome", 30s));
   WsClient second(port_, "/ws");
@@ -261,7 +248,7 @@ TEST_F(WebSocket, TheClientCountIsBroadcastWhenItChanges) {
 }
 
 TEST_F(WebSocket, StreamsPerAddressAreCapped) {
-  Start("ws_cap", {"--max-connections-per-ip", "2"});
+  StartDaemon("ws_cap", {"--max-connections-per-ip", "2"});
   WsClient a(port_, "/ws");
   WsClient b(port_, "/ws");
   ASSERT_TRUE(a.NextEvent("welcome", 30s));
@@ -280,7 +267,7 @@ TEST_F(WebSocket, AThousandClientsReceiveTheSameEventsInTheSameOrder) {
   getrlimit(RLIMIT_NOFILE, &limit);
   limit.rlim_cur = limit.rlim_max;  // each client holds a socket and its io_context's descriptors
   setrlimit(RLIMIT_NOFILE, &limit);
-  Start("ws_thousand");
+  StartDaemon("ws_thousand");
   constexpr int kClients = 1000;
   std::vector<std::unique_ptr<WsClient>> clients;
   for (int i = 0; i < kClients; ++i) {
@@ -306,14 +293,14 @@ TEST_F(WebSocket, AThousandClientsReceiveTheSameEventsInTheSameOrder) {
 }
 
 TEST_F(WebSocket, OriginOutsideTheAllowlistIsRefused) {
-  Start("ws_origin", {"--cors-origins", "http://allowed.example"});
+  StartDaemon("ws_origin", {"--cors-origins", "http://allowed.example"});
   EXPECT_THROW(WsClient(port_, "/ws", {{"Origin", "http://evil.example"}}), std::runtime_error);
   WsClient allowed(port_, "/ws", {{"Origin", "http://allowed.example"}});
   EXPECT_TRUE(allowed.NextEvent("welcome", 30s));
 }
 
 TEST_F(WebSocket, ShutdownSendsServerShutdownAndCloses1001) {
-  Start("ws_shutdown");
+  StartDaemon("ws_shutdown");
   WsClient client(port_, "/ws");
   ASSERT_TRUE(client.NextEvent("welcome", 30s));
   daemon_->Signal(SIGTERM);
