@@ -24,20 +24,6 @@ constexpr int kNotificationsPerSlice = 4096;
 // A connection that stayed up this long earns a fast retry after it drops.
 constexpr auto kStableConnection = 30s;
 
-// libpq and server messages span lines; logs keep one line per event.
-std::string OneLine(std::string_view text) {
-  std::string line;
-  for (char c : text) {
-    if (c == '\n' || c == '\t' || c == '\r') {
-      if (!line.empty() && line.back() != ' ') line += ' ';
-    } else {
-      line += c;
-    }
-  }
-  while (!line.empty() && line.back() == ' ') line.pop_back();
-  return line;
-}
-
 // Server notices on the LISTEN connection, including the FATAL message a terminated session
 // receives (libpq reports an error outside a query as a notice), go to the log instead of
 // libpq's default of stderr. `arg` is the channel name, owned by the source.

@@ -12,25 +12,6 @@ namespace walcast::database {
 namespace asio = boost::asio;
 using stream_descriptor = asio::posix::stream_descriptor;
 
-namespace {
-
-// libpq messages span lines ("...failed: Connection refused\n\tIs the server running..."); logs
-// keep one line per event.
-std::string OneLine(const char* text) {
-  std::string message;
-  for (const char* p = text ? text : ""; *p != '\0'; ++p) {
-    if (*p == '\n' || *p == '\t' || *p == '\r') {
-      if (!message.empty() && message.back() != ' ') message += ' ';
-    } else {
-      message += *p;
-    }
-  }
-  while (!message.empty() && message.back() == ' ') message.pop_back();
-  return message;
-}
-
-}  // namespace
-
 PgConnection::PgConnection(asio::any_io_executor executor)
     : executor_(std::move(executor)), socket_(executor_) {}
 

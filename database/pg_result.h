@@ -4,6 +4,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 struct pg_result;
 struct pg_conn;
@@ -26,6 +27,10 @@ struct PgError {
   std::string sqlstate;
   std::string message;
 };
+
+// libpq and server messages span lines ("...failed: Connection refused\n\tIs the server
+// running..."); logs keep one line per event.
+std::string OneLine(std::string_view text);
 
 // The outcome of one query: the last result on success, or the error.
 struct QueryOutcome {

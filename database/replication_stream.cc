@@ -273,11 +273,10 @@ asio::awaitable<std::string> ReplicationStream::Stream() {
     if (length == -1) {
       // The server ended the COPY (e.g. a fast shutdown): fetch the final result and reconnect.
       ResultPtr result(PQgetResult(connection_.Raw()));
-      std::string detail = result ? PQresultErrorMessage(result.get()) : "";
+      std::string detail = result ? OneLine(PQresultErrorMessage(result.get())) : "";
       co_return "the server ended the replication stream" + (detail.empty() ? "" : ": " + detail);
     }
-    if (length == -2)
-      co_return "connection lost: " + std::string(PQerrorMessage(connection_.Raw()));
+    if (length == -2) co_return "connection lost: " + OneLine(PQerrorMessage(connection_.Raw()));
 
     // Nothing buffered: report the position when due, then wait for data or the next report.
     auto now = std::chrono::steady_clock::now();
@@ -290,7 +289,7 @@ asio::awaitable<std::string> ReplicationStream::Stream() {
     bool readable = co_await connection_.WaitReadable(std::max(wait, 1ms));
     if (stopped_) break;
     if (readable && !PQconsumeInput(connection_.Raw())) {
-      co_return "connection lost: " + std::string(PQerrorMessage(connection_.Raw()));
+      co_return "connection lost: " + OneLine(PQerrorMessage(connection_.Raw()));
     }
     frames_in_slice = 0;
   }
