@@ -9,6 +9,14 @@
 
 namespace walcast::testing {
 
+std::vector<SseEvent> ChangeEvents(const std::vector<SseEvent>& events) {
+  std::vector<SseEvent> out;
+  for (const auto& event : events) {
+    if (event.event.rfind("orders:", 0) == 0) out.push_back(event);
+  }
+  return out;
+}
+
 SseClient::SseClient(int port, const std::string& target,
                      const std::vector<std::pair<std::string, std::string>>& headers)
     : socket_(io_) {

@@ -19,6 +19,9 @@ struct SseEvent {
   std::string data;
 };
 
+// The change events (names starting with "orders:") among `events`, in order.
+std::vector<SseEvent> ChangeEvents(const std::vector<SseEvent>& events);
+
 class SseClient {
  public:
   SseClient(int port, const std::string& target,

@@ -18,14 +18,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::vector<SseEvent> Changes(const std::vector<SseEvent>& events) {
-  std::vector<SseEvent> out;
-  for (const auto& e : events) {
-    if (e.event.rfind("orders:", 0) == 0) out.push_back(e);
-  }
-  return out;
-}
-
 class ChangeStream : public StreamingDaemonTest {};
 
 TEST_F(ChangeStream, InsertUpdateDeleteTruncateArriveWithContractShapes) {
@@ -46,7 +38,7 @@ TEST_F(ChangeStream, InsertUpdateDeleteTruncateArriveWithContractShapes) {
   session_->Query("DELETE FROM orders WHERE id = $1", {id});
   session_->Exec("TRUNCATE orders");
 
-  auto events = Changes(client.ReadChanges(4, 60s));
+  auto events = ChangeEvents(client.ReadChanges(4, 60s));
   ASSERT_EQ(events.size(), 4u) << daemon_->Log();
   EXPECT_EQ(events[0].event, "orders:insert");
   EXPECT_EQ(events[1].event, "orders:update");
@@ -108,7 +100,7 @@ TEST_F(ChangeStream, MultiRowTransactionKeepsOrderAndSharesTheCommitLsn) {
   session_->Exec(
       "BEGIN; INSERT INTO orders (customer_name, product_name) "
       "SELECT 'c' || g, 'p' || g FROM generate_series(1, 25) g; COMMIT;");
-  auto events = Changes(client.ReadChanges(25, 60s));
+  auto events = ChangeEvents(client.ReadChanges(25, 60s));
   ASSERT_EQ(events.size(), 25u);
   std::string prefix = events[0].id.substr(0, 17);
   for (size_t i = 0; i < events.size(); ++i) {
@@ -136,17 +128,17 @@ TEST_F(ChangeStream, FiltersByStatusOrderIdAndOperation) {
   session_->Query("DELETE FROM orders WHERE id = $1", {a});
 
   // shipped: a enters, a leaves (to delivered), b enters. Not the inserts, not a's delete.
-  auto seen = Changes(shipped.ReadChanges(3, 60s));
+  auto seen = ChangeEvents(shipped.ReadChanges(3, 60s));
   ASSERT_EQ(seen.size(), 3u);
   EXPECT_EQ(seen[0].event, "orders:update");
   EXPECT_STREQ(ParseJson(seen[1].data)["data"]["data"]["status"].GetString(), "delivered");
   EXPECT_FALSE(shipped.Next(1500ms).has_value()) << "nothing else matches";
 
-  auto deleted = Changes(deletes.ReadChanges(1, 60s));
+  auto deleted = ChangeEvents(deletes.ReadChanges(1, 60s));
   ASSERT_EQ(deleted.size(), 1u);
   EXPECT_EQ(ParseJson(deleted[0].data)["data"]["data"]["id"].GetInt(), std::stoi(a));
 
-  auto b_events = Changes(only_b.ReadChanges(2, 60s));
+  auto b_events = ChangeEvents(only_b.ReadChanges(2, 60s));
   ASSERT_EQ(b_events.size(), 2u);
   EXPECT_EQ(b_events[0].event, "orders:insert");
   EXPECT_EQ(b_events[1].event, "orders:update");
@@ -187,7 +179,7 @@ TEST_F(ChangeStream, AlterTableWhileRunningAddsTheColumn) {
   session_->Exec("ALTER TABLE orders ADD COLUMN priority int DEFAULT 3");
   session_->Exec(
       "INSERT INTO orders (customer_name, product_name, priority) VALUES ('after', 'y', 7)");
-  auto events = Changes(client.ReadChanges(2, 60s));
+  auto events = ChangeEvents(client.ReadChanges(2, 60s));
   ASSERT_EQ(events.size(), 2u) << daemon_->Log();
   EXPECT_FALSE(ParseJson(events[0].data)["data"]["data"].HasMember("priority"));
   EXPECT_EQ(ParseJson(events[1].data)["data"]["data"]["priority"].GetInt(), 7);
@@ -204,7 +196,7 @@ TEST_F(ChangeStream, UnchangedToastValueIsFilledFromTheOldRow) {
   std::string big = session_->Scalar("SELECT product_name FROM orders WHERE id = $1", {id});
   ASSERT_EQ(big.size(), 10240u);
   session_->Query("UPDATE orders SET status = 'shipped' WHERE id = $1", {id});
-  auto events = Changes(client.ReadChanges(2, 60s));
+  auto events = ChangeEvents(client.ReadChanges(2, 60s));
   ASSERT_EQ(events.size(), 2u) << daemon_->Log();
   auto update = ParseJson(events[1].data);
   EXPECT_EQ(std::string(update["data"]["data"]["product_name"].GetString()), big);
@@ -232,7 +224,7 @@ TEST(ChangeStreamStreaming, LargeTransactionWithRolledBackSavepoint) {
       "ROLLBACK TO SAVEPOINT s;"
       "INSERT INTO orders (customer_name, product_name) VALUES ('last', 'z');"
       "COMMIT;");
-  auto events = Changes(client.ReadChanges(2001, 120s));
+  auto events = ChangeEvents(client.ReadChanges(2001, 120s));
   ASSERT_EQ(events.size(), 2001u) << daemon.Log();
   for (const auto& e : events) {
     EXPECT_EQ(e.data.find("rolled back"), std::string::npos);

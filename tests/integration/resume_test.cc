@@ -21,14 +21,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::vector<SseEvent> Changes(const std::vector<SseEvent>& events) {
-  std::vector<SseEvent> out;
-  for (const auto& e : events) {
-    if (e.event.rfind("orders:", 0) == 0) out.push_back(e);
-  }
-  return out;
-}
-
 int OrderIdOf(const SseEvent& event) {
   return ParseJson(event.data)["data"]["data"]["id"].GetInt();
 }
@@ -43,14 +35,14 @@ TEST(Resume, FromTheMiddleOfTheWindowByQueryOrHeader) {
   PgSession session(db.conninfo);
   SseClient first(running.port, "/api/events");
   for (int i = 0; i < 10; ++i) InsertOne(session, "c" + std::to_string(i));
-  auto all = Changes(first.ReadChanges(10, 60s));
+  auto all = ChangeEvents(first.ReadChanges(10, 60s));
   ASSERT_EQ(all.size(), 10u);
 
   SseClient by_query(running.port, "/api/events?from=" + all[4].id);
   SseClient by_header(running.port, "/api/events", {{"Last-Event-ID", all[4].id}});
   InsertOne(session, "live");
   for (auto* client : {&by_query, &by_header}) {
-    auto resumed = Changes(client->ReadChanges(6, 60s));
+    auto resumed = ChangeEvents(client->ReadChanges(6, 60s));
     ASSERT_EQ(resumed.size(), 6u);
     for (int i = 0; i < 5; ++i) EXPECT_EQ(resumed[i].id, all[5 + i].id);
     EXPECT_GT(resumed[5].id, all[9].id) << "then live, no gap and no duplicate";
@@ -64,7 +56,7 @@ TEST(Resume, FromOlderThanTheWindowGetsResync) {
   PgSession session(db.conninfo);
   SseClient first(running.port, "/api/events");
   for (int i = 0; i < 8; ++i) InsertOne(session, "c" + std::to_string(i));
-  auto all = Changes(first.ReadChanges(8, 60s));
+  auto all = ChangeEvents(first.ReadChanges(8, 60s));
   ASSERT_EQ(all.size(), 8u);
 
   SseClient old(running.port, "/api/events?from=" + all[0].id);
@@ -76,14 +68,14 @@ TEST(Resume, FromOlderThanTheWindowGetsResync) {
   EXPECT_EQ(resync->event, "resync");
   EXPECT_NE(resync->data.find("oldestId"), std::string::npos);
   InsertOne(session, "live");
-  auto live = Changes(old.ReadChanges(1, 30s));
+  auto live = ChangeEvents(old.ReadChanges(1, 30s));
   ASSERT_EQ(live.size(), 1u) << "it continues live after the resync";
 
   // The window now holds the newest 3 (all[6], all[7], "live"): all[5] is exactly its boundary.
   SseClient boundary(running.port, "/api/events?from=" + all[5].id);
   auto events = boundary.ReadChanges(3, 30s);
   for (const auto& e : events) EXPECT_NE(e.event, "resync");
-  EXPECT_EQ(Changes(events).size(), 3u);
+  EXPECT_EQ(ChangeEvents(events).size(), 3u);
 }
 
 TEST(Resume, AcrossADaemonKillAndRestart) {
@@ -95,7 +87,7 @@ TEST(Resume, AcrossADaemonKillAndRestart) {
     auto running = StartStreamingDaemon(db);
     SseClient client(running.port, "/api/events");
     for (int i = 0; i < 5; ++i) InsertOne(session, "before" + std::to_string(i));
-    auto events = Changes(client.ReadChanges(5, 60s));
+    auto events = ChangeEvents(client.ReadChanges(5, 60s));
     ASSERT_EQ(events.size(), 5u);
     for (const auto& e : events) first_ids.push_back(e.id);
     last_seen = events[2].id;  // the client saw 3 of them before losing the connection
@@ -106,7 +98,7 @@ TEST(Resume, AcrossADaemonKillAndRestart) {
 
   auto running = StartStreamingDaemon(db);
   SseClient client(running.port, "/api/events?from=" + last_seen);
-  auto events = Changes(client.ReadChanges(7, 60s));
+  auto events = ChangeEvents(client.ReadChanges(7, 60s));
   ASSERT_EQ(events.size(), 7u) << running.process->Log();
   EXPECT_EQ(events[0].id, first_ids[3]) << "the same ids when decoded again";
   EXPECT_EQ(events[1].id, first_ids[4]);
@@ -124,7 +116,7 @@ TEST(Resume, PostgresRestartUnderTheDaemon) {
     PgSession session(db.conninfo);
     for (int i = 0; i < 3; ++i) InsertOne(session, "before" + std::to_string(i));
   }
-  auto before = Changes(client.ReadChanges(3, 60s));
+  auto before = ChangeEvents(client.ReadChanges(3, 60s));
   ASSERT_EQ(before.size(), 3u);
 
   cluster.Stop();
@@ -133,7 +125,7 @@ TEST(Resume, PostgresRestartUnderTheDaemon) {
   ASSERT_TRUE(WaitForStream(running.port)) << running.process->Log();
   PgSession session(db.conninfo);
   for (int i = 0; i < 3; ++i) InsertOne(session, "after" + std::to_string(i));
-  auto after = Changes(client.ReadChanges(3, 60s));
+  auto after = ChangeEvents(client.ReadChanges(3, 60s));
   ASSERT_EQ(after.size(), 3u) << running.process->Log();
   EXPECT_GT(after[0].id, before[2].id) << "nothing delivered twice after the reconnect";
   EXPECT_FALSE(client.Next(1s).has_value());
