@@ -5,8 +5,9 @@
 //   stream_bench --walcastd build-release/bin/walcastd --db-url "host=... dbname=..." throughput
 //   stream_bench ... latency [--rate 1000 --seconds 25]
 //   stream_bench ... restart
+//   stream_bench ... fanout [--clients 100 --rate 6000 --stalled 1]
 //
-// tools/bench-stream sets up a throwaway cluster and runs all three.
+// tools/bench-stream sets up a throwaway cluster and runs them.
 #include <rapidjson/ostreamwrapper.h>
 #include <rapidjson/prettywriter.h>
 
@@ -16,6 +17,7 @@
 #include <iostream>
 #include <thread>
 
+#include "stream_bench_fanout.h"
 #include "stream_bench_process.h"
 #include "stream_bench_scenarios.h"
 #include "stream_bench_stats.h"
@@ -185,6 +187,32 @@ int main(int argc, char** argv) {
   restart_cmd->add_option("--transactions", restart.transactions)->capture_default_str();
   restart_cmd->add_option("--rows", restart.rows_per_transaction, "rows per transaction")
       ->capture_default_str();
+
+  walcast::bench::FanoutOptions fanout;
+  auto* fanout_cmd = app.add_subcommand(
+      "fanout", "N WebSocket clients: frames/s, commit -> receipt latency, memory per connection");
+  fanout_cmd->add_option("--clients", fanout.clients, "reading WebSocket clients")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  fanout_cmd->add_option("--stalled", fanout.stalled, "clients that stop reading after welcome")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  fanout_cmd->add_option("--rate", fanout.rate, "commits per second (all writers)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  fanout_cmd->add_option("--rows", fanout.rows_per_commit, "rows per commit (events per commit)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  fanout_cmd->add_option("--writers", fanout.writers, "libpq connections committing in parallel")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  fanout_cmd->add_option("--seconds", fanout.seconds, "measured duration")->capture_default_str();
+  fanout_cmd->add_option("--warmup", fanout.warmup_seconds, "seconds not counted at the start")
+      ->capture_default_str();
+  fanout_cmd->add_option("--threads", fanout.threads, "client threads of this tool")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  fanout_cmd->add_option("--query", fanout.query, "query string for /ws, e.g. status=pending");
   CLI11_PARSE(app, argc, argv);
 
   std::string scenario;
@@ -198,6 +226,9 @@ int main(int argc, char** argv) {
   } else if (latency_cmd->parsed()) {
     scenario = "latency";
     run_once = [&](int) { return walcast::bench::RunLatency(setup, latency); };
+  } else if (fanout_cmd->parsed()) {
+    scenario = "fanout";
+    run_once = [&](int) { return walcast::bench::RunFanout(setup, fanout); };
   } else {
     scenario = "restart";
     run_once = [&](int) { return walcast::bench::RunRestart(setup, restart); };

@@ -65,6 +65,11 @@ std::optional<HttpResponse> HttpGet(int port, const std::string& target,
 double ProcessCpuSeconds(pid_t pid);
 // CPU seconds the calling process has used so far.
 double SelfCpuSeconds();
+// Resident memory of a live process in bytes (VmRSS), from /proc; 0 when it is gone.
+std::size_t ProcessRssBytes(pid_t pid);
+// Raises this process's open-file limit to the hard limit (thousands of client sockets); returns
+// the new soft limit.
+std::size_t RaiseOpenFileLimit();
 // The 1-minute load average.
 double LoadAverage();
 // The fraction of all cores' time spent idle during the next `window` (from /proc/stat).

@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "stream_bench_daemon.h"
 #include "stream_bench_event.h"
 #include "stream_bench_pg.h"
 #include "stream_bench_process.h"
@@ -30,53 +31,6 @@ double MillisBetween(Clock::time_point from, Clock::time_point to) {
 double Millis(SystemClock::duration d) {
   return std::chrono::duration<double, std::milli>(d).count();
 }
-
-// walcastd on a free port of its own, with the replication source and warnings only (logging is
-// not what is measured).
-class Daemon {
- public:
-  explicit Daemon(const BenchSetup& setup)
-      : port_(FreeTcpPort()), process_(Argv(setup), setup.daemon_log) {}
-
-  int port() const { return port_; }
-  Clock::time_point process_started() const { return process_.started(); }
-
-  // Waits until /health answers 200 (database reachable and the stream up).
-  Clock::time_point WaitHealthy(std::chrono::milliseconds timeout) {
-    auto deadline = Clock::now() + timeout;
-    while (Clock::now() < deadline) {
-      auto health = HttpGet(port_, "/health", 1s);
-      if (health && health->status == 200) return Clock::now();
-      std::this_thread::sleep_for(2ms);
-    }
-    throw std::runtime_error("walcastd did not become healthy on port " + std::to_string(port_));
-  }
-
-  // SIGTERM; returns the exit (a clean stop is status 0).
-  ChildProcess::Exit Stop() {
-    process_.Signal(SIGTERM);
-    auto exit = process_.Wait(15s);
-    if (!WIFEXITED(exit.status) || WEXITSTATUS(exit.status) != 0) {
-      throw std::runtime_error("walcastd did not stop cleanly (wait status " +
-                               std::to_string(exit.status) + ")");
-    }
-    return exit;
-  }
-
- private:
-  std::vector<std::string> Argv(const BenchSetup& setup) const {
-    std::vector<std::string> argv{setup.walcastd, "--port",        std::to_string(port_),
-                                  "--db-url",     setup.conninfo,  "--slot",
-                                  setup.slot,     "--publication", setup.publication,
-                                  "--source",     "replication",   "--log-level",
-                                  "warn"};
-    argv.insert(argv.end(), setup.daemon_args.begin(), setup.daemon_args.end());
-    return argv;
-  }
-
-  int port_;
-  ChildProcess process_;
-};
 
 }  // namespace
 

@@ -8,16 +8,9 @@
 #include <utility>
 #include <vector>
 
-namespace walcast::bench {
+#include "stream_bench_daemon.h"
 
-struct BenchSetup {
-  std::string walcastd;                 // path of the daemon binary
-  std::string conninfo;                 // libpq conninfo of the database with the schema
-  std::string slot = "walcast_orders";  // walcastd's slot
-  std::string publication = "walcast_orders";
-  std::string daemon_log;                // walcastd's stdout and stderr ("" = /dev/null)
-  std::vector<std::string> daemon_args;  // extra walcastd flags
-};
+namespace walcast::bench {
 
 // One run's figures in the order they are printed: name (with its unit) and value.
 using Figures = std::vector<std::pair<std::string, double>>;

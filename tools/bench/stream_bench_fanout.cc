@@ -1,0 +1,163 @@
+#include "stream_bench_fanout.h"
+
+#include <algorithm>
+#include <stdexcept>
+#include <thread>
+
+#include "stream_bench_daemon.h"
+#include "stream_bench_pg.h"
+#include "stream_bench_process.h"
+#include "stream_bench_ws.h"
+
+namespace walcast::bench {
+namespace {
+
+using namespace std::chrono_literals;
+
+double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+
+// A counter's value in walcastd's Prometheus text (0 when absent).
+double MetricValue(const std::string& text, const std::string& name) {
+  auto at = text.find("\n" + name + " ");
+  if (at == std::string::npos) return 0;
+  return std::stod(text.substr(at + name.size() + 2));
+}
+
+struct WriterReport {
+  std::size_t commits = 0;
+  std::size_t late_starts = 0;  // a commit sent more than 1 ms after its slot
+};
+
+// Commits `commits` times at absolute deadlines start + (i * writers + index) * period, so a slow
+// commit does not shift the later ones and all writers together offer the target rate.
+WriterReport WriteAtRate(const std::string& conninfo, Clock::time_point start,
+                         Clock::duration period, int index, int writers, std::size_t commits,
+                         int rows_per_commit) {
+  PgConnection db(conninfo);
+  WriterReport report;
+  const std::string rows = std::to_string(rows_per_commit);
+  for (std::size_t i = 0; i < commits; ++i) {
+    auto deadline = start + period * (i * static_cast<std::size_t>(writers) +
+                                      static_cast<std::size_t>(index));
+    std::this_thread::sleep_until(deadline);
+    if (Clock::now() - deadline > 1ms) ++report.late_starts;
+    if (rows_per_commit == 1) {
+      db.Query("INSERT INTO orders (customer_name, product_name) VALUES ('fan-out', 'probe')");
+    } else {
+      db.Query(
+          "INSERT INTO orders (customer_name, product_name) "
+          "SELECT 'fan-out', 'probe' FROM generate_series(1, $1)",
+          {rows});
+    }
+    ++report.commits;
+  }
+  return report;
+}
+
+}  // namespace
+
+Figures RunFanout(const BenchSetup& setup, const FanoutOptions& options) {
+  RaiseOpenFileLimit();
+  {
+    // A fresh slot: a window left by an earlier run would be decoded again during the warm-up.
+    PgConnection db(setup.conninfo);
+    DropSlot(db, setup.slot, 10s);
+  }
+  double load = LoadAverage();
+  // Every client comes from 127.0.0.1: lift the per-address cap.
+  Daemon daemon(setup, {"--max-connections-per-ip", "0"});
+  daemon.WaitHealthy(30s);
+  std::this_thread::sleep_for(1s);
+  const std::size_t rss_before = ProcessRssBytes(daemon.pid());
+
+  FleetOptions fleet_options;
+  fleet_options.port = daemon.port();
+  fleet_options.target = options.query.empty() ? "/ws" : "/ws?" + options.query;
+  fleet_options.clients = options.clients;
+  fleet_options.stalled = options.stalled;
+  fleet_options.threads = options.threads;
+  WsFleet fleet(fleet_options);
+  auto connect_started = Clock::now();
+  fleet.ConnectAll(300s);
+  double connect_seconds = Seconds(Clock::now() - connect_started);
+  std::this_thread::sleep_for(2s);  // idle: welcomes sent, nothing else
+  const std::size_t rss_idle = ProcessRssBytes(daemon.pid());
+  const auto connections = static_cast<double>(options.clients + options.stalled);
+
+  const auto commits =
+      static_cast<std::size_t>(options.rate * (options.warmup_seconds + options.seconds));
+  const auto period = std::chrono::duration_cast<Clock::duration>(
+      std::chrono::duration<double>(1.0 / options.rate));
+  auto start = Clock::now() + 10ms;
+  fleet.MeasureFrom(std::chrono::system_clock::now() + 10ms +
+                    std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                        std::chrono::duration<double>(options.warmup_seconds)));
+  double client_cpu_before = SelfCpuSeconds();
+  std::vector<WriterReport> reports(static_cast<std::size_t>(options.writers));
+  std::vector<std::exception_ptr> errors(reports.size());
+  std::vector<std::thread> writers;
+  for (int w = 0; w < options.writers; ++w) {
+    auto share = commits / static_cast<std::size_t>(options.writers) +
+                 (static_cast<std::size_t>(w) < commits % static_cast<std::size_t>(options.writers));
+    writers.emplace_back([&, w, share] {
+      try {
+        reports[static_cast<std::size_t>(w)] = WriteAtRate(
+            setup.conninfo, start, period, w, options.writers, share, options.rows_per_commit);
+      } catch (...) {
+        errors[static_cast<std::size_t>(w)] = std::current_exception();
+      }
+    });
+  }
+  for (auto& writer : writers) writer.join();
+  auto writing_seconds = Seconds(Clock::now() - start);
+  for (auto& error : errors) {
+    if (error) std::rethrow_exception(error);
+  }
+  std::size_t committed = 0, late = 0;
+  for (const auto& report : reports) {
+    committed += report.commits;
+    late += report.late_starts;
+  }
+  const std::size_t events = committed * static_cast<std::size_t>(options.rows_per_commit);
+  const std::size_t rss_loaded = ProcessRssBytes(daemon.pid());
+
+  FleetResult result = fleet.Finish(events, 15s);
+  double client_cpu = SelfCpuSeconds() - client_cpu_before;
+  auto metrics = HttpGet(daemon.port(), "/metrics", 5s);
+  double slow_dropped =
+      metrics ? MetricValue(metrics->body, "walcast_slow_clients_dropped_total") : -1;
+  auto exit = daemon.Stop();
+
+  auto latency = result.latency.Summary();
+  double delivery_seconds = Seconds(result.last_frame - result.first_frame);
+  const double expected_frames = static_cast<double>(events) * options.clients;
+  return {
+      {"clients (reading)", static_cast<double>(options.clients)},
+      {"stalled_clients", static_cast<double>(options.stalled)},
+      {"connect_all_s", connect_seconds},
+      {"idle_rss_per_connection_kib",
+       (static_cast<double>(rss_idle) - static_cast<double>(rss_before)) / connections / 1024},
+      {"commits_per_s (achieved)", static_cast<double>(committed) / writing_seconds},
+      {"events_per_s (achieved)", static_cast<double>(events) / writing_seconds},
+      {"frames_per_s (delivered)",
+       delivery_seconds > 0 ? static_cast<double>(result.change_frames) / delivery_seconds : 0},
+      {"latency_p50_ms", latency.p50},
+      {"latency_p90_ms", latency.p90},
+      {"latency_p99_ms", latency.p99},
+      {"latency_max_ms", latency.max},
+      {"measured_frames", static_cast<double>(latency.count)},
+      {"missing_frames (all clients)", expected_frames - static_cast<double>(result.change_frames)},
+      {"out_of_order_frames", static_cast<double>(result.out_of_order)},
+      {"reading_clients_closed_4008", static_cast<double>(result.closed_slow)},
+      {"reading_clients_closed_other", static_cast<double>(result.closed_other)},
+      {"slow_clients_dropped (metrics)", slow_dropped},
+      {"writer_late_starts (>1 ms)", static_cast<double>(late)},
+      {"walcastd_rss_idle_mib", static_cast<double>(rss_idle) / (1 << 20)},
+      {"walcastd_rss_loaded_mib", static_cast<double>(rss_loaded) / (1 << 20)},
+      {"walcastd_cpu_s", exit.cpu_seconds},
+      {"client_cpu_s", client_cpu},
+      {"load1_before", load},
+  };
+}
+
+}  // namespace walcast::bench

@@ -1,0 +1,26 @@
+// The WebSocket fan-out measurement (issue 5's figures): one walcastd, N WebSocket clients (and
+// optionally stalled ones), paced commits through libpq, commit → receipt latency per frame.
+// Blocking; call from the main thread (see ChildProcess).
+#pragma once
+
+#include <string>
+
+#include "stream_bench_scenarios.h"
+
+namespace walcast::bench {
+
+struct FanoutOptions {
+  int clients = 100;
+  int stalled = 0;  // clients that read their welcome and then nothing
+  double rate = 1000;  // commits per second, all writers together
+  int rows_per_commit = 1;
+  int writers = 1;  // libpq connections committing in parallel
+  double seconds = 20;
+  double warmup_seconds = 2;
+  int threads = 1;    // client threads of the load tool
+  std::string query;  // added to /ws?, e.g. "status=pending"
+};
+
+Figures RunFanout(const BenchSetup& setup, const FanoutOptions& options);
+
+}  // namespace walcast::bench

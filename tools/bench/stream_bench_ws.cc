@@ -1,0 +1,301 @@
+#include "stream_bench_ws.h"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/buffers_to_string.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/websocket/stream.hpp>
+#include <deque>
+#include <limits>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+
+#include "stream_bench_event.h"
+
+namespace walcast::bench {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+using tcp = asio::ip::tcp;
+using SystemClock = std::chrono::system_clock;
+
+namespace {
+
+constexpr std::string_view kEventPrefix = R"({"event":")";
+constexpr std::string_view kIdPrefix = R"("data":{"id":")";
+
+int64_t ToMicros(SystemClock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
+}
+
+// The event name of a frame: walcastd writes `{"event":"<name>",...` first.
+std::string_view FrameName(std::string_view frame) {
+  if (frame.substr(0, kEventPrefix.size()) != kEventPrefix) return {};
+  auto end = frame.find('"', kEventPrefix.size());
+  if (end == std::string_view::npos) return {};
+  return frame.substr(kEventPrefix.size(), end - kEventPrefix.size());
+}
+
+// A change's id: the first key of its data object.
+std::string_view FrameId(std::string_view frame) {
+  auto start = frame.find(kIdPrefix);
+  if (start == std::string_view::npos) return {};
+  start += kIdPrefix.size();
+  auto end = frame.find('"', start);
+  if (end == std::string_view::npos) return {};
+  return frame.substr(start, end - start);
+}
+
+}  // namespace
+
+struct WsFleet::Shard {
+  class Client;
+
+  asio::io_context io{1};
+  asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
+  std::thread thread;
+  std::vector<std::shared_ptr<Client>> clients;
+  std::deque<std::shared_ptr<Client>> waiting;  // not connected yet
+  int in_flight = 0;
+  int connects_in_flight = 0;
+  tcp::endpoint endpoint;
+  std::string target;
+  const std::atomic<int64_t>* measured_from_micros = nullptr;
+
+  // Read by the main thread while the shard runs.
+  std::atomic<std::size_t> welcomed{0};
+  std::atomic<std::size_t> frames{0};
+  std::atomic<std::size_t> ended{0};  // reading clients closed or failed
+  std::atomic<int64_t> last_frame_ns{0};
+  std::mutex failure_mutex;
+  std::string failure;
+
+  // Written on the shard's thread only; read after it stopped.
+  LatencyHistogram latency;
+  std::size_t out_of_order = 0;
+  std::size_t closed_slow = 0;
+  std::size_t closed_other = 0;
+  Clock::time_point first_frame = Clock::time_point::max();
+  Clock::time_point last_frame = Clock::time_point::min();
+
+  void StartNext();
+  void Fail(const std::string& why) {
+    std::lock_guard lock(failure_mutex);
+    if (failure.empty()) failure = why;
+  }
+};
+
+class WsFleet::Shard::Client : public std::enable_shared_from_this<Client> {
+ public:
+  Client(Shard& shard, bool stalled) : shard_(shard), ws_(shard.io), stalled_(stalled) {}
+
+  void Start() {
+    auto& socket = ws_.next_layer().socket();
+    beast::error_code ec;
+    socket.open(tcp::v4(), ec);
+    // A stalled client's small buffer makes walcastd's socket fill up soon, as a phone would.
+    if (!ec && stalled_) socket.set_option(asio::socket_base::receive_buffer_size(4096), ec);
+    if (ec) return shard_.Fail("socket: " + ec.message());
+    ws_.next_layer().async_connect(shard_.endpoint,
+                                   [self = shared_from_this()](beast::error_code error) {
+                                     if (error) return self->shard_.Fail("connect: " + error.message());
+                                     self->ws_.async_handshake(
+                                         "127.0.0.1", self->shard_.target,
+                                         [self](beast::error_code handshake_error) {
+                                           self->OnHandshake(handshake_error);
+                                         });
+                                   });
+  }
+
+  std::size_t received() const { return received_; }
+  bool stalled() const { return stalled_; }
+
+ private:
+  void OnHandshake(beast::error_code ec) {
+    --shard_.in_flight;
+    shard_.StartNext();
+    if (ec) return shard_.Fail("handshake: " + ec.message());
+    Read();
+  }
+
+  void Read() {
+    ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec, std::size_t size) {
+      self->OnRead(ec, size);
+    });
+  }
+
+  void OnRead(beast::error_code ec, std::size_t size) {
+    if (ec) {
+      if (!stalled_ && !done_) {
+        done_ = true;
+        if (ws_.reason().code == 4008) {
+          ++shard_.closed_slow;
+        } else {
+          ++shard_.closed_other;
+        }
+        shard_.ended.fetch_add(1, std::memory_order_relaxed);
+      }
+      return;
+    }
+    auto received_at = SystemClock::now();
+    std::string_view frame(static_cast<const char*>(buffer_.data().data()), size);
+    std::string_view name = FrameName(frame);
+    if (name == "welcome") {
+      shard_.welcomed.fetch_add(1, std::memory_order_relaxed);
+      buffer_.consume(size);
+      if (stalled_) return;  // and never reads again
+      return Read();
+    }
+    if (IsChange(name)) OnChange(frame, received_at);
+    buffer_.consume(size);
+    Read();
+  }
+
+  void OnChange(std::string_view frame, SystemClock::time_point received_at) {
+    std::string_view id = FrameId(frame);
+    if (id <= last_id_) ++shard_.out_of_order;
+    last_id_.assign(id);
+    ++received_;
+    auto now = Clock::now();
+    shard_.first_frame = std::min(shard_.first_frame, now);
+    shard_.last_frame = now;
+    shard_.frames.fetch_add(1, std::memory_order_relaxed);
+    shard_.last_frame_ns.store(now.time_since_epoch().count(), std::memory_order_relaxed);
+    auto commit_text = LastStringField(frame, "timestamp");
+    auto commit = commit_text ? ParseRfc3339(*commit_text) : std::nullopt;
+    if (!commit) return shard_.Fail("no commit timestamp in " + std::string(frame));
+    if (ToMicros(*commit) < shard_.measured_from_micros->load(std::memory_order_relaxed)) return;
+    shard_.latency.Add(std::chrono::duration<double, std::milli>(received_at - *commit).count());
+  }
+
+  Shard& shard_;
+  websocket::stream<beast::tcp_stream> ws_;
+  beast::flat_buffer buffer_;
+  bool stalled_;
+  bool done_ = false;
+  std::string last_id_;
+  std::size_t received_ = 0;
+};
+
+void WsFleet::Shard::StartNext() {
+  while (in_flight < connects_in_flight && !waiting.empty()) {
+    ++in_flight;
+    auto client = std::move(waiting.front());
+    waiting.pop_front();
+    client->Start();
+  }
+}
+
+WsFleet::WsFleet(FleetOptions options) : options_(std::move(options)) {
+  if (options_.threads < 1) throw std::invalid_argument("threads must be at least 1");
+  for (int t = 0; t < options_.threads; ++t) {
+    auto shard = std::make_unique<Shard>();
+    shard->endpoint = tcp::endpoint(asio::ip::address_v4::loopback(),
+                                    static_cast<unsigned short>(options_.port));
+    shard->target = options_.target;
+    shard->connects_in_flight = options_.connects_in_flight;
+    shard->measured_from_micros = &measured_from_micros_;
+    shards_.push_back(std::move(shard));
+  }
+  for (int c = 0; c < options_.clients + options_.stalled; ++c) {
+    Shard& shard = *shards_[static_cast<std::size_t>(c % options_.threads)];
+    auto client = std::make_shared<Shard::Client>(shard, c >= options_.clients);
+    shard.clients.push_back(client);
+    shard.waiting.push_back(client);
+  }
+}
+
+WsFleet::~WsFleet() {
+  for (auto& shard : shards_) {
+    shard->work.reset();
+    shard->io.stop();
+    if (shard->thread.joinable()) shard->thread.join();
+  }
+}
+
+void WsFleet::ConnectAll(std::chrono::milliseconds timeout) {
+  for (auto& shard : shards_) {
+    Shard* s = shard.get();
+    asio::post(s->io, [s] { s->StartNext(); });
+    s->thread = std::thread([s] { s->io.run(); });
+  }
+  const auto total = static_cast<std::size_t>(options_.clients + options_.stalled);
+  auto deadline = Clock::now() + timeout;
+  while (true) {
+    std::size_t welcomed = 0;
+    for (auto& shard : shards_) {
+      welcomed += shard->welcomed.load();
+      std::lock_guard lock(shard->failure_mutex);
+      if (!shard->failure.empty()) throw std::runtime_error("WebSocket client: " + shard->failure);
+    }
+    if (welcomed == total) return;
+    if (Clock::now() > deadline) {
+      throw std::runtime_error("only " + std::to_string(welcomed) + " of " +
+                               std::to_string(total) + " WebSocket clients were welcomed");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
+void WsFleet::MeasureFrom(SystemClock::time_point commit_time) {
+  measured_from_micros_ = ToMicros(commit_time);
+}
+
+FleetResult WsFleet::Finish(std::size_t expected_per_client,
+                            std::chrono::milliseconds idle_timeout) {
+  if (finished_) throw std::logic_error("WsFleet::Finish called twice");
+  finished_ = true;
+  const std::size_t expected_total = expected_per_client * static_cast<std::size_t>(options_.clients);
+  auto last_progress = Clock::now();
+  std::size_t last_frames = 0;
+  while (true) {
+    std::size_t frames = 0, ended = 0;
+    for (auto& shard : shards_) {
+      frames += shard->frames.load(std::memory_order_relaxed);
+      ended += shard->ended.load(std::memory_order_relaxed);
+      std::lock_guard lock(shard->failure_mutex);
+      if (!shard->failure.empty()) throw std::runtime_error("WebSocket client: " + shard->failure);
+    }
+    if (frames >= expected_total || ended == static_cast<std::size_t>(options_.clients)) break;
+    if (frames != last_frames) {
+      last_frames = frames;
+      last_progress = Clock::now();
+    } else if (Clock::now() - last_progress > idle_timeout) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  for (auto& shard : shards_) {
+    shard->work.reset();
+    shard->io.stop();
+    shard->thread.join();
+  }
+
+  FleetResult result;
+  result.min_per_client = std::numeric_limits<std::size_t>::max();
+  result.first_frame = Clock::time_point::max();
+  result.last_frame = Clock::time_point::min();
+  for (auto& shard : shards_) {
+    for (auto& client : shard->clients) {
+      if (client->stalled()) continue;
+      result.change_frames += client->received();
+      result.min_per_client = std::min(result.min_per_client, client->received());
+      result.max_per_client = std::max(result.max_per_client, client->received());
+    }
+    result.out_of_order += shard->out_of_order;
+    result.closed_slow += shard->closed_slow;
+    result.closed_other += shard->closed_other;
+    result.latency.Merge(shard->latency);
+    result.first_frame = std::min(result.first_frame, shard->first_frame);
+    result.last_frame = std::max(result.last_frame, shard->last_frame);
+  }
+  if (options_.clients == 0) result.min_per_client = 0;
+  return result;
+}
+
+}  // namespace walcast::bench

@@ -1,0 +1,69 @@
+// WsFleet: the WebSocket clients of stream_bench's fan-out figures. N Beast WebSocket clients on
+// `threads` io_contexts (one thread each, clients spread round-robin, so no client needs a lock)
+// connect to /ws, wait for `welcome`, then count change frames. Each client checks that ids only
+// go up (a duplicate or a reordering counts as out of order) and every frame's commit → receipt
+// latency goes into its thread's histogram (against the event's `timestamp`, PostgreSQL's commit
+// time, on the same system clock). Optional stalled clients read their welcome and then nothing,
+// with a small receive buffer: the slow consumers walcastd must isolate.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "stream_bench_process.h"
+#include "stream_bench_stats.h"
+
+namespace walcast::bench {
+
+struct FleetOptions {
+  int port = 0;
+  std::string target = "/ws";  // with query parameters, if any
+  int clients = 100;           // reading clients
+  int stalled = 0;             // clients that stop reading after the welcome
+  int threads = 1;
+  int connects_in_flight = 200;  // per thread: the listen backlog is finite
+};
+
+struct FleetResult {
+  std::size_t change_frames = 0;  // received by all reading clients
+  std::size_t min_per_client = 0;
+  std::size_t max_per_client = 0;
+  std::size_t out_of_order = 0;  // frames whose id was not above the previous one
+  std::size_t closed_slow = 0;   // reading clients closed with 4008
+  std::size_t closed_other = 0;  // reading clients closed for another reason
+  LatencyHistogram latency;      // frames committed at or after MeasureFrom
+  Clock::time_point first_frame, last_frame;
+};
+
+class WsFleet {
+ public:
+  explicit WsFleet(FleetOptions options);
+  ~WsFleet();
+  WsFleet(const WsFleet&) = delete;
+  WsFleet& operator=(const WsFleet&) = delete;
+
+  // Opens every client and waits for all welcomes; throws on a failed connection or timeout.
+  void ConnectAll(std::chrono::milliseconds timeout);
+
+  // Latency counts only frames committed at or after `commit_time` (the warm-up is skipped).
+  void MeasureFrom(std::chrono::system_clock::time_point commit_time);
+
+  // Waits until the reading clients together hold `expected_per_client` change frames each, or
+  // no frame arrived for `idle_timeout`; then stops the clients and returns what they saw.
+  FleetResult Finish(std::size_t expected_per_client, std::chrono::milliseconds idle_timeout);
+
+  struct Shard;
+
+ private:
+  FleetOptions options_;
+  std::vector<std::unique_ptr<Shard>> shards_;
+  std::atomic<int64_t> measured_from_micros_{INT64_MAX};  // system_clock µs since the epoch
+  bool finished_ = false;
+};
+
+}  // namespace walcast::bench
