@@ -27,6 +27,7 @@ struct StreamContext {
   OutboundLimits outbound;
   std::chrono::seconds heartbeat{15};
   std::chrono::seconds write_timeout{30};
+  std::chrono::seconds ws_idle_timeout{60};       // WebSocket: ping at half, close at the full time
   std::string stream_token;                       // empty: the streams are open
   std::vector<std::string> allowed_origins{"*"};  // browsers' Origin for /ws (the CORS allowlist)
   std::shared_ptr<ConnectionLimiter> limiter = std::make_shared<ConnectionLimiter>(0);

@@ -38,8 +38,12 @@ WebSocketSession::WebSocketSession(asio::ip::tcp::socket socket,
 void WebSocketSession::Run(Request request) {
   asio::dispatch(ws_.get_executor(), [self = shared_from_this(),
                                       request = std::move(request)]() mutable {
-    // Beast's server defaults: handshake timeout, idle timeout with pings, so half-open clients go.
-    self->ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+    // Beast's server defaults (handshake timeout) with our idle timeout: a ping goes out after
+    // half of it, and a client that sent nothing, not even the pong, by the end is closed.
+    auto timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
+    timeouts.idle_timeout = self->client_.context().ws_idle_timeout;
+    timeouts.keep_alive_pings = true;
+    self->ws_.set_option(timeouts);
     self->ws_.set_option(websocket::stream_base::decorator(
         [](websocket::response_type& response) { response.set(http::field::server, "walcast"); }));
     self->ws_.read_message_max(kHardMessageLimit);

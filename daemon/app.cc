@@ -64,6 +64,7 @@ bool App::Start() {
   stream_context_->outbound.max_messages = config_.max_client_queue_messages;
   stream_context_->outbound.max_bytes = config_.max_client_queue_bytes;
   stream_context_->heartbeat = std::chrono::seconds(config_.sse_heartbeat_seconds);
+  stream_context_->ws_idle_timeout = std::chrono::seconds(config_.ws_idle_timeout_seconds);
   stream_context_->stream_token = config_.stream_token;
   stream_context_->allowed_origins = config_.cors_origins;
   stream_context_->limiter =

@@ -38,6 +38,7 @@ constexpr EnvBinding kEnvBindings[] = {
     {"--max-client-queue-messages", "WALCAST_MAX_CLIENT_QUEUE_MESSAGES"},
     {"--max-client-queue-bytes", "WALCAST_MAX_CLIENT_QUEUE_BYTES"},
     {"--sse-heartbeat", "WALCAST_SSE_HEARTBEAT"},
+    {"--ws-idle-timeout", "WALCAST_WS_IDLE_TIMEOUT"},
     {"--max-connections-per-ip", "WALCAST_MAX_CONNECTIONS_PER_IP"},
     {"--rate-limit", "WALCAST_RATE_LIMIT"},
     {"--api-token", "WALCAST_API_TOKEN"},
@@ -151,6 +152,11 @@ void DefineOptions(CLI::App& app, Config& c, std::string& source) {
       ->group("Change stream");
   AddOption(app, "--sse-heartbeat", c.sse_heartbeat_seconds,
             "Seconds between comment heartbeats on idle event streams")
+      ->check(CLI::PositiveNumber)
+      ->group("Change stream");
+  AddOption(app, "--ws-idle-timeout", c.ws_idle_timeout_seconds,
+            "Seconds of silence after which a WebSocket client is closed (a ping is sent "
+            "halfway; browsers answer it by themselves)")
       ->check(CLI::PositiveNumber)
       ->group("Change stream");
 

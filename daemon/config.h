@@ -47,6 +47,9 @@ struct Config {
   std::size_t max_client_queue_messages = 1024;
   std::size_t max_client_queue_bytes = 4 << 20;
   unsigned sse_heartbeat_seconds = 15;
+  // A WebSocket client silent this long (no frame, no pong to the ping sent halfway) is closed:
+  // half-open connections (a phone that lost its network) do not hold a slot forever.
+  unsigned ws_idle_timeout_seconds = 60;
   std::size_t max_connections_per_ip = 1000;  // open streams (WebSocket + SSE); 0: no limit
 
   // Protection.

@@ -10,8 +10,14 @@ namespace beast = boost::beast;
 namespace websocket = beast::websocket;
 
 WsClient::WsClient(int port, const std::string& target,
-                   const std::vector<std::pair<std::string, std::string>>& headers)
+                   const std::vector<std::pair<std::string, std::string>>& headers,
+                   int receive_buffer_bytes)
     : ws_(io_) {
+  auto& socket = beast::get_lowest_layer(ws_).socket();
+  socket.open(boost::asio::ip::tcp::v4());
+  if (receive_buffer_bytes > 0) {
+    socket.set_option(boost::asio::socket_base::receive_buffer_size(receive_buffer_bytes));
+  }
   beast::get_lowest_layer(ws_).connect(boost::asio::ip::tcp::endpoint(
       boost::asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)));
   ws_.set_option(websocket::stream_base::decorator([headers](websocket::request_type& request) {

@@ -18,8 +18,11 @@ namespace walcast::testing {
 class WsClient {
  public:
   // Connects and upgrades `target`; on a refused upgrade, throws with the HTTP status in the text.
+  // A `receive_buffer_bytes` above 0 shrinks the socket's receive buffer (a client that stops
+  // reading then backs up onto the server soon).
   WsClient(int port, const std::string& target,
-           const std::vector<std::pair<std::string, std::string>>& headers = {});
+           const std::vector<std::pair<std::string, std::string>>& headers = {},
+           int receive_buffer_bytes = 0);
 
   void Send(const std::string& text);
   void SendBinary(const std::string& bytes);

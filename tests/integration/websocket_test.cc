@@ -1,11 +1,17 @@
 // The WebSocket face of the stream (/ws), through the real daemon: welcome and events, every
 // client message kind and every malformed one, resume, slow-consumer and policy closes, Origin,
 // and the shutdown frame.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <rapidjson/document.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <thread>
 
 #include "daemon_process.h"
@@ -181,26 +187,72 @@ TEST_F(WebSocket, FiltersFromTheQueryAndADeleteMatchedByItsRow) {
   EXPECT_EQ(ParseJson(*deleted)["data"]["data"]["id"].GetInt(), 2001);
 }
 
-TEST_F(WebSocket, SlowConsumerIsClosedWith4008AfterAnErrorFrame) {
-  // A client is too slow once the events it needs have left the replay window.
-  StartDaemon("ws_slow", {"--replay-max-events", "20000", "--max-client-queue-messages", "64"});
-  WsClient slow(port_, "/ws");
-  WsClient fast(port_, "/ws");
+TEST_F(WebSocket, SlowConsumerIsClosedWith4008WhileFiftyReadersGetEverything) {
+  // A client is too slow once the events it needs have left the replay window. It stops reading
+  // after its welcome, with a small receive buffer; 50 readers must get every event, in order,
+  // and stay connected.
+  rlimit limit{};
+  getrlimit(RLIMIT_NOFILE, &limit);
+  limit.rlim_cur = limit.rlim_max;
+  setrlimit(RLIMIT_NOFILE, &limit);
+  StartDaemon("ws_slow", {"--replay-max-events", "5000", "--max-client-queue-messages", "64"});
+  WsClient slow(port_, "/ws", {}, 4096);
   ASSERT_TRUE(slow.NextEvent("welcome", 30s));
-  ASSERT_TRUE(fast.NextEvent("welcome", 30s));
-  // Enough data to fill the kernel's socket buffers of a client that does not read.
-  std::thread writer([&] {
-    PgSession writer_session(db_.conninfo);
-    for (int t = 0; t < 400; ++t) {
-      writer_session.Exec(
-          "INSERT INTO orders (customer_name, product_name) "
-          "SELECT 'c' || g, repeat('x', 200) FROM generate_series(1, 150) g");
+  constexpr int kReaders = 50;
+  constexpr std::size_t kEvents = 20000;
+  std::vector<std::unique_ptr<WsClient>> readers;
+  for (int i = 0; i < kReaders; ++i) {
+    readers.push_back(std::make_unique<WsClient>(port_, "/ws"));
+    ASSERT_TRUE(readers.back()->NextEvent("welcome", 30s));
+  }
+  std::vector<std::atomic<std::size_t>> received(kReaders);
+  std::vector<std::size_t> out_of_order(kReaders, 0);
+  std::vector<std::string> errors(kReaders);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kReaders; ++i) {
+    threads.emplace_back([&, i] {
+      try {
+        std::string last;
+        while (received[i] < kEvents) {
+          auto message = readers[i]->Next(120s);
+          if (!message) return;
+          auto doc = ParseJson(*message);
+          if (!doc["data"].HasMember("id")) throw std::runtime_error("not a change: " + *message);
+          std::string id = doc["data"]["id"].GetString();
+          if (id <= last) ++out_of_order[i];
+          last = id;
+          ++received[i];
+        }
+      } catch (const std::exception& e) {
+        errors[i] = e.what();
+      }
+    });
+  }
+  // 100 transactions of 200 rows with 200-byte values: ~10 MB, enough to fill the kernel's
+  // buffers of the client that does not read. Each waits until every reader has the previous
+  // one, so the readers are never behind by more than a transaction however slow this machine.
+  auto slowest_reader = [&] {
+    std::size_t slowest = kEvents;
+    for (const auto& count : received) slowest = std::min(slowest, count.load());
+    return slowest;
+  };
+  for (std::size_t t = 0; t < 100; ++t) {
+    auto wait_until = std::chrono::steady_clock::now() + 120s;
+    while (slowest_reader() < t * 200 && std::chrono::steady_clock::now() < wait_until) {
+      std::this_thread::sleep_for(1ms);
     }
-  });
-  size_t fast_events = 0;
-  while (fast_events < 60000 && fast.Next(60s)) ++fast_events;
-  writer.join();
-  EXPECT_EQ(fast_events, 60000u) << "a slow client never slows the others";
+    session_->Exec(
+        "INSERT INTO orders (customer_name, product_name) "
+        "SELECT 'c' || g, repeat('x', 200) FROM generate_series(1, 200) g");
+  }
+  for (auto& thread : threads) thread.join();
+  for (int i = 0; i < kReaders; ++i) {
+    EXPECT_EQ(received[i].load(), kEvents)
+        << "reader " << i << ": a slow client never slows the others";
+    EXPECT_EQ(out_of_order[i], 0u) << "reader " << i;
+    EXPECT_FALSE(readers[i]->Closed()) << "reader " << i;
+    EXPECT_EQ(errors[i], "") << "reader " << i;
+  }
 
   std::optional<std::string> last;
   while (auto message = slow.Next(30s)) last = message;
@@ -210,6 +262,50 @@ TEST_F(WebSocket, SlowConsumerIsClosedWith4008AfterAnErrorFrame) {
   EXPECT_NE(last->find("slow consumer"), std::string::npos) << *last;
   EXPECT_NE(HttpGet(port_, "/metrics").body.find("walcast_slow_clients_dropped_total 1\n"),
             std::string::npos);
+}
+
+TEST_F(WebSocket, AHalfOpenClientIsPingedThenClosedWhileAnAnsweringOneStays) {
+  StartDaemon("ws_idle", {"--ws-idle-timeout", "2"});
+  // The silent client speaks the handshake by hand and then never answers anything, like a
+  // peer whose network vanished.
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(port_));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+  std::string upgrade =
+      "GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+  ASSERT_EQ(write(fd, upgrade.data(), upgrade.size()), static_cast<ssize_t>(upgrade.size()));
+
+  WsClient answering(port_, "/ws");  // Beast answers pings while it reads
+  ASSERT_TRUE(answering.NextEvent("welcome", 30s));
+
+  std::string received;
+  bool closed = false;
+  auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (!closed && std::chrono::steady_clock::now() < deadline) {
+    answering.Next(100ms);  // keeps the answering client's reads (and pongs) going
+    pollfd poll_fd{fd, POLLIN, 0};
+    if (poll(&poll_fd, 1, 100) <= 0) continue;
+    char chunk[4096];
+    ssize_t n = read(fd, chunk, sizeof(chunk));
+    if (n <= 0) {
+      closed = true;
+    } else {
+      received.append(chunk, static_cast<std::size_t>(n));
+    }
+  }
+  close(fd);
+  EXPECT_TRUE(closed) << "the silent client was not closed within 30 s";
+  EXPECT_NE(received.find("101 Switching Protocols"), std::string::npos) << received;
+  EXPECT_NE(received.find('\x89'), std::string::npos) << "no ping frame was sent";
+
+  session_->Exec("INSERT INTO orders (customer_name, product_name) VALUES ('after', 'p')");
+  EXPECT_TRUE(answering.NextEvent("orders:insert", 30s)) << "the answering client was closed";
+  EXPECT_FALSE(answering.Closed());
 }
 
 TEST_F(WebSocket, ABurstLargerThanTheQueueReachesAReaderWhole) {

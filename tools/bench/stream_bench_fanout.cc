@@ -37,8 +37,8 @@ WriterReport WriteAtRate(const std::string& conninfo, Clock::time_point start,
   WriterReport report;
   const std::string rows = std::to_string(rows_per_commit);
   for (std::size_t i = 0; i < commits; ++i) {
-    auto deadline = start + period * (i * static_cast<std::size_t>(writers) +
-                                      static_cast<std::size_t>(index));
+    auto deadline =
+        start + period * (i * static_cast<std::size_t>(writers) + static_cast<std::size_t>(index));
     std::this_thread::sleep_until(deadline);
     if (Clock::now() - deadline > 1ms) ++report.late_starts;
     if (rows_per_commit == 1) {
@@ -97,8 +97,9 @@ Figures RunFanout(const BenchSetup& setup, const FanoutOptions& options) {
   std::vector<std::exception_ptr> errors(reports.size());
   std::vector<std::thread> writers;
   for (int w = 0; w < options.writers; ++w) {
-    auto share = commits / static_cast<std::size_t>(options.writers) +
-                 (static_cast<std::size_t>(w) < commits % static_cast<std::size_t>(options.writers));
+    auto share =
+        commits / static_cast<std::size_t>(options.writers) +
+        (static_cast<std::size_t>(w) < commits % static_cast<std::size_t>(options.writers));
     writers.emplace_back([&, w, share] {
       try {
         reports[static_cast<std::size_t>(w)] = WriteAtRate(

@@ -11,7 +11,7 @@ namespace walcast::bench {
 
 struct FanoutOptions {
   int clients = 100;
-  int stalled = 0;  // clients that read their welcome and then nothing
+  int stalled = 0;     // clients that read their welcome and then nothing
   double rate = 1000;  // commits per second, all writers together
   int rows_per_commit = 1;
   int writers = 1;  // libpq connections committing in parallel

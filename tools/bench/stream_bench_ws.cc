@@ -101,15 +101,13 @@ class WsFleet::Shard::Client : public std::enable_shared_from_this<Client> {
     // A stalled client's small buffer makes walcastd's socket fill up soon, as a phone would.
     if (!ec && stalled_) socket.set_option(asio::socket_base::receive_buffer_size(4096), ec);
     if (ec) return shard_.Fail("socket: " + ec.message());
-    ws_.next_layer().async_connect(shard_.endpoint,
-                                   [self = shared_from_this()](beast::error_code error) {
-                                     if (error) return self->shard_.Fail("connect: " + error.message());
-                                     self->ws_.async_handshake(
-                                         "127.0.0.1", self->shard_.target,
-                                         [self](beast::error_code handshake_error) {
-                                           self->OnHandshake(handshake_error);
-                                         });
-                                   });
+    ws_.next_layer().async_connect(
+        shard_.endpoint, [self = shared_from_this()](beast::error_code error) {
+          if (error) return self->shard_.Fail("connect: " + error.message());
+          self->ws_.async_handshake(
+              "127.0.0.1", self->shard_.target,
+              [self](beast::error_code handshake_error) { self->OnHandshake(handshake_error); });
+        });
   }
 
   std::size_t received() const { return received_; }
@@ -195,8 +193,8 @@ WsFleet::WsFleet(FleetOptions options) : options_(std::move(options)) {
   if (options_.threads < 1) throw std::invalid_argument("threads must be at least 1");
   for (int t = 0; t < options_.threads; ++t) {
     auto shard = std::make_unique<Shard>();
-    shard->endpoint = tcp::endpoint(asio::ip::address_v4::loopback(),
-                                    static_cast<unsigned short>(options_.port));
+    shard->endpoint =
+        tcp::endpoint(asio::ip::address_v4::loopback(), static_cast<unsigned short>(options_.port));
     shard->target = options_.target;
     shard->connects_in_flight = options_.connects_in_flight;
     shard->measured_from_micros = &measured_from_micros_;
@@ -235,8 +233,8 @@ void WsFleet::ConnectAll(std::chrono::milliseconds timeout) {
     }
     if (welcomed == total) return;
     if (Clock::now() > deadline) {
-      throw std::runtime_error("only " + std::to_string(welcomed) + " of " +
-                               std::to_string(total) + " WebSocket clients were welcomed");
+      throw std::runtime_error("only " + std::to_string(welcomed) + " of " + std::to_string(total) +
+                               " WebSocket clients were welcomed");
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
@@ -250,7 +248,8 @@ FleetResult WsFleet::Finish(std::size_t expected_per_client,
                             std::chrono::milliseconds idle_timeout) {
   if (finished_) throw std::logic_error("WsFleet::Finish called twice");
   finished_ = true;
-  const std::size_t expected_total = expected_per_client * static_cast<std::size_t>(options_.clients);
+  const std::size_t expected_total =
+      expected_per_client * static_cast<std::size_t>(options_.clients);
   auto last_progress = Clock::now();
   std::size_t last_frames = 0;
   while (true) {
