@@ -33,6 +33,7 @@ StreamEventPtr MakeStreamEvent(const decoder::OrderEvent& event, std::string_vie
   out->id = event.id;
   out->name = decoder::EventName(event);
   out->json = decoder::SerializeEvent(event, server_time);
+  out->ws_header = TextFrameHeader(out->json.size());
   out->keys.operation = event.operation;
   if (event.data) {
     out->keys.order_id = IntegerColumn(*event.data, "id");

@@ -11,6 +11,7 @@
 #include "event_id.h"
 #include "lsn.h"
 #include "order_event.h"
+#include "websocket_frame.h"
 
 namespace walcast::api {
 
@@ -30,6 +31,7 @@ struct StreamEvent {
   decoder::EventId id;
   std::string name;  // "orders:insert", the SSE `event:` and the frame's "event"
   std::string json;  // {"event":name,"data":{...}}, the WebSocket text frame and SSE `data:`
+  WebSocketFrameHeader ws_header;  // the text frame header for `json`, shared by all sessions
   EventKeys keys;
 };
 

@@ -20,6 +20,10 @@ namespace {
 constexpr int kRefusalsBeforeClose = 20;
 // Frames larger than this are refused by Beast itself (close 1009) before they are buffered.
 constexpr std::size_t kHardMessageLimit = 1 << 20;
+// Bytes handed to the socket layer but not sent yet, beyond which the session stops moving
+// messages from its queue (which is bounded by messages and bytes, and refilled from the replay
+// window): enough for a few full gathered writes.
+constexpr std::size_t kSocketHighWater = 256 * 1024;
 
 }  // namespace
 
@@ -47,6 +51,10 @@ void WebSocketSession::Run(Request request) {
     self->ws_.set_option(websocket::stream_base::decorator(
         [](websocket::response_type& response) { response.set(http::field::server, "walcast"); }));
     self->ws_.read_message_max(kHardMessageLimit);
+    std::weak_ptr<WebSocketSession> weak = self;
+    self->ws_.next_layer().SetOwner(weak, [weak] {
+      if (auto session = weak.lock()) session->DoWrite();
+    });
     self->ws_.async_accept(request, [self](beast::error_code ec) { self->OnAccept(ec); });
   });
 }
@@ -144,53 +152,37 @@ void WebSocketSession::HandleMessage(std::string_view text) {
 }
 
 void WebSocketSession::DoWrite() {
-  if (writing_ || closing_ || !accepted_) return;
+  if (closing_ || !accepted_) return;
   auto& queue = client_.queue();
-  if (queue.Empty()) {
-    if (client_.closing()) {
-      if (client_.slow()) {
-        CloseWith(websocket::close_code(4008), "slow consumer");
-      } else {
-        CloseWith(websocket::close_code::going_away, "server shutdown");
-      }
+  auto& socket = ws_.next_layer();
+  while (!queue.Empty() && socket.PendingBytes() < kSocketHighWater) {
+    const auto& message = queue.Front();
+    if (message.event) {
+      // The aliasing pointer keeps the shared event alive without copying its text.
+      socket.Queue(message.event->ws_header,
+                   std::shared_ptr<const std::string>(message.event, &message.event->json));
+      client_.context().counters.events_sent.fetch_add(1, std::memory_order_relaxed);
+    } else {
+      auto header = TextFrameHeader(message.owned.size());
+      socket.Queue(header, std::make_shared<const std::string>(message.owned));
     }
-    return;
+    queue.Pop();
+    client_.Refill();
   }
-  writing_ = true;
-  const auto& message = queue.Front();
-  const std::string& text = message.event ? message.event->json : message.owned;
-  ws_.text(true);
-  ws_.async_write(asio::buffer(text),
-                  [self = shared_from_this()](beast::error_code ec, std::size_t bytes) {
-                    self->OnWrite(ec, bytes);
-                  });
-}
-
-void WebSocketSession::OnWrite(beast::error_code ec, std::size_t) {
-  writing_ = false;
-  if (ec) return Finish(ec.message());
-  if (pending_close_) {
-    auto reason = *std::exchange(pending_close_, std::nullopt);
-    closing_ = false;
-    return CloseWith(static_cast<websocket::close_code>(reason.code),
-                     std::string_view(reason.reason.data(), reason.reason.size()));
+  socket.Flush();
+  if (queue.Empty() && client_.closing()) {
+    // The error or server_shutdown frame is queued; the close frame follows it in order.
+    if (client_.slow()) {
+      CloseWith(websocket::close_code(4008), "slow consumer");
+    } else {
+      CloseWith(websocket::close_code::going_away, "server shutdown");
+    }
   }
-  auto& queue = client_.queue();
-  if (queue.Front().event) {
-    client_.context().counters.events_sent.fetch_add(1, std::memory_order_relaxed);
-  }
-  queue.Pop();
-  client_.Refill();
-  DoWrite();
 }
 
 void WebSocketSession::CloseWith(websocket::close_code code, std::string_view reason) {
   if (closing_) return;
   closing_ = true;
-  if (writing_) {
-    pending_close_ = websocket::close_reason(code, reason);
-    return;
-  }
   client_.Unsubscribe();
   spdlog::info("ws client={} peer={} closing with {}: {}", client_.client_id(), client_.peer(),
                static_cast<int>(code), reason);

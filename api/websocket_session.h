@@ -1,8 +1,9 @@
 // WebSocketSession: one client of /ws (CONTRACT.md §4). The stream (welcome, backlog or resync,
 // live events, filters, slow-client bound) is ClientStream's; this class speaks WebSocket:
-// one text frame per message, one write in flight, client messages (subscribe, unsubscribe,
-// ping) answered in order, malformed ones answered with an `error` frame while the connection
-// stays open. Beast's suggested server timeouts and pings reap half-open clients.
+// one text frame per message, queued in order on the FrameSocket under Beast's stream and sent
+// many per write; client messages (subscribe, unsubscribe, ping) answered in order, malformed
+// ones answered with an `error` frame while the connection stays open. Beast's timeouts with
+// keep-alive pings (--ws-idle-timeout) reap half-open clients.
 //
 // Close codes: 1001 when the daemon stops, 1008 for policy (a message over the size limit, too
 // many messages), 4008 for a client too slow to keep up.
@@ -11,7 +12,6 @@
 #pragma once
 
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/websocket/stream.hpp>
 #include <chrono>
 #include <memory>
@@ -19,6 +19,7 @@
 #include <string>
 
 #include "client_stream.h"
+#include "frame_socket.h"
 #include "http_types.h"
 
 namespace walcast::api {
@@ -51,20 +52,15 @@ class WebSocketSession : public EventSubscriber,
   void HandleMessage(std::string_view text);
   bool TakeToken();
   void DoWrite();
-  void OnWrite(boost::beast::error_code ec, std::size_t bytes);
   void CloseWith(boost::beast::websocket::close_code code, std::string_view reason);
   void Finish(std::string_view why);
 
-  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+  boost::beast::websocket::stream<FrameSocket> ws_;
   ClientStream client_;
   WebSocketLimits limits_;
   boost::beast::flat_buffer buffer_;
   bool accepted_ = false;
-  bool writing_ = false;
   bool closing_ = false;  // a close frame was sent or is being sent
-  // A close decided while a write was in flight; sent when it completes (Beast allows one write
-  // operation, close included, at a time).
-  std::optional<boost::beast::websocket::close_reason> pending_close_;
   bool finished_ = false;
   // Token bucket for the client's messages.
   double tokens_;

@@ -39,7 +39,7 @@ TEST_F(WebSocket, WelcomeFirstThenChangeEvents) {
   StartDaemon("ws_basic");
   WsClient client(port_, "/ws");
   auto welcome = client.Next(30s);
-  ASSERT_TRUE(welcome);
+  ASSERT_TRUE(welcome) << daemon_->Log();
   auto doc = ParseJson(*welcome);
   EXPECT_STREQ(doc["event"].GetString(), "welcome");
   EXPECT_TRUE(doc["data"]["clientId"].IsString());

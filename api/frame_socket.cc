@@ -1,0 +1,76 @@
+#include "frame_socket.h"
+
+namespace walcast::api {
+namespace {
+
+// Two buffers per frame (header, payload); IOV_MAX is 1024 on Linux.
+constexpr std::size_t kMaxFramesPerWrite = 512;
+
+}  // namespace
+
+void FrameSocket::Queue(const WebSocketFrameHeader& header,
+                        std::shared_ptr<const std::string> payload) {
+  if (error_) return;
+  pending_bytes_ += header.size + payload->size();
+  queue_.push_back(Chunk{header, std::move(payload)});
+}
+
+void FrameSocket::Flush() {
+  if (writing_ || queue_.empty() || error_) return;
+  auto owner = owner_.lock();
+  buffers_.clear();
+  std::size_t skip = front_offset_;
+  for (std::size_t i = 0; i < queue_.size() && i < kMaxFramesPerWrite; ++i) {
+    const Chunk& chunk = queue_[i];
+    std::string_view header = chunk.header.view();
+    std::string_view payload = *chunk.payload;
+    // Only the front chunk can be partly sent.
+    if (skip >= header.size()) {
+      skip -= header.size();
+      header = {};
+    } else {
+      header.remove_prefix(skip);
+      skip = 0;
+    }
+    payload.remove_prefix(skip);
+    skip = 0;
+    if (!header.empty()) buffers_.emplace_back(header.data(), header.size());
+    if (!payload.empty()) buffers_.emplace_back(payload.data(), payload.size());
+  }
+  writing_ = true;
+  socket_.async_write_some(buffers_,
+                           [this, owner = std::move(owner)](boost::beast::error_code ec,
+                                                            std::size_t bytes) {
+                             OnWritten(ec, bytes);
+                           });
+}
+
+void FrameSocket::OnWritten(boost::beast::error_code ec, std::size_t bytes) {
+  writing_ = false;
+  if (ec) {
+    // The session learns of it from its read (the socket is closed) or from error().
+    error_ = ec;
+    queue_.clear();
+    pending_bytes_ = 0;
+    boost::beast::error_code ignored;
+    socket_.close(ignored);
+    return;
+  }
+  pending_bytes_ -= bytes;
+  bytes += front_offset_;
+  while (!queue_.empty()) {
+    std::size_t size = queue_.front().header.size + queue_.front().payload->size();
+    if (bytes < size) break;
+    bytes -= size;
+    queue_.pop_front();
+  }
+  front_offset_ = bytes;
+  Flush();
+  if (on_sent_) on_sent_();
+}
+
+void teardown(boost::beast::role_type role, FrameSocket& socket, boost::beast::error_code& ec) {
+  boost::beast::websocket::teardown(role, socket.next_layer(), ec);
+}
+
+}  // namespace walcast::api

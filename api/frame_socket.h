@@ -1,0 +1,116 @@
+// FrameSocket: the TCP socket under a WebSocket session's Beast stream, with one ordered output
+// queue that Beast and the session both write into, sent with gathered writes.
+//
+// Why: Beast writes one frame per send(), and on loopback each send() costs more than everything
+// else a frame needs (profiled: ~40% of the daemon's CPU at 100 clients; docs/websocket.md). The
+// session therefore queues pre-framed events here (header computed once per event, payload
+// shared by every client, nothing copied) and up to kMaxFramesPerWrite go out per writev. Beast
+// still does everything else - handshake, reading and unmasking client frames, answering pings,
+// keep-alive pings, the close handshake, timeouts - and what it writes (an async_write_some on
+// this layer) is copied into the same queue in order, so its frames never interleave with
+// ours. An async_write_some completes once its bytes are queued; the queue's size is the
+// session's to bound (PendingBytes).
+//
+// Used on the session's strand only.
+#pragma once
+
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/core/role.hpp>
+#include <boost/beast/websocket/teardown.hpp>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "websocket_frame.h"
+
+namespace walcast::api {
+
+class FrameSocket {
+ public:
+  using socket_type = boost::asio::ip::tcp::socket;
+  using executor_type = socket_type::executor_type;
+  using next_layer_type = socket_type;
+
+  explicit FrameSocket(socket_type socket) : socket_(std::move(socket)) {}
+
+  executor_type get_executor() noexcept { return socket_.get_executor(); }
+  next_layer_type& next_layer() noexcept { return socket_; }
+  const next_layer_type& next_layer() const noexcept { return socket_; }
+
+  // The owner (the session) is kept alive while a write is in flight; `on_sent` runs on the
+  // strand after each completed write, so the owner can queue more.
+  void SetOwner(std::weak_ptr<void> owner, std::function<void()> on_sent) {
+    owner_ = std::move(owner);
+    on_sent_ = std::move(on_sent);
+  }
+
+  // Queues one frame: `header` then `*payload` (kept alive until sent). Call Flush after a batch.
+  void Queue(const WebSocketFrameHeader& header, std::shared_ptr<const std::string> payload);
+  // Starts a gathered write of what is queued, unless one is in flight (its completion sends the
+  // rest).
+  void Flush();
+
+  std::size_t PendingBytes() const { return pending_bytes_; }
+  const boost::beast::error_code& error() const { return error_; }
+
+  // --- AsyncStream, for Beast ---
+  template <class MutableBuffers, class ReadHandler>
+  auto async_read_some(const MutableBuffers& buffers, ReadHandler&& handler) {
+    return socket_.async_read_some(buffers, std::forward<ReadHandler>(handler));
+  }
+
+  template <class ConstBuffers, class WriteHandler>
+  auto async_write_some(const ConstBuffers& buffers, WriteHandler&& handler) {
+    return boost::asio::async_initiate<WriteHandler, void(boost::beast::error_code, std::size_t)>(
+        [this](auto completion, const ConstBuffers& data) {
+          boost::beast::error_code ec = error_;
+          std::size_t size = 0;
+          if (!ec) {
+            auto copy = std::make_shared<std::string>(boost::asio::buffer_size(data), '\0');
+            size = boost::asio::buffer_copy(boost::asio::buffer(*copy), data);
+            Queue(WebSocketFrameHeader{}, std::move(copy));
+            Flush();
+          }
+          // Never complete inside the initiating call (Asio's rule); the strand runs it next.
+          boost::asio::post(socket_.get_executor(), boost::beast::bind_front_handler(
+                                                        std::move(completion), ec, size));
+        },
+        handler, buffers);
+  }
+
+ private:
+  struct Chunk {
+    WebSocketFrameHeader header;  // size 0 for bytes Beast wrote (already framed)
+    std::shared_ptr<const std::string> payload;
+  };
+
+  void OnWritten(boost::beast::error_code ec, std::size_t bytes);
+
+  socket_type socket_;
+  std::deque<Chunk> queue_;
+  std::size_t pending_bytes_ = 0;
+  std::size_t front_offset_ = 0;  // bytes of queue_.front() already sent
+  std::vector<boost::asio::const_buffer> buffers_;
+  bool writing_ = false;
+  boost::beast::error_code error_;
+  std::weak_ptr<void> owner_;
+  std::function<void()> on_sent_;
+};
+
+// Beast's close handshake ends with a teardown of the next layer: the TCP socket's.
+void teardown(boost::beast::role_type role, FrameSocket& socket, boost::beast::error_code& ec);
+
+template <class TeardownHandler>
+void async_teardown(boost::beast::role_type role, FrameSocket& socket, TeardownHandler&& handler) {
+  boost::beast::websocket::async_teardown(role, socket.next_layer(),
+                                          std::forward<TeardownHandler>(handler));
+}
+
+}  // namespace walcast::api
