@@ -20,8 +20,16 @@ CorsPolicy::CorsPolicy(std::vector<std::string> allowed_origins)
 bool CorsPolicy::Allows(std::string_view origin) const { return OriginAllowed(allowed_, origin); }
 
 void CorsPolicy::AddResponseHeaders(std::string_view origin, Response& response) const {
-  // With a list, the answer depends on Origin even when it carries no CORS header.
-  if (!any_origin_) response.set(http::field::vary, "Origin");
+  // With a list, the answer depends on Origin even when it carries no CORS header. A route may
+  // already vary on something else: add to its list rather than replace it.
+  if (!any_origin_) {
+    auto vary = response.find(http::field::vary);
+    if (vary == response.end()) {
+      response.set(http::field::vary, "Origin");
+    } else if (vary->value().find("Origin") == std::string_view::npos) {
+      response.set(http::field::vary, std::string(vary->value()) + ", Origin");
+    }
+  }
   if (origin.empty() || !Allows(origin)) return;
   response.set(http::field::access_control_allow_origin, any_origin_ ? "*" : origin);
   response.set(http::field::access_control_expose_headers, kExposeHeaders);

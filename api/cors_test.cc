@@ -65,6 +65,16 @@ TEST(CorsPolicy, SimpleResponseHeaders) {
   }
 }
 
+TEST(CorsPolicy, VaryIsAddedToARoutesOwnList) {
+  CorsPolicy policy({"https://a.example"});
+  Response response(http::status::ok, 11);
+  response.set(http::field::vary, "Accept-Encoding");
+  policy.AddResponseHeaders("https://a.example", response);
+  EXPECT_EQ(Header(response, http::field::vary), "Accept-Encoding, Origin");
+  policy.AddResponseHeaders("https://a.example", response);
+  EXPECT_EQ(Header(response, http::field::vary), "Accept-Encoding, Origin") << "once only";
+}
+
 TEST(CorsPolicy, PreflightFromAnAllowedOrigin) {
   CorsPolicy policy({"https://a.example"});
   Response response = policy.Preflight(Options("https://a.example"));
