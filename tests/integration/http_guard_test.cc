@@ -46,6 +46,17 @@ long CountOf(const std::vector<int>& statuses, int status) {
   return std::count(statuses.begin(), statuses.end(), status);
 }
 
+// The guard's own answers carry the same headers as routed ones (issue 6: CSP without inline
+// script, nosniff, frame-ancestors; a request id on every response).
+void ExpectSecurityHeaders(const HttpResult& result, const std::string& what) {
+  std::string csp = result.Header("content-security-policy");
+  EXPECT_NE(csp.find("script-src 'self'"), std::string::npos) << what;
+  EXPECT_NE(csp.find("frame-ancestors 'none'"), std::string::npos) << what;
+  EXPECT_EQ(csp.find("unsafe-inline"), std::string::npos) << what;
+  EXPECT_EQ(result.Header("x-content-type-options"), "nosniff") << what;
+  EXPECT_FALSE(result.Header("x-request-id").empty()) << what;
+}
+
 class HttpGuard : public StreamingDaemonTest {
  protected:
   long OrderCount() { return std::stol(session_->Scalar("SELECT count(*) FROM orders")); }
@@ -71,7 +82,7 @@ TEST_F(HttpGuard, BurstPastTheBucketGets429WhileOtherAddressesAreServed) {
   int retry_after = std::stoi(limited.Header("retry-after"));
   EXPECT_GE(retry_after, 1);
   EXPECT_LE(retry_after, 1) << "one token comes within half a second at 2/s";
-  EXPECT_FALSE(limited.Header("x-request-id").empty());
+  ExpectSecurityHeaders(limited, "429");
 
   // Another client address has its own bucket; monitoring and the UI are never counted.
   EXPECT_NE(HttpRequestFrom("127.0.0.2", port_, "GET", "/api/orders").status, 429);
@@ -124,6 +135,7 @@ TEST_F(HttpGuard, CorsAllowlist) {
             "Content-Type, Authorization, Last-Event-ID, X-Request-Id");
   EXPECT_EQ(preflight.Header("access-control-max-age"), "600");
   EXPECT_TRUE(preflight.body.empty());
+  ExpectSecurityHeaders(preflight, "preflight");
 
   HttpResult denied =
       HttpRequest(port_, "OPTIONS", "/api/orders", "",
@@ -131,6 +143,7 @@ TEST_F(HttpGuard, CorsAllowlist) {
   EXPECT_EQ(denied.status, 403);
   EXPECT_EQ(denied.Header("access-control-allow-origin"), "");
   EXPECT_EQ(denied.Header("access-control-allow-methods"), "");
+  ExpectSecurityHeaders(denied, "403 preflight");
 }
 
 TEST_F(HttpGuard, WriteTokenGuardsWritesOnly) {
@@ -147,6 +160,7 @@ TEST_F(HttpGuard, WriteTokenGuardsWritesOnly) {
     EXPECT_EQ(missing.status, 401) << method << " " << target;
     EXPECT_EQ(missing.Header("www-authenticate"), "Bearer") << method << " " << target;
     EXPECT_EQ(missing.body, R"({"success":false,"error":"Authentication required"})");
+    ExpectSecurityHeaders(missing, "401");
     HttpResult wrong =
         HttpRequest(port_, method, target, body, {{"Authorization", "Bearer s3cre"}});
     EXPECT_EQ(wrong.status, 401) << method << " " << target;
