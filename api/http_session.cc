@@ -217,7 +217,11 @@ void HttpSession::Send(Response response) {
   AddCommonHeaders(response, in_flight_.request_id, context_->guard(), in_flight_.origin);
   response.version(in_flight_.version);
   response.keep_alive(in_flight_.keep_alive);
-  if (!response.has_content_length() && !response.chunked()) response.prepare_payload();
+  // A 204 (a CORS preflight) has no body and must not announce one (RFC 9110 §8.6).
+  if (response.result() != http::status::no_content && !response.has_content_length() &&
+      !response.chunked()) {
+    response.prepare_payload();
+  }
 
   auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
                     std::chrono::steady_clock::now() - in_flight_.started)

@@ -135,6 +135,7 @@ TEST_F(HttpGuard, CorsAllowlist) {
             "Content-Type, Authorization, Last-Event-ID, X-Request-Id");
   EXPECT_EQ(preflight.Header("access-control-max-age"), "600");
   EXPECT_TRUE(preflight.body.empty());
+  EXPECT_EQ(preflight.Header("content-length"), "") << "a 204 announces no body";
   ExpectSecurityHeaders(preflight, "preflight");
 
   HttpResult denied =
