@@ -25,8 +25,11 @@ namespace websocket = beast::websocket;
 namespace {
 
 // Headers on every response. The UI needs no inline script or style, so the policy forbids both;
-// connect-src allows the page's own WebSocket and event stream.
-void AddCommonHeaders(Response& response, const std::string& request_id) {
+// connect-src allows the page's own WebSocket and event stream. CORS headers depend on the
+// request's Origin (empty when it had none).
+void AddCommonHeaders(Response& response, const std::string& request_id, const RequestGuard& guard,
+                      std::string_view origin) {
+  guard.AddResponseHeaders(origin, response);
   response.set(http::field::server, "walcast");
   response.set("X-Request-Id", request_id);
   response.set("X-Content-Type-Options", "nosniff");
@@ -86,9 +89,16 @@ void HttpSession::OnRead(beast::error_code ec, std::size_t) {
   }
 
   Request request = parser_->release();
-  in_flight_ =
-      InFlight{context_->NextRequestId(), request.method(),     std::string(request.target()),
-               request.version(),         request.keep_alive(), std::chrono::steady_clock::now()};
+  in_flight_ = InFlight{context_->NextRequestId(),
+                        request.method(),
+                        std::string(request.target()),
+                        request.version(),
+                        request.keep_alive(),
+                        std::chrono::steady_clock::now(),
+                        std::string(request[http::field::origin])};
+  if (auto refused = context_->guard().Check(request, peer_address_)) {
+    return Send(std::move(*refused));
+  }
   if (websocket::is_upgrade(request) && PathOf(request.target()) == "/ws") {
     return StartWebSocket(std::move(request));
   }
@@ -112,7 +122,8 @@ void HttpSession::RejectUnreadable(http::status status, std::string_view message
                         std::string(parser_->get().target()),
                         parser_->get().version() ? parser_->get().version() : 11,
                         false,
-                        std::chrono::steady_clock::now()};
+                        std::chrono::steady_clock::now(),
+                        std::string(parser_->get()[http::field::origin])};
   Send(JsonError(status, message));
 }
 
@@ -188,7 +199,7 @@ void HttpSession::StartEventStream(const Request& request) {
   head.set(http::field::content_type, "text/event-stream; charset=utf-8");
   head.set(http::field::cache_control, "no-store");
   head.set("X-Accel-Buffering", "no");  // proxies must not buffer an event stream
-  AddCommonHeaders(head, in_flight_.request_id);
+  AddCommonHeaders(head, in_flight_.request_id, context_->guard(), in_flight_.origin);
   head.keep_alive(true);
   std::ostringstream head_text;
   head_text << head.base();
@@ -203,10 +214,14 @@ void HttpSession::StartEventStream(const Request& request) {
 }
 
 void HttpSession::Send(Response response) {
-  AddCommonHeaders(response, in_flight_.request_id);
+  AddCommonHeaders(response, in_flight_.request_id, context_->guard(), in_flight_.origin);
   response.version(in_flight_.version);
   response.keep_alive(in_flight_.keep_alive);
-  if (!response.has_content_length() && !response.chunked()) response.prepare_payload();
+  // A 204 (a CORS preflight) has no body and must not announce one (RFC 9110 §8.6).
+  if (response.result() != http::status::no_content && !response.has_content_length() &&
+      !response.chunked()) {
+    response.prepare_payload();
+  }
 
   auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
                     std::chrono::steady_clock::now() - in_flight_.started)

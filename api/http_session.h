@@ -37,6 +37,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     unsigned version;
     bool keep_alive;
     std::chrono::steady_clock::time_point started;
+    std::string origin;  // the request's Origin header, for the CORS response headers
   };
 
   void DoRead();

@@ -8,11 +8,12 @@ namespace walcast::api {
 
 ServerContext::ServerContext(Router router, ServerLimits limits,
                              std::shared_ptr<StreamContext> stream,
-                             std::shared_ptr<Metrics> metrics)
+                             std::shared_ptr<Metrics> metrics, GuardOptions guard)
     : router_(std::move(router)),
       limits_(limits),
       stream_(std::move(stream)),
-      metrics_(std::move(metrics)) {
+      metrics_(std::move(metrics)),
+      guard_(std::make_unique<RequestGuard>(std::move(guard), metrics_.get())) {
   // A random prefix keeps request ids of different runs (and replicas) apart in shared logs.
   std::random_device device;
   run_prefix_ = fmt::format("{:06x}", device() & 0xffffff);

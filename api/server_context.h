@@ -6,9 +6,11 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "metrics.h"
+#include "request_guard.h"
 #include "router.h"
 #include "stream_context.h"
 
@@ -24,12 +26,14 @@ class ServerContext {
  public:
   // `stream` is null while no change source runs: the event stream routes answer 503.
   ServerContext(Router router, ServerLimits limits, std::shared_ptr<StreamContext> stream,
-                std::shared_ptr<Metrics> metrics);
+                std::shared_ptr<Metrics> metrics, GuardOptions guard = {});
 
   const Router& router() const { return router_; }
   const ServerLimits& limits() const { return limits_; }
   const std::shared_ptr<StreamContext>& stream() const { return stream_; }
   Metrics& metrics() const { return *metrics_; }
+  // Rate limit, CORS and write token, checked before routing.
+  RequestGuard& guard() const { return *guard_; }
 
   // A short id unique within this run, carried in X-Request-Id and every log line of a request.
   std::string NextRequestId();
@@ -39,6 +43,7 @@ class ServerContext {
   ServerLimits limits_;
   std::shared_ptr<StreamContext> stream_;
   std::shared_ptr<Metrics> metrics_;
+  std::unique_ptr<RequestGuard> guard_;
   std::string run_prefix_;
   std::atomic<uint64_t> next_request_{1};
 };

@@ -6,8 +6,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <vector>
 
+#include "bearer_token.h"
+#include "cors.h"  // OriginAllowed, which the WebSocket handshake checks
 #include "http_types.h"
 
 namespace walcast::api {
@@ -15,11 +16,5 @@ namespace walcast::api {
 // nullopt when allowed (no token configured, or the right one given); else the 401 to send.
 std::optional<Response> CheckStreamToken(const Request& request, std::string_view query,
                                          std::string_view token);
-
-// Whether a browser's Origin may use the streams: "*" in the allowlist allows any origin.
-bool OriginAllowed(const std::vector<std::string>& allowed, std::string_view origin);
-
-// Equal without an early exit, so the time taken says nothing about where a guess went wrong.
-bool ConstantTimeEquals(std::string_view a, std::string_view b);
 
 }  // namespace walcast::api

@@ -107,8 +107,13 @@ bool App::Start() {
   services.static_files = static_files_.get();
   api::ServerLimits limits;
   limits.max_body_bytes = config_.max_body_bytes;
+  limits.read_timeout = std::chrono::seconds(config_.read_timeout_seconds);
+  api::GuardOptions guard;
+  guard.rate_limit.requests_per_second = config_.rate_limit;
+  guard.api_token = config_.api_token;
+  guard.cors_origins = config_.cors_origins;
   auto context = std::make_shared<api::ServerContext>(api::Router(std::move(services)), limits,
-                                                      stream_context_, metrics_);
+                                                      stream_context_, metrics_, std::move(guard));
 
   boost::system::error_code bind_error;
   auto address = asio::ip::make_address(config_.host, bind_error);

@@ -21,6 +21,7 @@ constexpr EnvBinding kEnvBindings[] = {
     {"--port", "PORT"},
     {"--threads", "WALCAST_THREADS"},
     {"--max-body-bytes", "WALCAST_MAX_BODY_BYTES"},
+    {"--read-timeout", "WALCAST_READ_TIMEOUT"},
     {"--db-host", "DB_HOST"},
     {"--db-port", "DB_PORT"},
     {"--db-name", "DB_NAME"},
@@ -83,6 +84,10 @@ void DefineOptions(CLI::App& app, Config& c, std::string& source) {
   AddOption(app, "--max-body-bytes", c.max_body_bytes,
             "Largest accepted request body; larger gets 413")
       ->check(CLI::Range(std::size_t{1}, std::size_t{64} << 20))
+      ->group("Server");
+  AddOption(app, "--read-timeout", c.read_timeout_seconds,
+            "Seconds a client has to send a whole request, and a kept-alive connection may idle")
+      ->check(CLI::Range(1u, 3600u))
       ->group("Server");
   AddOption(app, "--web-root", c.web_root,
             "Directory of the web UI's static files (default: share/walcast/web beside the binary)")

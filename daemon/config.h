@@ -23,6 +23,9 @@ struct Config {
   uint16_t port = 3001;
   unsigned threads = 0;  // 0: one per core
   std::size_t max_body_bytes = 64 * 1024;
+  // Time allowed to send a whole request (headers and body), and to stay idle between requests on
+  // a kept-alive connection: a client slower than this is disconnected.
+  unsigned read_timeout_seconds = 30;
 
   // Database.
   std::string db_host = "localhost";

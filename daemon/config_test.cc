@@ -131,6 +131,13 @@ TEST(Config, RejectsOutOfRangeValues) {
   EXPECT_EQ(ParseConfig({"--log-level", "loud"}, {}).exit_code, 2);
 }
 
+TEST(Config, ReadTimeoutIsAFlagAndAVariableOfAtLeastOneSecond) {
+  EXPECT_EQ(MustParse({}).read_timeout_seconds, 30u);
+  EXPECT_EQ(MustParse({"--read-timeout", "2"}).read_timeout_seconds, 2u);
+  EXPECT_EQ(MustParse({}, {{"WALCAST_READ_TIMEOUT", "7"}}).read_timeout_seconds, 7u);
+  EXPECT_EQ(ParseConfig({"--read-timeout", "0"}, {}).exit_code, 2);
+}
+
 TEST(Config, HelpListsEveryOptionWithItsVariable) {
   auto outcome = ParseConfig({"--help"}, {});
   EXPECT_FALSE(outcome.config);

@@ -15,9 +15,19 @@ using tcp = boost::asio::ip::tcp;
 HttpResult HttpRequest(int port, const std::string& method, const std::string& target,
                        const std::string& body,
                        const std::vector<std::pair<std::string, std::string>>& headers) {
+  return HttpRequestFrom("", port, method, target, body, headers);
+}
+
+HttpResult HttpRequestFrom(const std::string& source_address, int port, const std::string& method,
+                           const std::string& target, const std::string& body,
+                           const std::vector<std::pair<std::string, std::string>>& headers) {
   boost::asio::io_context io;
   beast::tcp_stream stream(io);
   stream.expires_after(std::chrono::seconds(30));
+  if (!source_address.empty()) {
+    stream.socket().open(tcp::v4());
+    stream.socket().bind(tcp::endpoint(boost::asio::ip::make_address(source_address), 0));
+  }
   stream.connect(
       tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)));
 

@@ -24,6 +24,12 @@ HttpResult HttpRequest(int port, const std::string& method, const std::string& t
                        const std::string& body = "",
                        const std::vector<std::pair<std::string, std::string>>& headers = {});
 
+// The same from a chosen loopback source address (e.g. "127.0.0.2": loopback accepts all of
+// 127/8), so one test can be several clients to per-address limits.
+HttpResult HttpRequestFrom(const std::string& source_address, int port, const std::string& method,
+                           const std::string& target, const std::string& body = "",
+                           const std::vector<std::pair<std::string, std::string>>& headers = {});
+
 inline HttpResult HttpGet(int port, const std::string& target) {
   return HttpRequest(port, "GET", target);
 }
