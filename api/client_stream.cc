@@ -83,6 +83,12 @@ void ClientStream::OnDelivered(const std::vector<StreamEventPtr>& events) {
   }
 }
 
+void ClientStream::CatchUp() {
+  if (closing_) return;
+  behind_ = true;
+  Refill();
+}
+
 void ClientStream::Refill() {
   const std::size_t capacity = context_->outbound.max_messages;
   while (behind_ && !closing_ && queue_.Messages() < capacity / 2 + 1) {

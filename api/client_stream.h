@@ -42,6 +42,9 @@ class ClientStream {
   // Pulls from the replay window while behind and the queue has room. Call when the queue
   // drains (after each write).
   void Refill();
+  // Events were published that this client was not handed (its session coalesced deliveries):
+  // take them from the window from the cursor on.
+  void CatchUp();
 
   // A control message; `final` closes the stream after it is written.
   void PushControl(std::string name, std::string json, bool final = false);

@@ -1,5 +1,7 @@
 #include "frame_socket.h"
 
+#include <span>
+
 namespace walcast::api {
 namespace {
 
@@ -38,11 +40,10 @@ void FrameSocket::Flush() {
     if (!payload.empty()) buffers_.emplace_back(payload.data(), payload.size());
   }
   writing_ = true;
-  socket_.async_write_some(buffers_,
-                           [this, owner = std::move(owner)](boost::beast::error_code ec,
-                                                            std::size_t bytes) {
-                             OnWritten(ec, bytes);
-                           });
+  socket_.async_write_some(
+      buffers_, [this, owner = std::move(owner)](boost::beast::error_code ec, std::size_t bytes) {
+        OnWritten(ec, bytes);
+      });
 }
 
 void FrameSocket::OnWritten(boost::beast::error_code ec, std::size_t bytes) {

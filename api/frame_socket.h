@@ -79,8 +79,8 @@ class FrameSocket {
             Flush();
           }
           // Never complete inside the initiating call (Asio's rule); the strand runs it next.
-          boost::asio::post(socket_.get_executor(), boost::beast::bind_front_handler(
-                                                        std::move(completion), ec, size));
+          boost::asio::post(socket_.get_executor(),
+                            boost::beast::bind_front_handler(std::move(completion), ec, size));
         },
         handler, buffers);
   }

@@ -17,7 +17,8 @@ WebSocketFrameHeader TextFrameHeader(std::size_t payload_size) {
   } else {
     header.bytes[1] = 127;
     for (int i = 0; i < 8; ++i) {
-      header.bytes[2 + i] = static_cast<char>((static_cast<uint64_t>(payload_size) >> (56 - 8 * i)) & 0xFF);
+      header.bytes[2 + i] =
+          static_cast<char>((static_cast<uint64_t>(payload_size) >> (56 - 8 * i)) & 0xFF);
     }
     header.size = 10;
   }

@@ -42,9 +42,8 @@ TEST(TextFrameHeader, BeastReadsTheFramesItMakes) {
   // Beast needs an accepted handshake before it reads frames: do a real one over the pair.
   beast::websocket::stream<beast::test::stream&> acceptor(server);
   acceptor.async_accept([](beast::error_code ec) { ASSERT_FALSE(ec) << ec.message(); });
-  reader.async_handshake("localhost", "/", [](beast::error_code ec) {
-    ASSERT_FALSE(ec) << ec.message();
-  });
+  reader.async_handshake("localhost", "/",
+                         [](beast::error_code ec) { ASSERT_FALSE(ec) << ec.message(); });
   io.run();
   io.restart();
   boost::asio::write(server, boost::asio::buffer(wire));

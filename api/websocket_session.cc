@@ -68,10 +68,20 @@ void WebSocketSession::OnAccept(beast::error_code ec) {
 }
 
 void WebSocketSession::Deliver(std::shared_ptr<const std::vector<StreamEventPtr>> events) {
-  asio::post(ws_.get_executor(), [self = shared_from_this(), events = std::move(events)] {
-    self->client_.OnDelivered(*events);
-    self->DoWrite();
-  });
+  auto post = [this](std::shared_ptr<const std::vector<StreamEventPtr>> batch) {
+    asio::post(ws_.get_executor(), [self = shared_from_this(), batch = std::move(batch)] {
+      // Cleared before anything is read, so a delivery that finds it set is seen below.
+      self->delivery_pending_.store(false);
+      if (batch) self->client_.OnDelivered(*batch);
+      if (self->catch_up_.exchange(false)) self->client_.CatchUp();
+      self->DoWrite();
+    });
+  };
+  if (!delivery_pending_.exchange(true)) return post(std::move(events));
+  catch_up_.store(true);
+  // The pending delivery may have run between the exchange and the store: then nobody would
+  // read catch_up_, so post again (with no events: they are in the window).
+  if (!delivery_pending_.exchange(true)) post(nullptr);
 }
 
 void WebSocketSession::Resync(std::string reason) {

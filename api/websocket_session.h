@@ -11,6 +11,7 @@
 // Lives as long as a pending handler holds shared_from_this(); all state is on its strand.
 #pragma once
 
+#include <atomic>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/websocket/stream.hpp>
 #include <chrono>
@@ -59,6 +60,12 @@ class WebSocketSession : public EventSubscriber,
   ClientStream client_;
   WebSocketLimits limits_;
   boost::beast::flat_buffer buffer_;
+  // Deliveries are coalesced: while one is posted and not yet run, later ones only set
+  // catch_up_, and the posted one takes their events from the replay window. So a session that
+  // falls behind the publisher costs one strand hop per batch, not per transaction, and writes
+  // the batch in one go.
+  std::atomic<bool> delivery_pending_{false};
+  std::atomic<bool> catch_up_{false};
   bool accepted_ = false;
   bool closing_ = false;  // a close frame was sent or is being sent
   bool finished_ = false;

@@ -4,10 +4,9 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core/buffers_to_string.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/websocket/stream.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/error.hpp>
+#include <cstring>
 #include <deque>
 #include <limits>
 #include <mutex>
@@ -20,7 +19,6 @@ namespace walcast::bench {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
-namespace websocket = beast::websocket;
 using tcp = asio::ip::tcp;
 using SystemClock = std::chrono::system_clock;
 
@@ -90,68 +88,135 @@ struct WsFleet::Shard {
   }
 };
 
+// One client, kept cheap next to the daemon it measures: the upgrade request is written by hand and
+// server frames (never masked, never fragmented by walcastd) are parsed straight from a 256 KiB
+// read buffer, many per read; Beast's per-message reads cost more than walcastd's sends. Pings
+// are answered with a masked pong so walcastd's idle timeout never closes a quiet client.
 class WsFleet::Shard::Client : public std::enable_shared_from_this<Client> {
  public:
-  Client(Shard& shard, bool stalled) : shard_(shard), ws_(shard.io), stalled_(stalled) {}
+  Client(Shard& shard, bool stalled)
+      : shard_(shard), socket_(shard.io), stalled_(stalled), buffer_(kBufferSize) {}
 
   void Start() {
-    auto& socket = ws_.next_layer().socket();
     beast::error_code ec;
-    socket.open(tcp::v4(), ec);
+    socket_.open(tcp::v4(), ec);
     // A stalled client's small buffer makes walcastd's socket fill up soon, as a phone would.
-    if (!ec && stalled_) socket.set_option(asio::socket_base::receive_buffer_size(4096), ec);
+    if (!ec && stalled_) socket_.set_option(asio::socket_base::receive_buffer_size(4096), ec);
     if (ec) return shard_.Fail("socket: " + ec.message());
-    ws_.next_layer().async_connect(
-        shard_.endpoint, [self = shared_from_this()](beast::error_code error) {
-          if (error) return self->shard_.Fail("connect: " + error.message());
-          self->ws_.async_handshake(
-              "127.0.0.1", self->shard_.target,
-              [self](beast::error_code handshake_error) { self->OnHandshake(handshake_error); });
-        });
+    socket_.async_connect(shard_.endpoint, [self = shared_from_this()](beast::error_code error) {
+      if (error) return self->shard_.Fail("connect: " + error.message());
+      self->request_ = "GET " + self->shard_.target +
+                       " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+                       "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                       "Sec-WebSocket-Version: 13\r\n\r\n";
+      asio::async_write(self->socket_, asio::buffer(self->request_),
+                        [self](beast::error_code write_error, std::size_t) {
+                          if (write_error)
+                            return self->shard_.Fail("upgrade: " + write_error.message());
+                          self->Read();
+                        });
+    });
   }
 
   std::size_t received() const { return received_; }
   bool stalled() const { return stalled_; }
 
  private:
-  void OnHandshake(beast::error_code ec) {
-    --shard_.in_flight;
-    shard_.StartNext();
-    if (ec) return shard_.Fail("handshake: " + ec.message());
-    Read();
-  }
+  static constexpr std::size_t kBufferSize = 256 * 1024;
 
   void Read() {
-    ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec, std::size_t size) {
-      self->OnRead(ec, size);
-    });
+    if (end_ == buffer_.size()) {
+      // A frame larger than the buffer: grow it (walcastd's frames are far smaller).
+      buffer_.resize(buffer_.size() * 2);
+    }
+    socket_.async_read_some(asio::buffer(buffer_.data() + end_, buffer_.size() - end_),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t size) {
+                              self->OnRead(ec, size);
+                            });
   }
 
   void OnRead(beast::error_code ec, std::size_t size) {
-    if (ec) {
-      if (!stalled_ && !done_) {
-        done_ = true;
-        if (ws_.reason().code == 4008) {
-          ++shard_.closed_slow;
-        } else {
-          ++shard_.closed_other;
-        }
-        shard_.ended.fetch_add(1, std::memory_order_relaxed);
-      }
-      return;
-    }
+    if (ec) return Ended(0);
+    end_ += size;
     auto received_at = SystemClock::now();
-    std::string_view frame(static_cast<const char*>(buffer_.data().data()), size);
-    std::string_view name = FrameName(frame);
-    if (name == "welcome") {
-      shard_.welcomed.fetch_add(1, std::memory_order_relaxed);
-      buffer_.consume(size);
-      if (stalled_) return;  // and never reads again
-      return Read();
+    std::size_t at = 0;
+    if (!upgraded_) {
+      std::string_view text(buffer_.data(), end_);
+      auto head_end = text.find("\r\n\r\n");
+      if (head_end == std::string_view::npos) return Read();
+      if (text.substr(0, 12) != "HTTP/1.1 101") {
+        return shard_.Fail("upgrade refused: " + std::string(text.substr(0, text.find('\r'))));
+      }
+      upgraded_ = true;
+      at = head_end + 4;
+      --shard_.in_flight;  // the next client may connect
+      shard_.StartNext();
     }
-    if (IsChange(name)) OnChange(frame, received_at);
-    buffer_.consume(size);
+    while (true) {
+      std::size_t left = end_ - at;
+      if (left < 2) break;
+      auto byte0 = static_cast<uint8_t>(buffer_[at]);
+      auto byte1 = static_cast<uint8_t>(buffer_[at + 1]);
+      std::size_t header = 2;
+      uint64_t length = byte1 & 0x7F;
+      if (length == 126) {
+        header = 4;
+        if (left < header) break;
+        length = (static_cast<uint64_t>(static_cast<uint8_t>(buffer_[at + 2])) << 8) |
+                 static_cast<uint8_t>(buffer_[at + 3]);
+      } else if (length == 127) {
+        header = 10;
+        if (left < header) break;
+        length = 0;
+        for (int i = 0; i < 8; ++i)
+          length = (length << 8) | static_cast<uint8_t>(buffer_[at + 2 + i]);
+      }
+      if (left < header + length) break;
+      std::string_view payload(buffer_.data() + at + header, length);
+      at += header + length;
+      int opcode = byte0 & 0x0F;
+      if (opcode == 0x8)
+        return Ended(payload.size() >= 2 ? (static_cast<uint8_t>(payload[0]) << 8) |
+                                               static_cast<uint8_t>(payload[1])
+                                         : 1005);
+      if (opcode == 0x9) {
+        Pong(payload);
+        continue;
+      }
+      if (opcode != 0x1) continue;
+      std::string_view name = FrameName(payload);
+      if (name == "welcome") {
+        shard_.welcomed.fetch_add(1, std::memory_order_relaxed);
+        if (stalled_) return;  // and never reads again
+      } else if (IsChange(name)) {
+        OnChange(payload, received_at);
+      }
+    }
+    // Keep the partial frame at the start of the buffer.
+    std::memmove(buffer_.data(), buffer_.data() + at, end_ - at);
+    end_ -= at;
     Read();
+  }
+
+  void Pong(std::string_view payload) {
+    // Client frames are masked (RFC 6455 §5.3); a zero mask keeps the payload as it is.
+    auto frame = std::make_shared<std::string>();
+    frame->push_back(static_cast<char>(0x8A));
+    frame->push_back(static_cast<char>(0x80 | payload.size()));
+    frame->append(4, '\0');
+    frame->append(payload);
+    asio::async_write(socket_, asio::buffer(*frame), [frame](beast::error_code, std::size_t) {});
+  }
+
+  void Ended(int close_code) {
+    if (stalled_ || done_) return;
+    done_ = true;
+    if (close_code == 4008) {
+      ++shard_.closed_slow;
+    } else {
+      ++shard_.closed_other;
+    }
+    shard_.ended.fetch_add(1, std::memory_order_relaxed);
   }
 
   void OnChange(std::string_view frame, SystemClock::time_point received_at) {
@@ -172,10 +237,13 @@ class WsFleet::Shard::Client : public std::enable_shared_from_this<Client> {
   }
 
   Shard& shard_;
-  websocket::stream<beast::tcp_stream> ws_;
-  beast::flat_buffer buffer_;
+  tcp::socket socket_;
   bool stalled_;
+  bool upgraded_ = false;
   bool done_ = false;
+  std::string request_;
+  std::vector<char> buffer_;
+  std::size_t end_ = 0;  // bytes [0, end_) of buffer_ are received and not parsed yet
   std::string last_id_;
   std::size_t received_ = 0;
 };
