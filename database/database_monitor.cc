@@ -8,6 +8,8 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "reconnect.h"
+
 namespace walcast::database {
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
@@ -42,14 +44,8 @@ void DatabaseMonitor::SetState(bool up, std::string error) {
   state_.last_error = std::move(error);
 }
 
-asio::awaitable<bool> DatabaseMonitor::Sleep(std::chrono::milliseconds duration) {
-  timer_.expires_after(duration);
-  co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable));
-  co_return !stopped_;
-}
-
 asio::awaitable<void> DatabaseMonitor::Run() {
-  auto backoff = options_.backoff_min;
+  Backoff backoff(options_.backoff_min, options_.backoff_max);
   bool was_up = true;  // so the first failure is logged
   while (!stopped_) {
     auto error = co_await connection_.Connect(options_.params, 10s);
@@ -75,8 +71,7 @@ asio::awaitable<void> DatabaseMonitor::Run() {
       was_up = false;
       SetState(false, error->message);
       connection_.Close();
-      if (!co_await Sleep(backoff)) break;
-      backoff = std::min(backoff * 2, options_.backoff_max);
+      if (!co_await SleepUnlessStopped(timer_, backoff.Next(), stopped_)) break;
       continue;
     }
 
@@ -84,8 +79,8 @@ asio::awaitable<void> DatabaseMonitor::Run() {
     spdlog::info("database reachable");
     if (options_.on_first_ready) std::exchange(options_.on_first_ready, nullptr)();
     was_up = true;
-    backoff = options_.backoff_min;
-    while (co_await Sleep(options_.check_interval)) {
+    backoff.Reset();
+    while (co_await SleepUnlessStopped(timer_, options_.check_interval, stopped_)) {
       auto outcome = co_await connection_.Exec("SELECT 1", 5s);
       if (!outcome.ok()) {
         error = outcome.error;

@@ -47,7 +47,6 @@ class DatabaseMonitor : public std::enable_shared_from_this<DatabaseMonitor> {
 
  private:
   boost::asio::awaitable<void> Run();
-  boost::asio::awaitable<bool> Sleep(std::chrono::milliseconds duration);
   void SetState(bool up, std::string error);
 
   boost::asio::strand<boost::asio::any_io_executor> strand_;

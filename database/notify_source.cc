@@ -10,6 +10,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <utility>
 
+#include "reconnect.h"
 #include "sql_quote.h"
 
 namespace walcast::database {
@@ -67,14 +68,8 @@ void NotifySource::SetListening(bool listening, std::string problem) {
   state_.problem = std::move(problem);
 }
 
-asio::awaitable<bool> NotifySource::Sleep(std::chrono::milliseconds duration) {
-  timer_.expires_after(duration);
-  co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable));
-  co_return !stopped_;
-}
-
 asio::awaitable<void> NotifySource::Run() {
-  auto backoff = options_.backoff_min;
+  Backoff backoff(options_.backoff_min, options_.backoff_max);
   while (!stopped_) {
     auto started = std::chrono::steady_clock::now();
     std::string reason = co_await ConnectAndListen();
@@ -82,12 +77,12 @@ asio::awaitable<void> NotifySource::Run() {
     if (stopped_) break;
     SetListening(false, reason);
     if (std::chrono::steady_clock::now() - started > kStableConnection) {
-      backoff = options_.backoff_min;
+      backoff.Reset();
     }
+    auto wait = backoff.Next();
     spdlog::warn("notify stopped channel={}: {}; reconnecting in {} ms", options_.channel, reason,
-                 backoff.count());
-    if (!co_await Sleep(backoff)) break;
-    backoff = std::min(backoff * 2, options_.backoff_max);
+                 wait.count());
+    if (!co_await SleepUnlessStopped(timer_, wait, stopped_)) break;
   }
   SetListening(false, "stopped");
 }

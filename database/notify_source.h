@@ -76,7 +76,6 @@ class NotifySource : public std::enable_shared_from_this<NotifySource> {
   // Hands every buffered notification to the handler; yields to the strand now and then so a
   // flood cannot starve Stop().
   boost::asio::awaitable<void> Drain();
-  boost::asio::awaitable<bool> Sleep(std::chrono::milliseconds duration);
   void SetListening(bool listening, std::string problem);
 
   boost::asio::strand<boost::asio::any_io_executor> strand_;

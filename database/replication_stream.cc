@@ -10,6 +10,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "pg_time.h"
+#include "reconnect.h"
 #include "sql_quote.h"
 
 namespace walcast::database {
@@ -89,14 +90,8 @@ void ReplicationStream::SetStreaming(bool streaming, std::string problem) {
   state_.problem = std::move(problem);
 }
 
-asio::awaitable<bool> ReplicationStream::Sleep(std::chrono::milliseconds duration) {
-  timer_.expires_after(duration);
-  co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable));
-  co_return !stopped_;
-}
-
 asio::awaitable<void> ReplicationStream::Run() {
-  auto backoff = options_.backoff_min;
+  Backoff backoff(options_.backoff_min, options_.backoff_max);
   while (!stopped_) {
     auto started = std::chrono::steady_clock::now();
     std::string reason = co_await ConnectAndStream();
@@ -104,11 +99,11 @@ asio::awaitable<void> ReplicationStream::Run() {
     if (stopped_) break;
     SetStreaming(false, reason);
     // A connection that streamed for a while earns a fast retry; repeated failures back off.
-    if (std::chrono::steady_clock::now() - started > 30s) backoff = options_.backoff_min;
+    if (std::chrono::steady_clock::now() - started > 30s) backoff.Reset();
+    auto wait = backoff.Next();
     spdlog::warn("replication stopped slot={} lsn={}: {}; reconnecting in {} ms", options_.slot,
-                 received_lsn_.ToString(), reason, backoff.count());
-    if (!co_await Sleep(backoff)) break;
-    backoff = std::min(backoff * 2, options_.backoff_max);
+                 received_lsn_.ToString(), reason, wait.count());
+    if (!co_await SleepUnlessStopped(timer_, wait, stopped_)) break;
   }
   SetStreaming(false, "stopped");
 }

@@ -82,7 +82,6 @@ class ReplicationStream : public std::enable_shared_from_this<ReplicationStream>
   std::optional<std::string> HandleFrame(std::string_view copy_data, bool* reply_now);
   // `final`: the last update before closing, which always carries the acknowledgement.
   bool SendStatus(bool reply_requested, bool final = false);
-  boost::asio::awaitable<bool> Sleep(std::chrono::milliseconds duration);
   void SetStreaming(bool streaming, std::string problem);
 
   boost::asio::strand<boost::asio::any_io_executor> strand_;
