@@ -54,6 +54,11 @@ void Listener::OnAccept(boost::system::error_code ec, tcp::socket socket) {
     // Usually EMFILE: keep accepting; the session count is bounded elsewhere.
     spdlog::warn("accept failed: {}", ec.message());
   } else {
+    // Every response and frame is written whole (event streams gather theirs), so Nagle's
+    // algorithm only adds delay: with the peer's delayed ACK a small event frame could wait
+    // 40 ms for the previous one to be acknowledged.
+    boost::system::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
     std::make_shared<HttpSession>(std::move(socket), context_)->Run();
   }
   DoAccept();
