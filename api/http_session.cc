@@ -4,6 +4,8 @@
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/chunk_encode.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
@@ -107,11 +109,89 @@ void HttpSession::OnRead(beast::error_code ec, std::size_t) {
     return StartEventStream(request);
   }
   // The router may answer from another thread (database routes): come back to this strand.
-  context_->router().Handle(request, [self = shared_from_this()](Response response) {
-    asio::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
-      self->Send(std::move(response));
-    });
+  auto self = shared_from_this();
+  Respond respond(
+      [self](Response response) {
+        asio::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
+          self->Send(std::move(response));
+        });
+      },
+      [self](Response head, BodyProducer producer) {
+        asio::post(self->stream_.get_executor(),
+                   [self, head = std::move(head), producer = std::move(producer)]() mutable {
+                     self->SendStreamed(std::move(head), std::move(producer));
+                   });
+      });
+  context_->router().Handle(request, respond);
+}
+
+// A streamed body (the export): the head with chunked transfer encoding, then one chunk per
+// piece the producer delivers, each written before the next is asked for.
+void HttpSession::SendStreamed(Response head, BodyProducer producer) {
+  AddCommonHeaders(head, in_flight_.request_id);
+  head.version(in_flight_.version);
+  head.keep_alive(in_flight_.keep_alive);
+  head.body().clear();
+  if (in_flight_.version < 11) {
+    // HTTP/1.0 has no chunked encoding: gather the body and send it whole.
+    auto self = shared_from_this();
+    return Respond([self](Response response) {
+             asio::post(self->stream_.get_executor(),
+                        [self, response = std::move(response)]() mutable {
+                          self->Send(std::move(response));
+                        });
+           })
+        .Stream(std::move(head), std::move(producer));
+  }
+  context_->metrics().CountHttp(RouteLabel(PathOf(in_flight_.target)), head.result_int());
+  spdlog::debug("http {} {} status={} (streamed) request={} peer={}",
+                std::string_view(http::to_string(in_flight_.method)), in_flight_.target,
+                head.result_int(), in_flight_.request_id, peer_);
+  head.chunked(true);
+  std::ostringstream head_text;
+  head_text << head.base();
+  producer_ = std::move(producer);
+  streamed_close_ = head.need_eof();
+  auto text = std::make_shared<std::string>(head_text.str());
+  stream_.expires_after(context_->limits().read_timeout);
+  asio::async_write(stream_, asio::buffer(*text),
+                    [self = shared_from_this(), text](beast::error_code ec, std::size_t) {
+                      self->OnChunkWritten(ec, false);
+                    });
+}
+
+void HttpSession::OnChunkWritten(beast::error_code ec, bool last) {
+  if (ec) {
+    spdlog::debug("http streamed write failed peer={}: {}", peer_, ec.message());
+    producer_ = nullptr;
+    return DoClose();
+  }
+  if (last) {
+    producer_ = nullptr;
+    if (streamed_close_) return DoClose();
+    return DoRead();
+  }
+  producer_([self = shared_from_this()](std::optional<std::string> chunk) {
+    asio::post(self->stream_.get_executor(),
+               [self, chunk = std::move(chunk)]() mutable { self->WriteChunk(std::move(chunk)); });
   });
+}
+
+void HttpSession::WriteChunk(std::optional<std::string> chunk) {
+  stream_.expires_after(context_->limits().read_timeout);
+  if (!chunk) {
+    http::chunk_last<http::chunk_crlf> last;
+    return asio::async_write(stream_, last,
+                             [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                               self->OnChunkWritten(ec, true);
+                             });
+  }
+  if (chunk->empty()) return OnChunkWritten({}, false);  // an empty chunk would end the body
+  auto data = std::make_shared<std::string>(std::move(*chunk));
+  asio::async_write(stream_, http::make_chunk(asio::buffer(*data)),
+                    [self = shared_from_this(), data](beast::error_code ec, std::size_t) {
+                      self->OnChunkWritten(ec, false);
+                    });
 }
 
 // A request that could not be read whole: answer and close, since the rest of the stream cannot

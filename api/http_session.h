@@ -44,6 +44,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void OnRead(boost::beast::error_code ec, std::size_t bytes);
   void Send(Response response);
   void OnWrite(bool close, boost::beast::error_code ec, std::size_t bytes);
+  // A response whose body comes in pieces (Respond::Stream), sent with chunked encoding.
+  void SendStreamed(Response head, BodyProducer producer);
+  void WriteChunk(std::optional<std::string> chunk);
+  void OnChunkWritten(boost::beast::error_code ec, bool last);
   void RejectUnreadable(http::status status, std::string_view message);
   struct StreamRequest {
     std::optional<decoder::EventId> from;
@@ -65,6 +69,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   std::string peer_address_;  // for per-address limits
   InFlight in_flight_;
   std::shared_ptr<Response> writing_;
+  BodyProducer producer_;  // while a streamed body is being sent
+  bool streamed_close_ = false;
 };
 
 }  // namespace walcast::api

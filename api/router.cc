@@ -15,8 +15,19 @@ Response MethodNotAllowed(std::string_view allow) {
 }  // namespace
 
 std::string_view RouteLabel(std::string_view path) {
-  for (std::string_view fixed : {"/health", "/metrics", "/api/events", "/ws", "/api"}) {
+  for (std::string_view fixed :
+       {"/health", "/metrics", "/api/events", "/ws", "/api", "/api/orders"}) {
     if (path == fixed) return fixed;
+  }
+  if (path.starts_with("/api/orders/")) {
+    std::string_view rest = path.substr(12);
+    for (std::string_view fixed :
+         {"/api/orders/bulk-status", "/api/orders/stats", "/api/orders/analytics",
+          "/api/orders/recent", "/api/orders/search", "/api/orders/export"}) {
+      if (path == fixed) return fixed;
+    }
+    if (rest.starts_with("customer/")) return "/api/orders/customer/:name";
+    if (rest.find('/') == std::string_view::npos) return "/api/orders/:id";
   }
   if (path.starts_with("/api/")) return "/api/other";
   return "static";
@@ -51,6 +62,8 @@ void Router::Handle(const Request& request, const Respond& respond) const {
     response.body() = services_.metrics ? services_.metrics() : std::string();
     return respond(std::move(response));
   }
+
+  if (services_.rest && services_.rest(request, respond)) return;
 
   // Everything under /api is the JSON API: an unknown path there is never a file.
   if (path == "/api" || path.starts_with("/api/")) {

@@ -18,6 +18,9 @@ struct RouterServices {
   std::function<HealthReport()> health;
   std::function<std::string()> metrics;       // the Prometheus text of /metrics
   const StaticFiles* static_files = nullptr;  // null: no UI
+  // The REST API (api/orders/): answers /api and /api/orders... and returns true, or returns
+  // false for a path it does not serve. Null: those paths are 404.
+  std::function<bool(const Request&, const Respond&)> rest;
 };
 
 // The route of a path as a fixed label for metrics and logs ("/health", "/api/events", "static",

@@ -22,12 +22,15 @@
 #include "listener.h"
 #include "lsn.h"
 #include "notify_pipeline.h"
+#include "order_routes.h"
+#include "pg_pool.h"
 #include "pg_time.h"
 #include "router.h"
 #include "server_context.h"
 #include "source_probe.h"
 #include "static_files.h"
 #include "systemd_notify.h"
+#include "write_tracker.h"
 
 namespace walcast::daemon {
 namespace asio = boost::asio;
@@ -84,6 +87,7 @@ bool App::Start() {
   }
   // The change source needs the table and publication the schema creates: start it once the
   // database has been reached (and the schema applied).
+  write_tracker_ = std::make_shared<api::WriteTracker>(/*enabled=*/false);
   CreateChangeSource();
   db_options.on_first_ready = [this] {
     if (config_.source == SourceMode::kAuto) return ChooseChangeSource();
@@ -101,7 +105,24 @@ bool App::Start() {
     static_files_ = std::make_unique<api::StaticFiles>(config_.web_root);
   }
 
+  // The REST API's own connections (docs/rest-api.md), separate from the monitor's and the
+  // stream's so a slow query never delays either.
+  database::PgPoolOptions pool_options;
+  pool_options.params = ConnectionParams(config_);
+  pool_options.size = config_.db_pool_size;
+  pool_options.statement_timeout = std::chrono::milliseconds(config_.statement_timeout_ms);
+  db_pool_ =
+      std::make_shared<database::PgPool>(io_context_.get_executor(), std::move(pool_options));
+  api::orders::OrderRoutesOptions route_options;
+  route_options.write_event_wait = std::chrono::milliseconds(config_.write_event_wait_ms);
+  order_routes_ = std::make_shared<api::orders::OrderRoutes>(
+      db_pool_, write_tracker_, io_context_.get_executor(), route_options);
+
   api::RouterServices services;
+  services.rest = [routes = order_routes_](const api::Request& request,
+                                           const api::Respond& respond) {
+    return routes->Handle(request, respond);
+  };
   services.health = [this] { return Health(); };
   services.metrics = [this] { return MetricsText(); };
   services.static_files = static_files_.get();
@@ -197,7 +218,10 @@ void App::CreateChangeSource() {
 }
 
 void App::CreateReplication() {
-  pipeline_ = std::make_unique<ChangePipeline>(hub_, metrics_, decoder::StreamDecoderOptions{});
+  auto pipeline = std::make_unique<ChangePipeline>(hub_, metrics_, decoder::StreamDecoderOptions{});
+  pipeline->SetWriteTracker(write_tracker_);
+  write_tracker_->SetEnabled(true);  // replication reports xids: writes get their eventId
+  pipeline_ = std::move(pipeline);
   database::ReplicationOptions options;
   options.params = ConnectionParams(config_);
   // The walsender renders values with its session's settings: UTC ISO timestamps are what the
@@ -321,6 +345,7 @@ void App::Shutdown() {
     if (notify_) notify_->Stop();
   }
   database_monitor_->Stop();
+  db_pool_->Stop();
   // Idle keep-alive connections would keep the loop alive: give in-flight responses a moment,
   // then stop. Well under the two seconds systemd and operators expect.
   auto timer = std::make_shared<asio::steady_timer>(io_context_, std::chrono::milliseconds(300));

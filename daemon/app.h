@@ -21,10 +21,15 @@ class EventHub;
 class Metrics;
 class Listener;
 class StaticFiles;
+class WriteTracker;
+namespace orders {
+class OrderRoutes;
+}
 struct StreamContext;
 }  // namespace walcast::api
 namespace walcast::database {
 class DatabaseMonitor;
+class PgPool;
 class NotifySource;
 class ReplicationStream;
 }  // namespace walcast::database
@@ -81,6 +86,10 @@ class App {
   std::unique_ptr<database::NotifyHandler> notify_pipeline_;
   std::shared_ptr<database::NotifySource> notify_;
   std::shared_ptr<api::Listener> listener_;
+  // REST API (api/orders/): its connection pool, routes, and the eventId matcher.
+  std::shared_ptr<database::PgPool> db_pool_;
+  std::shared_ptr<api::orders::OrderRoutes> order_routes_;
+  std::shared_ptr<api::WriteTracker> write_tracker_;
 };
 
 }  // namespace walcast::daemon

@@ -48,6 +48,10 @@ void ChangePipeline::Publish(decoder::CommittedTransaction transaction) {
   }
   std::size_t count = published.events.size();
   bool fresh = hub_->Publish(std::move(published));
+  // After the hub has it, so a client told this eventId can already resume from it.
+  if (write_tracker_ && count > 0 && transaction.xid != decoder::kInvalidXid) {
+    write_tracker_->Published(transaction.xid, transaction.events.front().id.ToString());
+  }
   if (fresh) {
     // Commit time is PostgreSQL's clock: on another host, clock skew adds to the figure.
     for (const auto& event : transaction.events) metrics_->CountEvent(event.operation);

@@ -11,6 +11,7 @@
 #include "metrics.h"
 #include "replication_stream.h"
 #include "stream_decoder.h"
+#include "write_tracker.h"
 
 namespace walcast::daemon {
 
@@ -24,6 +25,11 @@ class ChangePipeline : public database::ReplicationHandler {
   void OnKeepalive(decoder::Lsn wal_end) override;
   decoder::Lsn FlushLsn() override;
 
+  // Told the xid and first event id of every published transaction (REST eventId). Optional.
+  void SetWriteTracker(std::shared_ptr<api::WriteTracker> tracker) {
+    write_tracker_ = std::move(tracker);
+  }
+
  private:
   void Publish(decoder::CommittedTransaction transaction);
 
@@ -31,6 +37,7 @@ class ChangePipeline : public database::ReplicationHandler {
   std::shared_ptr<api::Metrics> metrics_;
   decoder::StreamDecoderOptions options_;
   std::optional<decoder::StreamDecoder> decoder_;  // a fresh one per connection
+  std::shared_ptr<api::WriteTracker> write_tracker_;
 };
 
 }  // namespace walcast::daemon

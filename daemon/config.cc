@@ -30,6 +30,9 @@ constexpr EnvBinding kEnvBindings[] = {
     {"--db-url", "DATABASE_URL"},
     {"--apply-schema", "WALCAST_APPLY_SCHEMA"},
     {"--schema-file", "WALCAST_SCHEMA_FILE"},
+    {"--db-pool-size", "WALCAST_DB_POOL_SIZE"},
+    {"--statement-timeout-ms", "WALCAST_STATEMENT_TIMEOUT_MS"},
+    {"--write-event-wait-ms", "WALCAST_WRITE_EVENT_WAIT_MS"},
     {"--source", "WALCAST_SOURCE"},
     {"--slot", "WALCAST_SLOT"},
     {"--publication", "WALCAST_PUBLICATION"},
@@ -133,6 +136,18 @@ void DefineOptions(CLI::App& app, Config& c, std::string& source) {
             "Publication of the orders table (created if missing)")
       ->check(name_rule)
       ->group("Change stream");
+  AddOption(app, "--db-pool-size", c.db_pool_size,
+            "Database connections the REST API uses (non-blocking, shared by all requests)")
+      ->check(CLI::Range(1, 256))
+      ->group("REST API");
+  AddOption(app, "--statement-timeout-ms", c.statement_timeout_ms,
+            "statement_timeout of REST queries, in milliseconds")
+      ->check(CLI::Range(1, 3'600'000))
+      ->group("REST API");
+  AddOption(app, "--write-event-wait-ms", c.write_event_wait_ms,
+            "How long a write response waits for its change event (eventId); 0: never waits")
+      ->check(CLI::Range(0, 60'000))
+      ->group("REST API");
   AddOption(app, "--replay-max-events", c.replay_max_events,
             "Events kept for clients resuming with a last event id")
       ->check(CLI::PositiveNumber)

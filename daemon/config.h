@@ -37,6 +37,11 @@ struct Config {
   bool apply_schema = false;
   std::string schema_file;  // empty: share/walcast/schema.sql beside the binary
 
+  // REST API (docs/rest-api.md).
+  std::size_t db_pool_size = 4;          // non-blocking connections for REST queries
+  unsigned statement_timeout_ms = 5000;  // per REST statement, server side
+  unsigned write_event_wait_ms = 2000;   // how long a write waits for its eventId
+
   // Change stream.
   SourceMode source = SourceMode::kAuto;
   std::string slot = "walcast_orders";

@@ -204,4 +204,31 @@ asio::awaitable<QueryOutcome> PgConnection::Query(std::string sql, Params params
   co_return co_await CollectResults("query", timeout);
 }
 
+asio::awaitable<QueryOutcome> PgConnection::Prepare(std::string name, std::string sql,
+                                                    std::chrono::milliseconds timeout) {
+  if (!conn_) co_return QueryOutcome{nullptr, PgError{"", "not connected"}};
+  if (!PQsendPrepare(conn_.get(), name.c_str(), sql.c_str(), 0, nullptr)) {
+    auto error = ConnectionError("send failed");
+    Close();
+    co_return QueryOutcome{nullptr, error};
+  }
+  co_return co_await CollectResults("prepare", timeout);
+}
+
+asio::awaitable<QueryOutcome> PgConnection::QueryPrepared(const std::string& name,
+                                                          const Params& params,
+                                                          std::chrono::milliseconds timeout) {
+  if (!conn_) co_return QueryOutcome{nullptr, PgError{"", "not connected"}};
+  std::vector<const char*> values;
+  values.reserve(params.size());
+  for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
+  if (!PQsendQueryPrepared(conn_.get(), name.c_str(), static_cast<int>(values.size()),
+                           values.data(), nullptr, nullptr, 0)) {
+    auto error = ConnectionError("send failed");
+    Close();
+    co_return QueryOutcome{nullptr, error};
+  }
+  co_return co_await CollectResults("query", timeout);
+}
+
 }  // namespace walcast::database

@@ -46,6 +46,14 @@ class PgConnection {
   boost::asio::awaitable<QueryOutcome> Query(std::string sql, Params params,
                                              std::chrono::milliseconds timeout);
 
+  // Creates the prepared statement `name` on this connection (one round trip), and runs it with
+  // text parameters. Prepared statements live as long as the connection: after a reconnect they
+  // must be prepared again.
+  boost::asio::awaitable<QueryOutcome> Prepare(std::string name, std::string sql,
+                                               std::chrono::milliseconds timeout);
+  boost::asio::awaitable<QueryOutcome> QueryPrepared(const std::string& name, const Params& params,
+                                                     std::chrono::milliseconds timeout);
+
   bool IsOpen() const;
   void Close();
   pg_conn* Raw() const { return conn_.get(); }

@@ -1,0 +1,433 @@
+#include "order_routes.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+#include "json_response.h"
+#include "order_json.h"
+#include "order_queries.h"
+#include "order_request.h"
+#include "pg_pool.h"
+#include "pg_time.h"
+#include "url.h"
+#include "write_tracker.h"
+
+namespace walcast::api::orders {
+namespace queries = database::order_queries;
+using database::StoreError;
+using database::StoreOutcome;
+
+namespace {
+
+Response Refuse(const Invalid& invalid) {
+  return JsonError(invalid.status, invalid.error, invalid.details);
+}
+
+Response MethodNotAllowed(std::string_view allow) {
+  auto response = JsonError(http::status::method_not_allowed, "Method not allowed");
+  response.set(http::field::allow, allow);
+  return response;
+}
+
+// The client learns the kind of failure, never the database's text (that goes to the log).
+Response StoreFailure(const StoreOutcome& outcome, std::string_view what) {
+  switch (outcome.error) {
+    case StoreError::kUnavailable:
+      spdlog::debug("rest {}: database unavailable: {}", what, outcome.log_message);
+      return JsonError(http::status::service_unavailable, "Database unavailable");
+    case StoreError::kTimeout:
+      spdlog::warn("rest {}: database timeout: {}", what, outcome.log_message);
+      return JsonError(http::status::service_unavailable, "Database timeout");
+    case StoreError::kOverload: {
+      spdlog::warn("rest {}: {}", what, outcome.log_message);
+      auto response = JsonError(http::status::service_unavailable, "Server busy");
+      response.set(http::field::retry_after, "1");
+      return response;
+    }
+    case StoreError::kConstraint:
+      spdlog::info("rest {}: constraint: {}", what, outcome.log_message);
+      return JsonError(http::status::conflict, "Conflicting change");
+    case StoreError::kInternal:
+    case StoreError::kNone:
+      break;
+  }
+  spdlog::error("rest {}: {}", what, outcome.log_message);
+  return JsonError(http::status::internal_server_error, "Internal server error");
+}
+
+Response Ok(std::string body, http::status status = http::status::ok) {
+  return JsonResponse(status, std::move(body));
+}
+
+std::optional<Invalid> CheckBodyType(const Request& request) {
+  auto it = request.find(http::field::content_type);
+  if (it == request.end()) return CheckJsonContentType({});
+  return CheckJsonContentType(std::string_view(it->value().data(), it->value().size()));
+}
+
+int64_t TotalOf(const database::Rows& rows) {
+  auto total = rows.Extra("total");
+  return total ? std::stoll(*total) : 0;
+}
+
+database::Params Text(std::initializer_list<std::optional<std::string>> values) {
+  return database::Params(values);
+}
+
+std::optional<std::string> PatternOf(const std::optional<std::string>& substring) {
+  if (!substring) return std::nullopt;
+  return ContainsPattern(*substring);
+}
+
+}  // namespace
+
+OrderRoutes::OrderRoutes(std::shared_ptr<database::PgPool> pool,
+                         std::shared_ptr<WriteTracker> tracker,
+                         boost::asio::any_io_executor executor, OrderRoutesOptions options)
+    : pool_(std::move(pool)),
+      tracker_(std::move(tracker)),
+      executor_(std::move(executor)),
+      options_(options) {}
+
+bool OrderRoutes::Handle(const Request& request, const Respond& respond) const {
+  std::string_view path = PathOf(request.target());
+  if (path == "/api") {
+    if (request.method() != http::verb::get) {
+      respond(MethodNotAllowed("GET"));
+    } else {
+      respond(Ok(ApiDescriptionBody()));
+    }
+    return true;
+  }
+  constexpr std::string_view kPrefix = "/api/orders";
+  if (!path.starts_with(kPrefix)) return false;
+  std::string_view rest = path.substr(kPrefix.size());
+  if (rest.empty()) {
+    HandleCollection(request, respond);
+    return true;
+  }
+  if (rest[0] != '/') return false;  // "/api/ordersx": not ours
+  rest.remove_prefix(1);
+  std::string_view query = QueryOf(request.target());
+  const auto method = request.method();
+
+  if (rest == "bulk-status") {
+    if (method != http::verb::patch) {
+      respond(MethodNotAllowed("PATCH"));
+    } else {
+      BulkStatus(request, respond);
+    }
+    return true;
+  }
+  for (std::string_view name : {"stats", "analytics", "recent", "search", "export"}) {
+    if (rest != name) continue;
+    if (method != http::verb::get) {
+      respond(MethodNotAllowed("GET"));
+    } else if (name == "stats") {
+      Stats(respond);
+    } else if (name == "analytics") {
+      Analytics(respond);
+    } else if (name == "recent") {
+      Recent(query, respond);
+    } else if (name == "search") {
+      Search(query, respond);
+    } else {
+      Export(query, respond);
+    }
+    return true;
+  }
+  if (rest.starts_with("customer/")) {
+    if (method != http::verb::get) {
+      respond(MethodNotAllowed("GET"));
+      return true;
+    }
+    auto name = DecodeUrlPath(rest.substr(9));
+    if (!name || name->empty() || name->find('/') != std::string::npos ||
+        !Utf8Length(*name) || *Utf8Length(*name) > kMaxNameCharacters) {
+      respond(JsonError(http::status::bad_request, "Invalid customer name",
+                        {{"name", "must be 1 to 255 characters"}}));
+      return true;
+    }
+    Customer(*name, query, respond);
+    return true;
+  }
+  if (rest.find('/') != std::string_view::npos) {
+    respond(JsonError(http::status::not_found, "Endpoint not found"));
+    return true;
+  }
+  HandleItem(request, rest, respond);
+  return true;
+}
+
+void OrderRoutes::HandleCollection(const Request& request, const Respond& respond) const {
+  switch (request.method()) {
+    case http::verb::get:
+      return List(QueryOf(request.target()), respond);
+    case http::verb::post:
+      return Create(request, respond);
+    default:
+      return respond(MethodNotAllowed("GET, POST"));
+  }
+}
+
+void OrderRoutes::HandleItem(const Request& request, std::string_view id_text,
+                             const Respond& respond) const {
+  const auto method = request.method();
+  if (method != http::verb::get && method != http::verb::put && method != http::verb::delete_) {
+    return respond(MethodNotAllowed("GET, PUT, DELETE"));
+  }
+  auto id = ParseOrderId(id_text);
+  if (!id) return respond(Refuse(InvalidOrderId()));
+  if (method == http::verb::put) return Update(request, *id, respond);
+  if (method == http::verb::delete_) return Delete(*id, respond);
+  pool_->Execute(queries::Get(), Text({std::to_string(*id)}), [respond](StoreOutcome outcome) {
+    if (!outcome.ok()) return respond(StoreFailure(outcome, "get"));
+    if (outcome.rows.rows.empty()) {
+      return respond(JsonError(http::status::not_found, "Order not found"));
+    }
+    respond(Ok(OrderBody(outcome.rows.rows[0])));
+  });
+}
+
+void OrderRoutes::List(std::string_view query_text, const Respond& respond) const {
+  ListQuery query;
+  if (auto invalid = ParseListQuery(query_text, &query)) return respond(Refuse(*invalid));
+  pool_->Execute(queries::List(),
+                 Text({query.status, PatternOf(query.customer_name), std::to_string(query.limit),
+                       std::to_string(query.offset)}),
+                 [respond, query](StoreOutcome outcome) {
+                   if (!outcome.ok()) return respond(StoreFailure(outcome, "list"));
+                   respond(Ok(ListBody(outcome.rows.rows,
+                                       {query.limit, query.offset, TotalOf(outcome.rows)})));
+                 });
+}
+
+void OrderRoutes::Customer(std::string_view name, std::string_view query_text,
+                           const Respond& respond) const {
+  ListQuery query;
+  if (auto invalid = ParseListQuery(query_text, &query)) return respond(Refuse(*invalid));
+  std::string customer(name);
+  pool_->Execute(queries::List(),
+                 Text({query.status, ContainsPattern(customer), std::to_string(query.limit),
+                       std::to_string(query.offset)}),
+                 [respond, query, customer](StoreOutcome outcome) {
+                   if (!outcome.ok()) return respond(StoreFailure(outcome, "customer"));
+                   respond(Ok(ListBody(outcome.rows.rows,
+                                       {query.limit, query.offset, TotalOf(outcome.rows)},
+                                       customer)));
+                 });
+}
+
+// Answers a single-row write: waits (bounded) for its change event when a stream reports xids.
+static void AnswerWrite(const std::shared_ptr<WriteTracker>& tracker,
+                        boost::asio::any_io_executor executor, std::chrono::milliseconds wait,
+                        StoreOutcome outcome, http::status status, std::string message,
+                        Respond respond) {
+  decoder::Row row = std::move(outcome.rows.rows[0]);
+  auto txid = outcome.rows.Extra("xid");
+  std::optional<uint32_t> xid = txid ? XidOfTxid(*txid) : std::nullopt;
+  if (!tracker || !tracker->enabled() || !xid) {
+    return respond(Ok(WriteBody(row, message, std::nullopt), status));
+  }
+  tracker->Wait(*xid, wait, executor,
+                [respond = std::move(respond), row = std::move(row), status,
+                 message = std::move(message)](std::optional<std::string> event_id) {
+                  respond(Ok(WriteBody(row, message, event_id), status));
+                });
+}
+
+void OrderRoutes::Create(const Request& request, const Respond& respond) const {
+  if (auto invalid = CheckBodyType(request)) return respond(Refuse(*invalid));
+  OrderFields fields;
+  if (auto invalid = ParseCreateBody(request.body(), &fields)) return respond(Refuse(*invalid));
+  pool_->Execute(
+      queries::Insert(), Text({fields.customer_name, fields.product_name, fields.status}),
+      [respond, tracker = tracker_, executor = executor_,
+       wait = options_.write_event_wait](StoreOutcome outcome) {
+        if (!outcome.ok()) return respond(StoreFailure(outcome, "create"));
+        if (outcome.rows.rows.empty()) {
+          return respond(StoreFailure({StoreError::kInternal, "insert returned no row", {}},
+                                      "create"));
+        }
+        AnswerWrite(tracker, executor, wait, std::move(outcome), http::status::created,
+                    "Order created successfully", respond);
+      });
+}
+
+void OrderRoutes::Update(const Request& request, int32_t id, const Respond& respond) const {
+  // The body is validated before the order's existence, so a bad body is always a 400.
+  if (auto invalid = CheckBodyType(request)) return respond(Refuse(*invalid));
+  OrderFields fields;
+  if (auto invalid = ParseUpdateBody(request.body(), &fields)) return respond(Refuse(*invalid));
+  pool_->Execute(queries::Update(),
+                 Text({std::to_string(id), fields.customer_name, fields.product_name,
+                       fields.status}),
+                 [respond, tracker = tracker_, executor = executor_,
+                  wait = options_.write_event_wait](StoreOutcome outcome) {
+                   if (!outcome.ok()) return respond(StoreFailure(outcome, "update"));
+                   if (outcome.rows.rows.empty()) {
+                     return respond(JsonError(http::status::not_found, "Order not found"));
+                   }
+                   AnswerWrite(tracker, executor, wait, std::move(outcome), http::status::ok,
+                               "Order updated successfully", respond);
+                 });
+}
+
+void OrderRoutes::Delete(int32_t id, const Respond& respond) const {
+  pool_->Execute(queries::Delete(), Text({std::to_string(id)}),
+                 [respond, tracker = tracker_, executor = executor_,
+                  wait = options_.write_event_wait](StoreOutcome outcome) {
+                   if (!outcome.ok()) return respond(StoreFailure(outcome, "delete"));
+                   if (outcome.rows.rows.empty()) {
+                     return respond(JsonError(http::status::not_found, "Order not found"));
+                   }
+                   AnswerWrite(tracker, executor, wait, std::move(outcome), http::status::ok,
+                               "Order deleted successfully", respond);
+                 });
+}
+
+void OrderRoutes::BulkStatus(const Request& request, const Respond& respond) const {
+  if (auto invalid = CheckBodyType(request)) return respond(Refuse(*invalid));
+  orders::BulkStatus bulk;
+  if (auto invalid = ParseBulkStatusBody(request.body(), &bulk)) return respond(Refuse(*invalid));
+  std::string ids = "{";
+  for (size_t i = 0; i < bulk.order_ids.size(); ++i) {
+    if (i > 0) ids += ',';
+    ids += std::to_string(bulk.order_ids[i]);
+  }
+  ids += '}';
+  pool_->Execute(queries::BulkStatus(), Text({ids, bulk.status}), [respond](StoreOutcome outcome) {
+    if (!outcome.ok()) return respond(StoreFailure(outcome, "bulk-status"));
+    respond(Ok(BulkBody(outcome.rows.rows)));
+  });
+}
+
+void OrderRoutes::Stats(const Respond& respond) const {
+  pool_->Execute(queries::Stats(), {}, [respond](StoreOutcome outcome) {
+    if (!outcome.ok()) return respond(StoreFailure(outcome, "stats"));
+    if (outcome.rows.rows.empty()) {
+      return respond(StoreFailure({StoreError::kInternal, "stats returned no row", {}}, "stats"));
+    }
+    respond(Ok(DataBody(outcome.rows.rows[0].json())));
+  });
+}
+
+void OrderRoutes::Analytics(const Respond& respond) const {
+  pool_->Execute(queries::Analytics(), {}, [respond](StoreOutcome outcome) {
+    if (!outcome.ok()) return respond(StoreFailure(outcome, "analytics"));
+    if (outcome.rows.rows.empty()) {
+      return respond(
+          StoreFailure({StoreError::kInternal, "analytics returned no row", {}}, "analytics"));
+    }
+    auto now = decoder::FormatRfc3339(decoder::UnixMicros(std::chrono::system_clock::now()));
+    respond(Ok(AnalyticsBody(outcome.rows.rows[0], now)));
+  });
+}
+
+void OrderRoutes::Recent(std::string_view query_text, const Respond& respond) const {
+  RecentQuery query;
+  if (auto invalid = ParseRecentQuery(query_text, &query)) return respond(Refuse(*invalid));
+  pool_->Execute(queries::Recent(),
+                 Text({std::to_string(query.hours), std::to_string(query.limit)}),
+                 [respond, query](StoreOutcome outcome) {
+                   if (!outcome.ok()) return respond(StoreFailure(outcome, "recent"));
+                   respond(Ok(RecentBody(outcome.rows.rows, query)));
+                 });
+}
+
+void OrderRoutes::Search(std::string_view query_text, const Respond& respond) const {
+  SearchQuery query;
+  if (auto invalid = ParseSearchQuery(query_text, &query)) return respond(Refuse(*invalid));
+  pool_->Execute(queries::Search(SortColumnName(query.sort_by), query.ascending),
+                 Text({PatternOf(query.search), query.status, query.from_bound, query.to_bound,
+                       query.to_exclusive ? "true" : "false", std::to_string(query.limit),
+                       std::to_string(query.offset)}),
+                 [respond, query](StoreOutcome outcome) {
+                   if (!outcome.ok()) return respond(StoreFailure(outcome, "search"));
+                   respond(Ok(SearchBody(outcome.rows.rows, query, TotalOf(outcome.rows))));
+                 });
+}
+
+void OrderRoutes::Export(std::string_view query_text, const Respond& respond) const {
+  ExportFormat format;
+  if (auto invalid = ParseExportQuery(query_text, &format)) return respond(Refuse(*invalid));
+  // Keyset pagination by id, one batch per chunk: memory stays at one batch whatever the table
+  // size, and no statement holds a cursor (or a connection) open between chunks. The first batch
+  // is fetched before answering, so a database failure is still a clean 503.
+  struct ExportState {
+    std::shared_ptr<database::PgPool> pool;
+    ExportFormat format;
+    size_t batch;
+    int64_t after_id = 0;
+    uint64_t count = 0;
+    bool rows_done = false;
+    bool tail_sent = false;
+
+    std::string Render(const std::vector<decoder::Row>& rows) {
+      std::string out;
+      for (const auto& row : rows) {
+        if (format == ExportFormat::kCsv) {
+          AppendCsvRow(row, &out);
+        } else {
+          if (count > 0) out.push_back(',');
+          out.append(row.json());
+        }
+        ++count;
+        if (auto id = row.Find("id")) after_id = std::stoll(std::string(*id));
+      }
+      if (rows.size() < batch) rows_done = true;
+      return out;
+    }
+    database::Params NextParams() const {
+      return {std::to_string(after_id), std::to_string(batch)};
+    }
+    std::string Tail() {
+      tail_sent = true;
+      return format == ExportFormat::kJson ? ExportJsonTail(count) : std::string();
+    }
+  };
+  auto state = std::make_shared<ExportState>(
+      ExportState{pool_, format, std::max<size_t>(options_.export_batch_rows, 1)});
+  pool_->Execute(queries::ExportBatch(), state->NextParams(), [respond,
+                                                               state](StoreOutcome outcome) {
+    if (!outcome.ok()) return respond(StoreFailure(outcome, "export"));
+    Response head(http::status::ok, 11);
+    std::string first;
+    if (state->format == ExportFormat::kCsv) {
+      head.set(http::field::content_type, "text/csv; charset=utf-8; header=present");
+      head.set(http::field::content_disposition, "attachment; filename=\"orders.csv\"");
+      first = std::string(CsvHeader());
+    } else {
+      head.set(http::field::content_type, "application/json; charset=utf-8");
+      first = std::string(kExportJsonHead);
+    }
+    head.set(http::field::cache_control, "no-store");
+    first += state->Render(outcome.rows.rows);
+    auto pending = std::make_shared<std::optional<std::string>>(std::move(first));
+    respond.Stream(std::move(head), [state, pending](DeliverChunk deliver) {
+      if (*pending) {
+        std::string chunk = std::move(**pending);
+        pending->reset();
+        return deliver(std::move(chunk));
+      }
+      if (state->tail_sent) return deliver(std::nullopt);
+      if (state->rows_done) return deliver(state->Tail());
+      state->pool->Execute(queries::ExportBatch(), state->NextParams(),
+                           [state, deliver](StoreOutcome next) {
+                             if (!next.ok()) {
+                               // The head is sent: all that is left is to end the body early.
+                               spdlog::warn("rest export: stopped after {} rows: {}",
+                                            state->count, next.log_message);
+                               state->tail_sent = true;
+                               return deliver(std::nullopt);
+                             }
+                             std::string chunk = state->Render(next.rows.rows);
+                             if (state->rows_done) chunk += state->Tail();
+                             deliver(std::move(chunk));
+                           });
+    });
+  });
+}
+
+}  // namespace walcast::api::orders

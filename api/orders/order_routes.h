@@ -1,0 +1,61 @@
+// OrderRoutes: the orders endpoints and GET /api (CONTRACT.md §3). Validates a request
+// (order_request.h), runs its statement on the pool (database/order_queries.h) and answers with
+// the bodies of order_json.h. Write responses wait, bounded, for the write's change event
+// (write_tracker.h) to carry its eventId.
+//
+// Thread-safe; Handle may be called from any thread and answers later, from a pool strand or the
+// executor. The pool and the tracker must outlive every request in flight (the App owns them).
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <chrono>
+#include <memory>
+
+#include "http_types.h"
+
+namespace walcast::database {
+class PgPool;
+}
+
+namespace walcast::api {
+class WriteTracker;
+}
+
+namespace walcast::api::orders {
+
+struct OrderRoutesOptions {
+  std::chrono::milliseconds write_event_wait{2000};
+  size_t export_batch_rows = 1000;
+};
+
+class OrderRoutes {
+ public:
+  OrderRoutes(std::shared_ptr<database::PgPool> pool, std::shared_ptr<WriteTracker> tracker,
+              boost::asio::any_io_executor executor, OrderRoutesOptions options);
+
+  // Answers `request` if its path is /api or under /api/orders; false (and `respond` untouched)
+  // otherwise.
+  bool Handle(const Request& request, const Respond& respond) const;
+
+ private:
+  void HandleCollection(const Request& request, const Respond& respond) const;
+  void HandleItem(const Request& request, std::string_view id_text, const Respond& respond) const;
+  void List(std::string_view query, const Respond& respond) const;
+  void Customer(std::string_view name, std::string_view query, const Respond& respond) const;
+  void Create(const Request& request, const Respond& respond) const;
+  void Update(const Request& request, int32_t id, const Respond& respond) const;
+  void Delete(int32_t id, const Respond& respond) const;
+  void BulkStatus(const Request& request, const Respond& respond) const;
+  void Stats(const Respond& respond) const;
+  void Analytics(const Respond& respond) const;
+  void Recent(std::string_view query, const Respond& respond) const;
+  void Search(std::string_view query, const Respond& respond) const;
+  void Export(std::string_view query, const Respond& respond) const;
+
+  std::shared_ptr<database::PgPool> pool_;
+  std::shared_ptr<WriteTracker> tracker_;
+  boost::asio::any_io_executor executor_;
+  OrderRoutesOptions options_;
+};
+
+}  // namespace walcast::api::orders

@@ -1,0 +1,105 @@
+// PgPool: a small pool of non-blocking libpq connections (PgConnection) for the REST API.
+//
+// Why a pool of non-blocking connections rather than a thread pool running blocking libpq: the
+// server's io_context threads are never blocked either way, but with non-blocking connections a
+// waiting query costs a coroutine frame instead of a thread, and the pool size is chosen for the
+// database (a few connections keep PostgreSQL's backends busy; more only add contention on a
+// 2-core machine), not for the number of requests in flight. See docs/rest-api.md.
+//
+// Requests are queued (bounded) and served in order by whichever connection is free. Each
+// connection lives on its own strand; it connects lazily, prepares each statement once per
+// connection, and reconnects after a lost connection. While the database cannot be reached, a
+// connection that just failed to connect answers "unavailable" at once for a short while instead
+// of trying again for every request, so a down database costs nothing and recovery needs no
+// restart. Execute is thread-safe; the callback runs on a pool strand.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/strand.hpp>
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "pg_connection.h"
+#include "result_rows.h"
+
+namespace walcast::database {
+
+// A statement the pool prepares on each connection under `name`. Must outlive the pool (they are
+// static definitions, see order_queries.h). `retry_safe`: a read that may run again on a fresh
+// connection when the one it was sent on turns out to be lost (a write never is: it may have
+// committed).
+struct Statement {
+  std::string name;
+  std::string sql;
+  bool retry_safe = false;
+};
+
+struct PgPoolOptions {
+  ConnectionParams params;  // the pool adds TimeZone, DateStyle and statement_timeout
+  size_t size = 8;
+  size_t max_queue = 20'000;  // requests waiting for a connection; beyond: unavailable
+  std::chrono::milliseconds connect_timeout{3000};
+  std::chrono::milliseconds statement_timeout{5000};  // server side; the client waits 1 s more
+  std::chrono::milliseconds failed_connect_holdoff{500};
+};
+
+enum class StoreError {
+  kNone,
+  kUnavailable,  // no connection could be had, or it was lost during the query
+  kTimeout,      // statement_timeout or the client-side wait
+  kConstraint,   // an integrity constraint (class 23): the request was inconsistent
+  kOverload,     // the queue is full
+  kInternal,     // anything else: a bug, logged
+};
+
+struct StoreOutcome {
+  StoreError error = StoreError::kNone;
+  std::string log_message;  // for the log, never for a client
+  Rows rows;
+  bool ok() const { return error == StoreError::kNone; }
+};
+
+class PgPool : public std::enable_shared_from_this<PgPool> {
+ public:
+  using Callback = std::function<void(StoreOutcome)>;
+
+  PgPool(boost::asio::any_io_executor executor, PgPoolOptions options);
+  ~PgPool();
+
+  // Runs `statement` with `params` on a free connection; `done` is called exactly once.
+  void Execute(const Statement& statement, Params params, Callback done);
+
+  // Closes every connection; pending and later requests are answered unavailable.
+  void Stop();
+
+ private:
+  struct Worker;
+  struct Job {
+    const Statement* statement;
+    Params params;
+    Callback done;
+  };
+
+  boost::asio::awaitable<void> Drain(std::shared_ptr<Worker> worker);
+  boost::asio::awaitable<StoreOutcome> RunJob(Worker& worker, const Job& job);
+  boost::asio::awaitable<bool> EnsureConnected(Worker& worker, std::string* error);
+
+  boost::asio::any_io_executor executor_;
+  PgPoolOptions options_;
+  ConnectionParams session_params_;
+  std::vector<std::shared_ptr<Worker>> workers_;
+
+  std::mutex mutex_;
+  std::deque<Job> queue_;
+  std::vector<std::shared_ptr<Worker>> idle_;
+  bool stopped_ = false;
+};
+
+}  // namespace walcast::database
