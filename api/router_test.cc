@@ -30,7 +30,7 @@ TEST(Router, HealthIsOkWhenDatabaseIsUp) {
   report.stream_expected = false;
   report.source = "auto";
   report.slot = "walcast_orders";
-  Router router({[&] { return report; }, nullptr, nullptr});
+  Router router({[&] { return report; }, nullptr, nullptr, nullptr});
   auto response = Call(router, http::verb::get, "/health");
   EXPECT_EQ(response.result(), http::status::ok);
   auto doc = Json(response);
@@ -46,7 +46,7 @@ TEST(Router, HealthIsOkWhenDatabaseIsUp) {
 TEST(Router, HealthIs503WhenDatabaseIsDown) {
   HealthReport report;
   report.database_up = false;
-  Router router({[&] { return report; }, nullptr, nullptr});
+  Router router({[&] { return report; }, nullptr, nullptr, nullptr});
   auto response = Call(router, http::verb::get, "/health?verbose=1");
   EXPECT_EQ(response.result(), http::status::service_unavailable);
   EXPECT_STREQ(Json(response)["status"].GetString(), "down");
@@ -57,14 +57,14 @@ TEST(Router, HealthIsDegradedWhenStreamIsDown) {
   report.database_up = true;
   report.stream_expected = true;
   report.stream_up = false;
-  Router router({[&] { return report; }, nullptr, nullptr});
+  Router router({[&] { return report; }, nullptr, nullptr, nullptr});
   auto response = Call(router, http::verb::get, "/health");
   EXPECT_EQ(response.result(), http::status::service_unavailable);
   EXPECT_STREQ(Json(response)["status"].GetString(), "degraded");
 }
 
 TEST(Router, HealthRejectsOtherMethodsWithAllow) {
-  Router router({[] { return HealthReport{}; }, nullptr, nullptr});
+  Router router({[] { return HealthReport{}; }, nullptr, nullptr, nullptr});
   auto response = Call(router, http::verb::post, "/health");
   EXPECT_EQ(response.result(), http::status::method_not_allowed);
   EXPECT_EQ(response[http::field::allow], "GET, HEAD");
@@ -83,12 +83,16 @@ TEST(Router, MetricsIsPrometheusText) {
 TEST(Router, RouteLabelsAreAFixedSet) {
   EXPECT_EQ(RouteLabel("/health"), "/health");
   EXPECT_EQ(RouteLabel("/api/events"), "/api/events");
-  EXPECT_EQ(RouteLabel("/api/orders/12345"), "/api/other");
+  EXPECT_EQ(RouteLabel("/api/orders/12345"), "/api/orders/:id");
+  EXPECT_EQ(RouteLabel("/api/orders/stats"), "/api/orders/stats");
+  EXPECT_EQ(RouteLabel("/api/orders/customer/Ann%20Lee"), "/api/orders/customer/:name");
+  EXPECT_EQ(RouteLabel("/api/orders/1/2"), "/api/other");
+  EXPECT_EQ(RouteLabel("/api/nothing"), "/api/other");
   EXPECT_EQ(RouteLabel("/app.js"), "static");
 }
 
 TEST(Router, UnknownPathIsJson404) {
-  Router router({[] { return HealthReport{}; }, nullptr, nullptr});
+  Router router({[] { return HealthReport{}; }, nullptr, nullptr, nullptr});
   for (const char* target : {"/nope", "/api/nope", "/api", "/health/x"}) {
     auto response = Call(router, http::verb::get, target);
     EXPECT_EQ(response.result(), http::status::not_found) << target;
@@ -118,7 +122,7 @@ class RouterWithFiles : public ::testing::Test {
 };
 
 TEST_F(RouterWithFiles, ServesIndexAndAssets) {
-  Router router({[] { return HealthReport{}; }, nullptr, files_.get()});
+  Router router({[] { return HealthReport{}; }, nullptr, files_.get(), nullptr});
   auto index = Call(router, http::verb::get, "/");
   EXPECT_EQ(index.result(), http::status::ok);
   EXPECT_EQ(index.body(), "<h1>walcast</h1>");
@@ -129,7 +133,7 @@ TEST_F(RouterWithFiles, ServesIndexAndAssets) {
 }
 
 TEST_F(RouterWithFiles, HeadHasLengthButNoBody) {
-  Router router({[] { return HealthReport{}; }, nullptr, files_.get()});
+  Router router({[] { return HealthReport{}; }, nullptr, files_.get(), nullptr});
   auto head = Call(router, http::verb::head, "/app.js");
   EXPECT_EQ(head.result(), http::status::ok);
   EXPECT_EQ(head.body(), "");
@@ -137,7 +141,7 @@ TEST_F(RouterWithFiles, HeadHasLengthButNoBody) {
 }
 
 TEST_F(RouterWithFiles, WrongMethodOnFileIs405UnknownIs404) {
-  Router router({[] { return HealthReport{}; }, nullptr, files_.get()});
+  Router router({[] { return HealthReport{}; }, nullptr, files_.get(), nullptr});
   EXPECT_EQ(Call(router, http::verb::post, "/app.js").result(), http::status::method_not_allowed);
   EXPECT_EQ(Call(router, http::verb::post, "/missing.js").result(), http::status::not_found);
 }

@@ -17,8 +17,8 @@ namespace {
 }  // namespace
 
 const Statement& Get() {
-  static const Statement s{"orders_get",
-                           "SELECT " WALCAST_ORDER_COLUMNS " FROM orders WHERE id = $1::int4", true};
+  static const Statement s{
+      "orders_get", "SELECT " WALCAST_ORDER_COLUMNS " FROM orders WHERE id = $1::int4", true};
   return s;
 }
 
@@ -26,7 +26,8 @@ const Statement& List() {
   static const Statement s{
       "orders_list",
       "WITH matching AS ("
-      "  SELECT " WALCAST_ORDER_COLUMNS " FROM orders"
+      "  SELECT " WALCAST_ORDER_COLUMNS
+      " FROM orders"
       "  WHERE ($1::text IS NULL OR status = $1::text)"
       "    AND ($2::text IS NULL OR customer_name ILIKE $2::text))"
       " SELECT page.*, total.n AS __total"
@@ -59,11 +60,10 @@ const Statement& Update() {
 }
 
 const Statement& Delete() {
-  static const Statement s{
-      "orders_delete",
-      "DELETE FROM orders WHERE id = $1::int4"
-      " RETURNING " WALCAST_ORDER_COLUMNS ", txid_current() AS __xid",
-      false};
+  static const Statement s{"orders_delete",
+                           "DELETE FROM orders WHERE id = $1::int4"
+                           " RETURNING " WALCAST_ORDER_COLUMNS ", txid_current() AS __xid",
+                           false};
   return s;
 }
 
@@ -76,26 +76,25 @@ const Statement& BulkStatus() {
 }
 
 const Statement& Stats() {
-  static const Statement s{
-      "orders_stats",
-      "SELECT count(*) AS total_orders,"
-      " count(*) FILTER (WHERE status = 'pending') AS pending_orders,"
-      " count(*) FILTER (WHERE status = 'shipped') AS shipped_orders,"
-      " count(*) FILTER (WHERE status = 'delivered') AS delivered_orders,"
-      " count(DISTINCT customer_name) AS unique_customers,"
-      " max(updated_at) AS last_updated"
-      " FROM orders",
-      true};
+  static const Statement s{"orders_stats",
+                           "SELECT count(*) AS total_orders,"
+                           " count(*) FILTER (WHERE status = 'pending') AS pending_orders,"
+                           " count(*) FILTER (WHERE status = 'shipped') AS shipped_orders,"
+                           " count(*) FILTER (WHERE status = 'delivered') AS delivered_orders,"
+                           " count(DISTINCT customer_name) AS unique_customers,"
+                           " max(updated_at) AS last_updated"
+                           " FROM orders",
+                           true};
   return s;
 }
 
 const Statement& Recent() {
-  static const Statement s{
-      "orders_recent",
-      "SELECT " WALCAST_ORDER_COLUMNS " FROM orders"
-      " WHERE updated_at >= now() - make_interval(hours => $1::int4)"
-      " ORDER BY updated_at DESC, id DESC LIMIT $2::int8",
-      true};
+  static const Statement s{"orders_recent",
+                           "SELECT " WALCAST_ORDER_COLUMNS
+                           " FROM orders"
+                           " WHERE updated_at >= now() - make_interval(hours => $1::int4)"
+                           " ORDER BY updated_at DESC, id DESC LIMIT $2::int8",
+                           true};
   return s;
 }
 
@@ -108,29 +107,30 @@ const Statement& Search(std::string_view sort_by, bool ascending) {
       for (int asc = 0; asc < 2; ++asc) {
         std::string column(kColumns[c]);
         std::string direction = asc ? "ASC" : "DESC";
-        std::string order = column == "id" ? "id " + direction
-                                           : column + " " + direction + ", id " + direction;
-        std::string page_order = "page." + (column == "id" ? "id " + direction
-                                                           : column + " " + direction +
-                                                                 ", page.id " + direction);
-        out[c * 2 + asc] = Statement{
-            "orders_search_" + column + "_" + (asc ? "asc" : "desc"),
-            "WITH matching AS ("
-            "  SELECT " WALCAST_ORDER_COLUMNS " FROM orders"
-            "  WHERE ($1::text IS NULL OR customer_name ILIKE $1::text"
-            "         OR product_name ILIKE $1::text)"
-            "    AND ($2::text IS NULL OR status = $2::text)"
-            "    AND ($3::timestamptz IS NULL OR created_at >= $3::timestamptz)"
-            "    AND ($4::timestamptz IS NULL OR created_at < $4::timestamptz"
-            "         OR (NOT $5::bool AND created_at = $4::timestamptz)))"
-            " SELECT page.*, total.n AS __total"
-            " FROM (SELECT count(*) AS n FROM matching) total"
-            " LEFT JOIN LATERAL (SELECT * FROM matching ORDER BY " +
-                order +
-                " LIMIT $6::int8 OFFSET $7::int8) page ON true"
-                " ORDER BY " +
-                page_order,
-            true};
+        std::string order =
+            column == "id" ? "id " + direction : column + " " + direction + ", id " + direction;
+        std::string page_order =
+            "page." + (column == "id" ? "id " + direction
+                                      : column + " " + direction + ", page.id " + direction);
+        out[c * 2 + asc] =
+            Statement{"orders_search_" + column + "_" + (asc ? "asc" : "desc"),
+                      "WITH matching AS ("
+                      "  SELECT " WALCAST_ORDER_COLUMNS
+                      " FROM orders"
+                      "  WHERE ($1::text IS NULL OR customer_name ILIKE $1::text"
+                      "         OR product_name ILIKE $1::text)"
+                      "    AND ($2::text IS NULL OR status = $2::text)"
+                      "    AND ($3::timestamptz IS NULL OR created_at >= $3::timestamptz)"
+                      "    AND ($4::timestamptz IS NULL OR created_at < $4::timestamptz"
+                      "         OR (NOT $5::bool AND created_at = $4::timestamptz)))"
+                      " SELECT page.*, total.n AS __total"
+                      " FROM (SELECT count(*) AS n FROM matching) total"
+                      " LEFT JOIN LATERAL (SELECT * FROM matching ORDER BY " +
+                          order +
+                          " LIMIT $6::int8 OFFSET $7::int8) page ON true"
+                          " ORDER BY " +
+                          page_order,
+                      true};
       }
     }
     return out;
@@ -156,16 +156,16 @@ const Statement& Analytics() {
       "    'orders_last_24h', count(*) FILTER (WHERE created_at >= now() - interval '24 hours'),"
       "    'orders_last_7d', count(*) FILTER (WHERE created_at >= now() - interval '7 days'))"
       "  FROM orders) AS overview,"
-      " (SELECT coalesce(json_agg(t ORDER BY t.order_count DESC, t.customer_name), '[]')"
+      " (SELECT coalesce(array_to_json(array_agg(t ORDER BY t.order_count DESC, t.customer_name)), '[]')"
       "  FROM (SELECT customer_name, count(*) AS order_count,"
       "          " WALCAST_JSON_TIME("max(updated_at)") " AS last_order_at"
       "        FROM orders GROUP BY customer_name"
       "        ORDER BY count(*) DESC, customer_name LIMIT 10) t) AS top_customers,"
-      " (SELECT coalesce(json_agg(t ORDER BY t.order_count DESC, t.product_name), '[]')"
+      " (SELECT coalesce(array_to_json(array_agg(t ORDER BY t.order_count DESC, t.product_name)), '[]')"
       "  FROM (SELECT product_name, count(*) AS order_count"
       "        FROM orders GROUP BY product_name"
       "        ORDER BY count(*) DESC, product_name LIMIT 10) t) AS top_products,"
-      " (SELECT coalesce(json_agg(t ORDER BY t.date), '[]')"
+      " (SELECT coalesce(array_to_json(array_agg(t ORDER BY t.date)), '[]')"
       "  FROM (SELECT to_char(date_trunc('day', created_at), 'YYYY-MM-DD') AS date,"
       "          count(*) AS orders,"
       "          count(*) FILTER (WHERE status = 'pending') AS pending,"
@@ -179,7 +179,8 @@ const Statement& Analytics() {
 
 const Statement& ExportBatch() {
   static const Statement s{"orders_export_batch",
-                           "SELECT " WALCAST_ORDER_COLUMNS " FROM orders WHERE id > $1::int4"
+                           "SELECT " WALCAST_ORDER_COLUMNS
+                           " FROM orders WHERE id > $1::int4"
                            " ORDER BY id LIMIT $2::int8",
                            true};
   return s;

@@ -48,9 +48,8 @@ PgPool::PgPool(asio::any_io_executor executor, PgPoolOptions options)
   session_params_ = options_.params;
   // UTC ISO timestamps are what value_format turns into RFC 3339 directly (as on the replication
   // connection), and a statement never runs longer than the timeout.
-  session_params_.emplace_back(
-      "options", "-c TimeZone=UTC -c DateStyle=ISO -c statement_timeout=" +
-                     std::to_string(options_.statement_timeout.count()));
+  session_params_.emplace_back("options", "-c TimeZone=UTC -c DateStyle=ISO -c statement_timeout=" +
+                                              std::to_string(options_.statement_timeout.count()));
   session_params_.emplace_back("application_name", "walcast-rest");
   if (options_.size == 0) options_.size = 1;
   for (size_t i = 0; i < options_.size; ++i) {
@@ -67,7 +66,8 @@ void PgPool::Execute(const Statement& statement, Params params, Callback done) {
     bool stopped = stopped_;
     lock.unlock();
     return done(StoreOutcome{stopped ? StoreError::kUnavailable : StoreError::kOverload,
-                             stopped ? "pool stopped" : "request queue full", {}});
+                             stopped ? "pool stopped" : "request queue full",
+                             {}});
   }
   queue_.push_back(Job{&statement, std::move(params), std::move(done)});
   if (idle_.empty()) return;
@@ -156,12 +156,13 @@ asio::awaitable<StoreOutcome> PgPool::RunJob(Worker& worker, const Job& job) {
       worker.prepared.insert(&statement);
     }
     auto outcome = co_await worker.connection.QueryPrepared(statement.name, job.params, timeout);
-    if (outcome.ok()) co_return StoreOutcome{StoreError::kNone, {}, RenderRows(outcome.result.get())};
+    if (outcome.ok())
+      co_return StoreOutcome{StoreError::kNone, {}, RenderRows(outcome.result.get())};
     // A connection lost while idle (the database restarted) is found out by the next query. A
     // read may run again on a new connection; a write may have committed, so it may not.
     if (reused && !worker.connection.IsOpen() && statement.retry_safe && attempt == 0) continue;
-    co_return StoreOutcome{Classify(*outcome.error), statement.name + ": " + outcome.error->message,
-                           {}};
+    co_return StoreOutcome{
+        Classify(*outcome.error), statement.name + ": " + outcome.error->message, {}};
   }
   co_return StoreOutcome{StoreError::kUnavailable, "connection lost twice", {}};
 }

@@ -47,9 +47,10 @@ Rows RenderRows(const pg_result* const_result) {
       if (PQgetisnull(result, t, column.index)) {
         builder.AddNull(column.key);
       } else {
-        builder.AddValue(column.key, column.kind,
-                         std::string_view(PQgetvalue(result, t, column.index),
-                                          static_cast<size_t>(PQgetlength(result, t, column.index))));
+        builder.AddValue(
+            column.key, column.kind,
+            std::string_view(PQgetvalue(result, t, column.index),
+                             static_cast<size_t>(PQgetlength(result, t, column.index))));
       }
     }
     out.rows.push_back(std::move(builder).Finish());

@@ -212,7 +212,8 @@ const std::string& ApiDescriptionBody() {
         {"GET", "/api/orders/stats", "Counts by status, unique customers, last update"},
         {"GET", "/api/orders/analytics",
          "overview, top_customers, top_products, daily_trend (30 days), generated_at"},
-        {"GET", "/api/orders/recent", "Orders updated in the last hours (1..720, 24). Query: limit"},
+        {"GET", "/api/orders/recent",
+         "Orders updated in the last hours (1..720, 24). Query: limit"},
         {"GET", "/api/orders/search",
          "Query: search, status, date_from, date_to (RFC 3339 or YYYY-MM-DD, on created_at), "
          "limit, offset, sort_by (id, customer_name, product_name, status, updated_at, "
@@ -225,9 +226,9 @@ const std::string& ApiDescriptionBody() {
         {"GET", "/health", "Database and change stream health"},
         {"GET", "/metrics", "Prometheus metrics"},
     };
-    const char* events[] = {"welcome",         "orders:insert", "orders:update",
-                            "orders:delete",   "orders:truncate", "resync",
-                            "pong",            "error",         "server_shutdown"};
+    const char* events[] = {"welcome",       "orders:insert",   "orders:update",
+                            "orders:delete", "orders:truncate", "resync",
+                            "pong",          "error",           "server_shutdown"};
     rapidjson::StringBuffer buffer;
     Writer w(buffer);
     Success(w);
@@ -258,9 +259,7 @@ const std::string& ApiDescriptionBody() {
   return body;
 }
 
-std::string ExportJsonTail(uint64_t count) {
-  return "],\"count\":" + std::to_string(count) + "}";
-}
+std::string ExportJsonTail(uint64_t count) { return "],\"count\":" + std::to_string(count) + "}"; }
 
 std::string_view CsvHeader() {
   return "id,customer_name,product_name,status,created_at,updated_at\r\n";

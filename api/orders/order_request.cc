@@ -192,7 +192,7 @@ std::optional<size_t> Utf8Length(std::string_view text) {
   size_t count = 0;
   for (size_t i = 0; i < text.size(); ++count) {
     auto lead = static_cast<unsigned char>(text[i]);
-    size_t extra = lead < 0x80           ? 0
+    size_t extra = lead < 0x80             ? 0
                    : (lead & 0xE0) == 0xC0 ? 1
                    : (lead & 0xF0) == 0xE0 ? 2
                    : (lead & 0xF8) == 0xF0 ? 3

@@ -81,8 +81,8 @@ enum class SortColumn { kId, kCustomerName, kProductName, kStatus, kUpdatedAt, k
 struct SearchQuery {
   std::optional<std::string> search;
   std::optional<std::string> status;
-  std::optional<std::string> date_from;  // as given
-  std::optional<std::string> date_to;    // as given
+  std::optional<std::string> date_from;   // as given
+  std::optional<std::string> date_to;     // as given
   std::optional<std::string> from_bound;  // RFC 3339 UTC, inclusive
   std::optional<std::string> to_bound;    // RFC 3339 UTC; inclusive, or exclusive for a date
   bool to_exclusive = false;

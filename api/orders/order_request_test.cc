@@ -12,21 +12,22 @@ TEST(OrderRequest, OrderIdAcceptsPositiveInt4) {
 }
 
 TEST(OrderRequest, OrderIdRejectsEveryBadForm) {
-  for (std::string_view bad : {"abc", "1abc", "1.5", "-1", "0", "99999999999", "", " 1", "1 ",
-                               "+1", "2147483648", "0x10", "1e3", "١"}) {
+  for (std::string_view bad : {"abc", "1abc", "1.5", "-1", "0", "99999999999", "", " 1", "1 ", "+1",
+                               "2147483648", "0x10", "1e3", "١"}) {
     EXPECT_FALSE(ParseOrderId(bad).has_value()) << bad;
   }
   EXPECT_EQ(InvalidOrderId().error, "Invalid order ID");
 }
 
 TEST(OrderRequest, ContentTypeJsonWithOptionalCharset) {
-  for (std::string_view ok : {"application/json", "application/json; charset=utf-8",
-                              "Application/JSON;charset=UTF-8", "application/json; charset=\"utf-8\""}) {
+  for (std::string_view ok :
+       {"application/json", "application/json; charset=utf-8", "Application/JSON;charset=UTF-8",
+        "application/json; charset=\"utf-8\""}) {
     EXPECT_FALSE(CheckJsonContentType(ok).has_value()) << ok;
   }
-  for (std::string_view bad : {"", "text/plain", "application/x-www-form-urlencoded",
-                               "application/jsonx", "application/json; charset=latin1",
-                               "multipart/form-data"}) {
+  for (std::string_view bad :
+       {"", "text/plain", "application/x-www-form-urlencoded", "application/jsonx",
+        "application/json; charset=latin1", "multipart/form-data"}) {
     auto invalid = CheckJsonContentType(bad);
     ASSERT_TRUE(invalid.has_value()) << bad;
     EXPECT_EQ(invalid->status, http::status::unsupported_media_type);
@@ -48,13 +49,11 @@ TEST(OrderRequest, CreateBodyTable) {
       {"valid", R"({"customer_name":"Ann","product_name":"Pen"})", "", ""},
       {"valid with status", R"({"customer_name":"Ann","product_name":"Pen","status":"shipped"})",
        "", ""},
-      {"255 two-byte characters", R"({"customer_name":")" + max_multibyte +
-                                      R"(","product_name":"Pen"})",
-       "", ""},
+      {"255 two-byte characters",
+       R"({"customer_name":")" + max_multibyte + R"(","product_name":"Pen"})", "", ""},
       {"malformed", R"({"customer_name":)", "Invalid JSON", "body"},
       {"empty body", "", "Invalid JSON", "body"},
-      {"trailing garbage", R"({"customer_name":"a","product_name":"b"} x)", "Invalid JSON",
-       "body"},
+      {"trailing garbage", R"({"customer_name":"a","product_name":"b"} x)", "Invalid JSON", "body"},
       {"array", R"([1,2])", "Validation failed", "body"},
       {"string", R"("x")", "Validation failed", "body"},
       {"missing customer", R"({"product_name":"Pen"})", "Validation failed", "customer_name"},
@@ -71,16 +70,16 @@ TEST(OrderRequest, CreateBodyTable) {
        "Validation failed", "customer_name"},
       {"empty name", R"({"customer_name":"","product_name":"Pen"})", "Validation failed",
        "customer_name"},
-      {"NUL in name", R"({"customer_name":"a\u0000b","product_name":"Pen"})",
-       "Validation failed", "customer_name"},
+      {"NUL in name", R"({"customer_name":"a\u0000b","product_name":"Pen"})", "Validation failed",
+       "customer_name"},
       {"unknown status", R"({"customer_name":"Ann","product_name":"Pen","status":"lost"})",
        "Validation failed", "status"},
       {"status case", R"({"customer_name":"Ann","product_name":"Pen","status":"Pending"})",
        "Validation failed", "status"},
       {"numeric status", R"({"customer_name":"Ann","product_name":"Pen","status":1})",
        "Validation failed", "status"},
-      {"invalid UTF-8", "{\"customer_name\":\"\xff\xfe\",\"product_name\":\"Pen\"}",
-       "Invalid JSON", "body"},
+      {"invalid UTF-8", "{\"customer_name\":\"\xff\xfe\",\"product_name\":\"Pen\"}", "Invalid JSON",
+       "body"},
   };
   for (const auto& c : cases) {
     OrderFields fields;
@@ -146,17 +145,15 @@ TEST(OrderRequest, BulkBodyTable) {
   const std::vector<BodyCase> cases = {
       {"valid", R"({"order_ids":[1,2,3],"status":"shipped"})", "", ""},
       {"1000 ids", R"({"order_ids":)" + ids_1000 + R"(,"status":"shipped"})", "", ""},
-      {"1001 ids", R"({"order_ids":)" + ids_1001 + R"(,"status":"shipped"})",
-       "Validation failed", "order_ids"},
+      {"1001 ids", R"({"order_ids":)" + ids_1001 + R"(,"status":"shipped"})", "Validation failed",
+       "order_ids"},
       {"empty", R"({"order_ids":[],"status":"shipped"})", "Validation failed", "order_ids"},
       {"not an array", R"({"order_ids":"1,2","status":"shipped"})", "Validation failed",
        "order_ids"},
-      {"object", R"({"order_ids":{"a":1},"status":"shipped"})", "Validation failed",
-       "order_ids"},
+      {"object", R"({"order_ids":{"a":1},"status":"shipped"})", "Validation failed", "order_ids"},
       {"string id", R"({"order_ids":[1,"2"],"status":"shipped"})", "Validation failed",
        "order_ids"},
-      {"fraction", R"({"order_ids":[1.5],"status":"shipped"})", "Validation failed",
-       "order_ids"},
+      {"fraction", R"({"order_ids":[1.5],"status":"shipped"})", "Validation failed", "order_ids"},
       {"zero", R"({"order_ids":[0],"status":"shipped"})", "Validation failed", "order_ids"},
       {"negative", R"({"order_ids":[-3],"status":"shipped"})", "Validation failed", "order_ids"},
       {"beyond int4", R"({"order_ids":[99999999999],"status":"shipped"})", "Validation failed",

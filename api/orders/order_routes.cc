@@ -143,8 +143,8 @@ bool OrderRoutes::Handle(const Request& request, const Respond& respond) const {
       return true;
     }
     auto name = DecodeUrlPath(rest.substr(9));
-    if (!name || name->empty() || name->find('/') != std::string::npos ||
-        !Utf8Length(*name) || *Utf8Length(*name) > kMaxNameCharacters) {
+    if (!name || name->empty() || name->find('/') != std::string::npos || !Utf8Length(*name) ||
+        *Utf8Length(*name) > kMaxNameCharacters) {
       respond(JsonError(http::status::bad_request, "Invalid customer name",
                         {{"name", "must be 1 to 255 characters"}}));
       return true;
@@ -208,15 +208,15 @@ void OrderRoutes::Customer(std::string_view name, std::string_view query_text,
   ListQuery query;
   if (auto invalid = ParseListQuery(query_text, &query)) return respond(Refuse(*invalid));
   std::string customer(name);
-  pool_->Execute(queries::List(),
-                 Text({query.status, ContainsPattern(customer), std::to_string(query.limit),
-                       std::to_string(query.offset)}),
-                 [respond, query, customer](StoreOutcome outcome) {
-                   if (!outcome.ok()) return respond(StoreFailure(outcome, "customer"));
-                   respond(Ok(ListBody(outcome.rows.rows,
-                                       {query.limit, query.offset, TotalOf(outcome.rows)},
-                                       customer)));
-                 });
+  pool_->Execute(
+      queries::List(),
+      Text({query.status, ContainsPattern(customer), std::to_string(query.limit),
+            std::to_string(query.offset)}),
+      [respond, query, customer](StoreOutcome outcome) {
+        if (!outcome.ok()) return respond(StoreFailure(outcome, "customer"));
+        respond(Ok(ListBody(outcome.rows.rows, {query.limit, query.offset, TotalOf(outcome.rows)},
+                            customer)));
+      });
 }
 
 // Answers a single-row write: waits (bounded) for its change event when a stream reports xids.
@@ -241,18 +241,18 @@ void OrderRoutes::Create(const Request& request, const Respond& respond) const {
   if (auto invalid = CheckBodyType(request)) return respond(Refuse(*invalid));
   OrderFields fields;
   if (auto invalid = ParseCreateBody(request.body(), &fields)) return respond(Refuse(*invalid));
-  pool_->Execute(
-      queries::Insert(), Text({fields.customer_name, fields.product_name, fields.status}),
-      [respond, tracker = tracker_, executor = executor_,
-       wait = options_.write_event_wait](StoreOutcome outcome) {
-        if (!outcome.ok()) return respond(StoreFailure(outcome, "create"));
-        if (outcome.rows.rows.empty()) {
-          return respond(StoreFailure({StoreError::kInternal, "insert returned no row", {}},
-                                      "create"));
-        }
-        AnswerWrite(tracker, executor, wait, std::move(outcome), http::status::created,
-                    "Order created successfully", respond);
-      });
+  pool_->Execute(queries::Insert(),
+                 Text({fields.customer_name, fields.product_name, fields.status}),
+                 [respond, tracker = tracker_, executor = executor_,
+                  wait = options_.write_event_wait](StoreOutcome outcome) {
+                   if (!outcome.ok()) return respond(StoreFailure(outcome, "create"));
+                   if (outcome.rows.rows.empty()) {
+                     return respond(StoreFailure(
+                         {StoreError::kInternal, "insert returned no row", {}}, "create"));
+                   }
+                   AnswerWrite(tracker, executor, wait, std::move(outcome), http::status::created,
+                               "Order created successfully", respond);
+                 });
 }
 
 void OrderRoutes::Update(const Request& request, int32_t id, const Respond& respond) const {
@@ -260,18 +260,18 @@ void OrderRoutes::Update(const Request& request, int32_t id, const Respond& resp
   if (auto invalid = CheckBodyType(request)) return respond(Refuse(*invalid));
   OrderFields fields;
   if (auto invalid = ParseUpdateBody(request.body(), &fields)) return respond(Refuse(*invalid));
-  pool_->Execute(queries::Update(),
-                 Text({std::to_string(id), fields.customer_name, fields.product_name,
-                       fields.status}),
-                 [respond, tracker = tracker_, executor = executor_,
-                  wait = options_.write_event_wait](StoreOutcome outcome) {
-                   if (!outcome.ok()) return respond(StoreFailure(outcome, "update"));
-                   if (outcome.rows.rows.empty()) {
-                     return respond(JsonError(http::status::not_found, "Order not found"));
-                   }
-                   AnswerWrite(tracker, executor, wait, std::move(outcome), http::status::ok,
-                               "Order updated successfully", respond);
-                 });
+  pool_->Execute(
+      queries::Update(),
+      Text({std::to_string(id), fields.customer_name, fields.product_name, fields.status}),
+      [respond, tracker = tracker_, executor = executor_,
+       wait = options_.write_event_wait](StoreOutcome outcome) {
+        if (!outcome.ok()) return respond(StoreFailure(outcome, "update"));
+        if (outcome.rows.rows.empty()) {
+          return respond(JsonError(http::status::not_found, "Order not found"));
+        }
+        AnswerWrite(tracker, executor, wait, std::move(outcome), http::status::ok,
+                    "Order updated successfully", respond);
+      });
 }
 
 void OrderRoutes::Delete(int32_t id, const Respond& respond) const {
@@ -389,45 +389,45 @@ void OrderRoutes::Export(std::string_view query_text, const Respond& respond) co
   };
   auto state = std::make_shared<ExportState>(
       ExportState{pool_, format, std::max<size_t>(options_.export_batch_rows, 1)});
-  pool_->Execute(queries::ExportBatch(), state->NextParams(), [respond,
-                                                               state](StoreOutcome outcome) {
-    if (!outcome.ok()) return respond(StoreFailure(outcome, "export"));
-    Response head(http::status::ok, 11);
-    std::string first;
-    if (state->format == ExportFormat::kCsv) {
-      head.set(http::field::content_type, "text/csv; charset=utf-8; header=present");
-      head.set(http::field::content_disposition, "attachment; filename=\"orders.csv\"");
-      first = std::string(CsvHeader());
-    } else {
-      head.set(http::field::content_type, "application/json; charset=utf-8");
-      first = std::string(kExportJsonHead);
-    }
-    head.set(http::field::cache_control, "no-store");
-    first += state->Render(outcome.rows.rows);
-    auto pending = std::make_shared<std::optional<std::string>>(std::move(first));
-    respond.Stream(std::move(head), [state, pending](DeliverChunk deliver) {
-      if (*pending) {
-        std::string chunk = std::move(**pending);
-        pending->reset();
-        return deliver(std::move(chunk));
-      }
-      if (state->tail_sent) return deliver(std::nullopt);
-      if (state->rows_done) return deliver(state->Tail());
-      state->pool->Execute(queries::ExportBatch(), state->NextParams(),
-                           [state, deliver](StoreOutcome next) {
-                             if (!next.ok()) {
-                               // The head is sent: all that is left is to end the body early.
-                               spdlog::warn("rest export: stopped after {} rows: {}",
-                                            state->count, next.log_message);
-                               state->tail_sent = true;
-                               return deliver(std::nullopt);
-                             }
-                             std::string chunk = state->Render(next.rows.rows);
-                             if (state->rows_done) chunk += state->Tail();
-                             deliver(std::move(chunk));
-                           });
-    });
-  });
+  pool_->Execute(
+      queries::ExportBatch(), state->NextParams(), [respond, state](StoreOutcome outcome) {
+        if (!outcome.ok()) return respond(StoreFailure(outcome, "export"));
+        Response head(http::status::ok, 11);
+        std::string first;
+        if (state->format == ExportFormat::kCsv) {
+          head.set(http::field::content_type, "text/csv; charset=utf-8; header=present");
+          head.set(http::field::content_disposition, "attachment; filename=\"orders.csv\"");
+          first = std::string(CsvHeader());
+        } else {
+          head.set(http::field::content_type, "application/json; charset=utf-8");
+          first = std::string(kExportJsonHead);
+        }
+        head.set(http::field::cache_control, "no-store");
+        first += state->Render(outcome.rows.rows);
+        auto pending = std::make_shared<std::optional<std::string>>(std::move(first));
+        respond.Stream(std::move(head), [state, pending](DeliverChunk deliver) {
+          if (*pending) {
+            std::string chunk = std::move(**pending);
+            pending->reset();
+            return deliver(std::move(chunk));
+          }
+          if (state->tail_sent) return deliver(std::nullopt);
+          if (state->rows_done) return deliver(state->Tail());
+          state->pool->Execute(queries::ExportBatch(), state->NextParams(),
+                               [state, deliver](StoreOutcome next) {
+                                 if (!next.ok()) {
+                                   // The head is sent: all that is left is to end the body early.
+                                   spdlog::warn("rest export: stopped after {} rows: {}",
+                                                state->count, next.log_message);
+                                   state->tail_sent = true;
+                                   return deliver(std::nullopt);
+                                 }
+                                 std::string chunk = state->Render(next.rows.rows);
+                                 if (state->rows_done) chunk += state->Tail();
+                                 deliver(std::move(chunk));
+                               });
+        });
+      });
 }
 
 }  // namespace walcast::api::orders
