@@ -155,7 +155,8 @@ TEST_F(RestApi, StatsAnalyticsRecentSearchOnEmptyAndFullTable) {
   doc = ParseJson(HttpGet(port_, "/api/orders/recent?hours=1").body);
   EXPECT_EQ(doc["count"].GetInt(), 2);
 
-  auto search = HttpGet(port_, "/api/orders/search?search=pen&sort_by=customer_name&sort_order=desc&limit=1");
+  auto search =
+      HttpGet(port_, "/api/orders/search?search=pen&sort_by=customer_name&sort_order=desc&limit=1");
   ASSERT_EQ(search.status, 200) << search.body;
   doc = ParseJson(search.body);
   EXPECT_EQ(doc["pagination"]["total"].GetInt(), 2);
@@ -182,11 +183,12 @@ TEST_F(RestApi, StatsAnalyticsRecentSearchOnEmptyAndFullTable) {
 TEST_F(RestApi, BulkStatusUpdatesInOneTransaction) {
   Start("rest_bulk");
   std::string a = InsertRow("A", "p"), b = InsertRow("B", "p");
-  SseClient events(port_, "/api/events");
+  // Updates only: the inserts above may reach the stream after this client connects.
+  SseClient events(port_, "/api/events?operation=update");
   ASSERT_EQ(events.status(), 200);
-  auto response = HttpRequest(
-      port_, "PATCH", "/api/orders/bulk-status",
-      R"({"order_ids":[)" + a + "," + b + R"(,999999],"status":"delivered"})");
+  auto response =
+      HttpRequest(port_, "PATCH", "/api/orders/bulk-status",
+                  R"({"order_ids":[)" + a + "," + b + R"(,999999],"status":"delivered"})");
   ASSERT_EQ(response.status, 200) << response.body;
   auto doc = ParseJson(response.body);
   EXPECT_EQ(doc["updated_count"].GetInt(), 2);
@@ -213,7 +215,8 @@ TEST_F(RestApi, ExportStreamsCsvAndJson) {
   size_t lines = 0;
   for (char c : csv.body) lines += c == '\n';
   EXPECT_EQ(lines, 2502u);  // header + rows
-  EXPECT_EQ(csv.body.rfind("id,customer_name,product_name,status,created_at,updated_at\r\n", 0), 0u);
+  EXPECT_EQ(csv.body.rfind("id,customer_name,product_name,status,created_at,updated_at\r\n", 0),
+            0u);
   EXPECT_NE(csv.body.find(",\"'=HYPERLINK(\"\"http://x\"\")\",\"a,b \"\"quoted\"\"\",pending,"),
             std::string::npos);
 
@@ -246,17 +249,36 @@ TEST_F(RestApi, BadInputsGetContractErrorsAndChangeNothing) {
       {"POST", "/api/orders", R"({"customer_name":)", {}, 400, "Invalid JSON"},
       {"POST", "/api/orders", "not json", {}, 400, "Invalid JSON"},
       {"POST", "/api/orders", R"({"customer_name":"a","product_name":"b"})", text, 415, ""},
-      {"POST", "/api/orders", R"({"customer_name":"a","product_name":"b"})",
-       {{"Content-Type", "application/x-www-form-urlencoded"}}, 415, ""},
-      {"POST", "/api/orders", R"({"customer_name":5,"product_name":"b"})", {}, 400,
+      {"POST",
+       "/api/orders",
+       R"({"customer_name":"a","product_name":"b"})",
+       {{"Content-Type", "application/x-www-form-urlencoded"}},
+       415,
+       ""},
+      {"POST",
+       "/api/orders",
+       R"({"customer_name":5,"product_name":"b"})",
+       {},
+       400,
        "Validation failed"},
-      {"POST", "/api/orders",
-       R"({"customer_name":")" + std::string(256, 'x') + R"(","product_name":"b"})", {}, 400,
+      {"POST",
+       "/api/orders",
+       R"({"customer_name":")" + std::string(256, 'x') + R"(","product_name":"b"})",
+       {},
+       400,
        "Validation failed"},
-      {"POST", "/api/orders", R"({"customer_name":"   ","product_name":"b"})", {}, 400,
+      {"POST",
+       "/api/orders",
+       R"({"customer_name":"   ","product_name":"b"})",
+       {},
+       400,
        "Validation failed"},
-      {"POST", "/api/orders", R"({"customer_name":"a","product_name":"b","status":"lost"})", {},
-       400, "Validation failed"},
+      {"POST",
+       "/api/orders",
+       R"({"customer_name":"a","product_name":"b","status":"lost"})",
+       {},
+       400,
+       "Validation failed"},
       {"POST", "/api/orders", R"({"product_name":"b"})", {}, 400, "Validation failed"},
       {"POST", "/api/orders", R"([])", {}, 400, "Validation failed"},
       {"PUT", "/api/orders/" + id, R"({})", {}, 400, "Validation failed"},
@@ -284,16 +306,36 @@ TEST_F(RestApi, BadInputsGetContractErrorsAndChangeNothing) {
       {"GET", "/api/orders/search?sort_by=password", "", {}, 400, "Validation failed"},
       {"GET", "/api/orders/search?sort_order=sideways", "", {}, 400, "Validation failed"},
       {"GET", "/api/orders/export?format=xml", "", {}, 400, "Validation failed"},
-      {"PATCH", "/api/orders/bulk-status", R"({"order_ids":[],"status":"shipped"})", {}, 400,
+      {"PATCH",
+       "/api/orders/bulk-status",
+       R"({"order_ids":[],"status":"shipped"})",
+       {},
+       400,
        "Validation failed"},
-      {"PATCH", "/api/orders/bulk-status", R"({"order_ids":"1","status":"shipped"})", {}, 400,
+      {"PATCH",
+       "/api/orders/bulk-status",
+       R"({"order_ids":"1","status":"shipped"})",
+       {},
+       400,
        "Validation failed"},
-      {"PATCH", "/api/orders/bulk-status", R"({"order_ids":[1,"x"],"status":"shipped"})", {},
-       400, "Validation failed"},
-      {"PATCH", "/api/orders/bulk-status", R"({"order_ids":[)" + ids_1001 + R"(],"status":"shipped"})",
-       {}, 400, "Validation failed"},
-      {"PATCH", "/api/orders/bulk-status", R"({"order_ids":[)" + id + R"(],"status":"x"})", {},
-       400, "Validation failed"},
+      {"PATCH",
+       "/api/orders/bulk-status",
+       R"({"order_ids":[1,"x"],"status":"shipped"})",
+       {},
+       400,
+       "Validation failed"},
+      {"PATCH",
+       "/api/orders/bulk-status",
+       R"({"order_ids":[)" + ids_1001 + R"(],"status":"shipped"})",
+       {},
+       400,
+       "Validation failed"},
+      {"PATCH",
+       "/api/orders/bulk-status",
+       R"({"order_ids":[)" + id + R"(],"status":"x"})",
+       {},
+       400,
+       "Validation failed"},
       {"GET", "/api/nothing/here", "", {}, 404, "Endpoint not found"},
       {"GET", "/api/orders/1/2", "", {}, 404, "Endpoint not found"},
       {"DELETE", "/api/orders", "", {}, 405, "Method not allowed"},
@@ -330,9 +372,12 @@ TEST_F(RestApi, SqlInjectionInEveryStringParameterChangesNothing) {
   session_->Exec("CREATE TABLE canary (x int); INSERT INTO canary VALUES (1)");
   InsertRow("Ann", "Pen");
   const std::string before = Snapshot();
-  const std::vector<std::string> payloads = {
-      "'; DROP TABLE canary; --", "' OR '1'='1", "\"; DELETE FROM orders; --",
-      "1; UPDATE orders SET status='delivered'", "%' OR 1=1 --", "\\'; TRUNCATE orders; --"};
+  const std::vector<std::string> payloads = {"'; DROP TABLE canary; --",
+                                             "' OR '1'='1",
+                                             "\"; DELETE FROM orders; --",
+                                             "1; UPDATE orders SET status='delivered'",
+                                             "%' OR 1=1 --",
+                                             "\\'; TRUNCATE orders; --"};
   auto encode = [](const std::string& text) {
     std::string out;
     for (unsigned char c : text) {
@@ -372,7 +417,8 @@ TEST_F(RestApi, SqlInjectionInEveryStringParameterChangesNothing) {
   }
   EXPECT_EQ(Snapshot(), before);
   // Names are stored as given, literally.
-  auto stored = Post("/api/orders", R"({"customer_name":"'); DROP TABLE canary; --","product_name":"x"})");
+  auto stored =
+      Post("/api/orders", R"({"customer_name":"'); DROP TABLE canary; --","product_name":"x"})");
   ASSERT_EQ(stored.status, 201) << stored.body;
   EXPECT_STREQ(ParseJson(stored.body)["data"]["customer_name"].GetString(),
                "'); DROP TABLE canary; --");
@@ -408,8 +454,8 @@ TEST_F(RestApi, EventIdMatchesTheStreamEvent) {
   auto created = ParseJson(Post("/api/orders", R"({"customer_name":"E","product_name":"v"})").body);
   ASSERT_TRUE(created["eventId"].IsString()) << "eventId within the wait";
   std::string id = std::to_string(created["data"]["id"].GetInt());
-  auto updated = ParseJson(
-      HttpRequest(port_, "PUT", "/api/orders/" + id, R"({"status":"delivered"})").body);
+  auto updated =
+      ParseJson(HttpRequest(port_, "PUT", "/api/orders/" + id, R"({"status":"delivered"})").body);
   auto deleted = ParseJson(HttpRequest(port_, "DELETE", "/api/orders/" + id).body);
   auto changes = ChangeEvents(events.ReadChanges(3, 30s));
   ASSERT_EQ(changes.size(), 3u);
@@ -429,11 +475,12 @@ TEST_F(RestApi, EventIdMatchesTheStreamEvent) {
 
 TEST(RestApiNotify, EventIdIsNullInNotifyMode) {
   auto db = CreateOrdersDatabase("rest_notify");
-  DaemonProcess daemon({"--port", "0", "--db-url", db.conninfo, "--source", "notify",
-                        "--rate-limit", "0"});
+  DaemonProcess daemon(
+      {"--port", "0", "--db-url", db.conninfo, "--source", "notify", "--rate-limit", "0"});
   int port = daemon.WaitForPort();
   ASSERT_GT(port, 0) << daemon.Log();
-  auto response = HttpRequest(port, "POST", "/api/orders", R"({"customer_name":"N","product_name":"p"})");
+  auto response =
+      HttpRequest(port, "POST", "/api/orders", R"({"customer_name":"N","product_name":"p"})");
   ASSERT_EQ(response.status, 201) << response.body;
   EXPECT_TRUE(ParseJson(response.body)["eventId"].IsNull());
 }
@@ -442,11 +489,12 @@ TEST(RestApiDatabase, StoppedDatabaseGives503ThenRecoversWithoutRestart) {
   PgCluster cluster({"wal_level = logical"});
   cluster.Start();
   auto db = CreateOrdersDatabase("rest_down", cluster.ConnInfo());
-  DaemonProcess daemon({"--port", "0", "--db-url", db.conninfo, "--source", "notify",
-                        "--rate-limit", "0"});
+  DaemonProcess daemon(
+      {"--port", "0", "--db-url", db.conninfo, "--source", "notify", "--rate-limit", "0"});
   int port = daemon.WaitForPort();
   ASSERT_GT(port, 0) << daemon.Log();
-  auto created = HttpRequest(port, "POST", "/api/orders", R"({"customer_name":"D","product_name":"p"})");
+  auto created =
+      HttpRequest(port, "POST", "/api/orders", R"({"customer_name":"D","product_name":"p"})");
   ASSERT_EQ(created.status, 201) << created.body << daemon.Log();
   std::string id = std::to_string(ParseJson(created.body)["data"]["id"].GetInt());
 
@@ -471,7 +519,8 @@ TEST(RestApiDatabase, StoppedDatabaseGives503ThenRecoversWithoutRestart) {
     status = HttpGet(port, "/api/orders/" + id).status;
   }
   EXPECT_EQ(status, 200) << daemon.Log();
-  auto again = HttpRequest(port, "POST", "/api/orders", R"({"customer_name":"E","product_name":"p"})");
+  auto again =
+      HttpRequest(port, "POST", "/api/orders", R"({"customer_name":"E","product_name":"p"})");
   EXPECT_EQ(again.status, 201) << again.body;
   EXPECT_FALSE(daemon.WaitExit(0ms).has_value());
 }
