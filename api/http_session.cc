@@ -109,6 +109,8 @@ void HttpSession::OnRead(beast::error_code ec, std::size_t) {
     return StartEventStream(request);
   }
   // The router may answer from another thread (database routes): come back to this strand.
+  // Routes log with the request id; a client's own X-Request-Id header is replaced.
+  request.set("X-Request-Id", in_flight_.request_id);
   auto self = shared_from_this();
   Respond respond(
       [self](Response response) {

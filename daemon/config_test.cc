@@ -89,6 +89,19 @@ TEST(Config, EveryWalcastVariableIsRead) {
   EXPECT_EQ(c.db_url, "postgres://u@h/d");
 }
 
+TEST(Config, RestApiOptions) {
+  Config defaults = MustParse({});
+  EXPECT_EQ(defaults.db_pool_size, 4u);
+  EXPECT_EQ(defaults.statement_timeout_ms, 5000u);
+  EXPECT_EQ(defaults.write_event_wait_ms, 2000u);
+  Config c = MustParse({"--db-pool-size", "8", "--write-event-wait-ms", "0"},
+                       {{"WALCAST_DB_POOL_SIZE", "2"}, {"WALCAST_STATEMENT_TIMEOUT_MS", "750"}});
+  EXPECT_EQ(c.db_pool_size, 8u);
+  EXPECT_EQ(c.statement_timeout_ms, 750u);
+  EXPECT_EQ(c.write_event_wait_ms, 0u);
+  EXPECT_FALSE(ParseConfig({"--db-pool-size", "0"}, {}).config.has_value());
+}
+
 TEST(Config, ApplySchemaIsAFlagAndABooleanVariable) {
   EXPECT_TRUE(MustParse({"--apply-schema"}).apply_schema);
   EXPECT_TRUE(MustParse({}, {{"WALCAST_APPLY_SCHEMA", "1"}}).apply_schema);

@@ -102,9 +102,15 @@ bool OrderRoutes::Handle(const Request& request, const Respond& respond) const {
   }
   constexpr std::string_view kPrefix = "/api/orders";
   if (!path.starts_with(kPrefix)) return false;
+  // For log lines about this request: the session puts its request id in the request.
+  auto request_id = request.find("X-Request-Id");
+  const std::string log =
+      "request=" +
+      (request_id == request.end() ? std::string("-") : std::string(request_id->value())) + " " +
+      std::string(http::to_string(request.method())) + " " + std::string(request.target());
   std::string_view rest = path.substr(kPrefix.size());
   if (rest.empty()) {
-    HandleCollection(request, respond);
+    HandleCollection(request, respond, log);
     return true;
   }
   if (rest[0] != '/') return false;  // "/api/ordersx": not ours
@@ -116,7 +122,7 @@ bool OrderRoutes::Handle(const Request& request, const Respond& respond) const {
     if (method != http::verb::patch) {
       respond(MethodNotAllowed("PATCH"));
     } else {
-      BulkStatus(request, respond);
+      BulkStatus(request, respond, log);
     }
     return true;
   }
@@ -125,15 +131,15 @@ bool OrderRoutes::Handle(const Request& request, const Respond& respond) const {
     if (method != http::verb::get) {
       respond(MethodNotAllowed("GET"));
     } else if (name == "stats") {
-      Stats(respond);
+      Stats(respond, log);
     } else if (name == "analytics") {
-      Analytics(respond);
+      Analytics(respond, log);
     } else if (name == "recent") {
-      Recent(query, respond);
+      Recent(query, respond, log);
     } else if (name == "search") {
-      Search(query, respond);
+      Search(query, respond, log);
     } else {
-      Export(query, respond);
+      Export(query, respond, log);
     }
     return true;
   }
@@ -149,40 +155,41 @@ bool OrderRoutes::Handle(const Request& request, const Respond& respond) const {
                         {{"name", "must be 1 to 255 characters"}}));
       return true;
     }
-    Customer(*name, query, respond);
+    Customer(*name, query, respond, log);
     return true;
   }
   if (rest.find('/') != std::string_view::npos) {
     respond(JsonError(http::status::not_found, "Endpoint not found"));
     return true;
   }
-  HandleItem(request, rest, respond);
+  HandleItem(request, rest, respond, log);
   return true;
 }
 
-void OrderRoutes::HandleCollection(const Request& request, const Respond& respond) const {
+void OrderRoutes::HandleCollection(const Request& request, const Respond& respond,
+                                   const std::string& log) const {
   switch (request.method()) {
     case http::verb::get:
-      return List(QueryOf(request.target()), respond);
+      return List(QueryOf(request.target()), respond, log);
     case http::verb::post:
-      return Create(request, respond);
+      return Create(request, respond, log);
     default:
       return respond(MethodNotAllowed("GET, POST"));
   }
 }
 
 void OrderRoutes::HandleItem(const Request& request, std::string_view id_text,
-                             const Respond& respond) const {
+                             const Respond& respond, const std::string& log) const {
   const auto method = request.method();
   if (method != http::verb::get && method != http::verb::put && method != http::verb::delete_) {
     return respond(MethodNotAllowed("GET, PUT, DELETE"));
   }
   auto id = ParseOrderId(id_text);
   if (!id) return respond(Refuse(InvalidOrderId()));
-  if (method == http::verb::put) return Update(request, *id, respond);
-  if (method == http::verb::delete_) return Delete(*id, respond);
-  pool_->Execute(queries::Get(), Text({std::to_string(*id)}), [respond](StoreOutcome outcome) {
-    if (!outcome.ok()) return respond(StoreFailure(outcome, "get"));
+  if (method == http::verb::put) return Update(request, *id, respond, log);
+  if (method == http::verb::delete_) return Delete(*id, respond, log);
+  pool_->Execute(queries::Get(), Text({std::to_string(*id)}), [respond, log](StoreOutcome outcome) {
+    if (!outcome.ok()) return respond(StoreFailure(outcome, log));
     if (outcome.rows.rows.empty()) {
       return respond(JsonError(http::status::not_found, "Order not found"));
     }
@@ -190,21 +197,22 @@ void OrderRoutes::HandleItem(const Request& request, std::string_view id_text,
   });
 }
 
-void OrderRoutes::List(std::string_view query_text, const Respond& respond) const {
+void OrderRoutes::List(std::string_view query_text, const Respond& respond,
+                       const std::string& log) const {
   ListQuery query;
   if (auto invalid = ParseListQuery(query_text, &query)) return respond(Refuse(*invalid));
   pool_->Execute(queries::List(),
                  Text({query.status, PatternOf(query.customer_name), std::to_string(query.limit),
                        std::to_string(query.offset)}),
-                 [respond, query](StoreOutcome outcome) {
-                   if (!outcome.ok()) return respond(StoreFailure(outcome, "list"));
+                 [respond, log, query](StoreOutcome outcome) {
+                   if (!outcome.ok()) return respond(StoreFailure(outcome, log));
                    respond(Ok(ListBody(outcome.rows.rows,
                                        {query.limit, query.offset, TotalOf(outcome.rows)})));
                  });
 }
 
 void OrderRoutes::Customer(std::string_view name, std::string_view query_text,
-                           const Respond& respond) const {
+                           const Respond& respond, const std::string& log) const {
   ListQuery query;
   if (auto invalid = ParseListQuery(query_text, &query)) return respond(Refuse(*invalid));
   std::string customer(name);
@@ -212,8 +220,8 @@ void OrderRoutes::Customer(std::string_view name, std::string_view query_text,
       queries::List(),
       Text({query.status, ContainsPattern(customer), std::to_string(query.limit),
             std::to_string(query.offset)}),
-      [respond, query, customer](StoreOutcome outcome) {
-        if (!outcome.ok()) return respond(StoreFailure(outcome, "customer"));
+      [respond, log, query, customer](StoreOutcome outcome) {
+        if (!outcome.ok()) return respond(StoreFailure(outcome, log));
         respond(Ok(ListBody(outcome.rows.rows, {query.limit, query.offset, TotalOf(outcome.rows)},
                             customer)));
       });
@@ -237,25 +245,26 @@ static void AnswerWrite(const std::shared_ptr<WriteTracker>& tracker,
                 });
 }
 
-void OrderRoutes::Create(const Request& request, const Respond& respond) const {
+void OrderRoutes::Create(const Request& request, const Respond& respond,
+                         const std::string& log) const {
   if (auto invalid = CheckBodyType(request)) return respond(Refuse(*invalid));
   OrderFields fields;
   if (auto invalid = ParseCreateBody(request.body(), &fields)) return respond(Refuse(*invalid));
-  pool_->Execute(queries::Insert(),
-                 Text({fields.customer_name, fields.product_name, fields.status}),
-                 [respond, tracker = tracker_, executor = executor_,
-                  wait = options_.write_event_wait](StoreOutcome outcome) {
-                   if (!outcome.ok()) return respond(StoreFailure(outcome, "create"));
-                   if (outcome.rows.rows.empty()) {
-                     return respond(StoreFailure(
-                         {StoreError::kInternal, "insert returned no row", {}}, "create"));
-                   }
-                   AnswerWrite(tracker, executor, wait, std::move(outcome), http::status::created,
-                               "Order created successfully", respond);
-                 });
+  pool_->Execute(
+      queries::Insert(), Text({fields.customer_name, fields.product_name, fields.status}),
+      [respond, log, tracker = tracker_, executor = executor_,
+       wait = options_.write_event_wait](StoreOutcome outcome) {
+        if (!outcome.ok()) return respond(StoreFailure(outcome, log));
+        if (outcome.rows.rows.empty()) {
+          return respond(StoreFailure({StoreError::kInternal, "insert returned no row", {}}, log));
+        }
+        AnswerWrite(tracker, executor, wait, std::move(outcome), http::status::created,
+                    "Order created successfully", respond);
+      });
 }
 
-void OrderRoutes::Update(const Request& request, int32_t id, const Respond& respond) const {
+void OrderRoutes::Update(const Request& request, int32_t id, const Respond& respond,
+                         const std::string& log) const {
   // The body is validated before the order's existence, so a bad body is always a 400.
   if (auto invalid = CheckBodyType(request)) return respond(Refuse(*invalid));
   OrderFields fields;
@@ -263,9 +272,9 @@ void OrderRoutes::Update(const Request& request, int32_t id, const Respond& resp
   pool_->Execute(
       queries::Update(),
       Text({std::to_string(id), fields.customer_name, fields.product_name, fields.status}),
-      [respond, tracker = tracker_, executor = executor_,
+      [respond, log, tracker = tracker_, executor = executor_,
        wait = options_.write_event_wait](StoreOutcome outcome) {
-        if (!outcome.ok()) return respond(StoreFailure(outcome, "update"));
+        if (!outcome.ok()) return respond(StoreFailure(outcome, log));
         if (outcome.rows.rows.empty()) {
           return respond(JsonError(http::status::not_found, "Order not found"));
         }
@@ -274,11 +283,11 @@ void OrderRoutes::Update(const Request& request, int32_t id, const Respond& resp
       });
 }
 
-void OrderRoutes::Delete(int32_t id, const Respond& respond) const {
+void OrderRoutes::Delete(int32_t id, const Respond& respond, const std::string& log) const {
   pool_->Execute(queries::Delete(), Text({std::to_string(id)}),
-                 [respond, tracker = tracker_, executor = executor_,
+                 [respond, log, tracker = tracker_, executor = executor_,
                   wait = options_.write_event_wait](StoreOutcome outcome) {
-                   if (!outcome.ok()) return respond(StoreFailure(outcome, "delete"));
+                   if (!outcome.ok()) return respond(StoreFailure(outcome, log));
                    if (outcome.rows.rows.empty()) {
                      return respond(JsonError(http::status::not_found, "Order not found"));
                    }
@@ -287,7 +296,8 @@ void OrderRoutes::Delete(int32_t id, const Respond& respond) const {
                  });
 }
 
-void OrderRoutes::BulkStatus(const Request& request, const Respond& respond) const {
+void OrderRoutes::BulkStatus(const Request& request, const Respond& respond,
+                             const std::string& log) const {
   if (auto invalid = CheckBodyType(request)) return respond(Refuse(*invalid));
   orders::BulkStatus bulk;
   if (auto invalid = ParseBulkStatusBody(request.body(), &bulk)) return respond(Refuse(*invalid));
@@ -297,59 +307,62 @@ void OrderRoutes::BulkStatus(const Request& request, const Respond& respond) con
     ids += std::to_string(bulk.order_ids[i]);
   }
   ids += '}';
-  pool_->Execute(queries::BulkStatus(), Text({ids, bulk.status}), [respond](StoreOutcome outcome) {
-    if (!outcome.ok()) return respond(StoreFailure(outcome, "bulk-status"));
-    respond(Ok(BulkBody(outcome.rows.rows)));
-  });
+  pool_->Execute(queries::BulkStatus(), Text({ids, bulk.status}),
+                 [respond, log](StoreOutcome outcome) {
+                   if (!outcome.ok()) return respond(StoreFailure(outcome, log));
+                   respond(Ok(BulkBody(outcome.rows.rows)));
+                 });
 }
 
-void OrderRoutes::Stats(const Respond& respond) const {
-  pool_->Execute(queries::Stats(), {}, [respond](StoreOutcome outcome) {
-    if (!outcome.ok()) return respond(StoreFailure(outcome, "stats"));
+void OrderRoutes::Stats(const Respond& respond, const std::string& log) const {
+  pool_->Execute(queries::Stats(), {}, [respond, log](StoreOutcome outcome) {
+    if (!outcome.ok()) return respond(StoreFailure(outcome, log));
     if (outcome.rows.rows.empty()) {
-      return respond(StoreFailure({StoreError::kInternal, "stats returned no row", {}}, "stats"));
+      return respond(StoreFailure({StoreError::kInternal, "stats returned no row", {}}, log));
     }
     respond(Ok(DataBody(outcome.rows.rows[0].json())));
   });
 }
 
-void OrderRoutes::Analytics(const Respond& respond) const {
-  pool_->Execute(queries::Analytics(), {}, [respond](StoreOutcome outcome) {
-    if (!outcome.ok()) return respond(StoreFailure(outcome, "analytics"));
+void OrderRoutes::Analytics(const Respond& respond, const std::string& log) const {
+  pool_->Execute(queries::Analytics(), {}, [respond, log](StoreOutcome outcome) {
+    if (!outcome.ok()) return respond(StoreFailure(outcome, log));
     if (outcome.rows.rows.empty()) {
-      return respond(
-          StoreFailure({StoreError::kInternal, "analytics returned no row", {}}, "analytics"));
+      return respond(StoreFailure({StoreError::kInternal, "analytics returned no row", {}}, log));
     }
     auto now = decoder::FormatRfc3339(decoder::UnixMicros(std::chrono::system_clock::now()));
     respond(Ok(AnalyticsBody(outcome.rows.rows[0], now)));
   });
 }
 
-void OrderRoutes::Recent(std::string_view query_text, const Respond& respond) const {
+void OrderRoutes::Recent(std::string_view query_text, const Respond& respond,
+                         const std::string& log) const {
   RecentQuery query;
   if (auto invalid = ParseRecentQuery(query_text, &query)) return respond(Refuse(*invalid));
   pool_->Execute(queries::Recent(),
                  Text({std::to_string(query.hours), std::to_string(query.limit)}),
-                 [respond, query](StoreOutcome outcome) {
-                   if (!outcome.ok()) return respond(StoreFailure(outcome, "recent"));
+                 [respond, log, query](StoreOutcome outcome) {
+                   if (!outcome.ok()) return respond(StoreFailure(outcome, log));
                    respond(Ok(RecentBody(outcome.rows.rows, query)));
                  });
 }
 
-void OrderRoutes::Search(std::string_view query_text, const Respond& respond) const {
+void OrderRoutes::Search(std::string_view query_text, const Respond& respond,
+                         const std::string& log) const {
   SearchQuery query;
   if (auto invalid = ParseSearchQuery(query_text, &query)) return respond(Refuse(*invalid));
   pool_->Execute(queries::Search(SortColumnName(query.sort_by), query.ascending),
                  Text({PatternOf(query.search), query.status, query.from_bound, query.to_bound,
                        query.to_exclusive ? "true" : "false", std::to_string(query.limit),
                        std::to_string(query.offset)}),
-                 [respond, query](StoreOutcome outcome) {
-                   if (!outcome.ok()) return respond(StoreFailure(outcome, "search"));
+                 [respond, log, query](StoreOutcome outcome) {
+                   if (!outcome.ok()) return respond(StoreFailure(outcome, log));
                    respond(Ok(SearchBody(outcome.rows.rows, query, TotalOf(outcome.rows))));
                  });
 }
 
-void OrderRoutes::Export(std::string_view query_text, const Respond& respond) const {
+void OrderRoutes::Export(std::string_view query_text, const Respond& respond,
+                         const std::string& log) const {
   ExportFormat format;
   if (auto invalid = ParseExportQuery(query_text, &format)) return respond(Refuse(*invalid));
   // Keyset pagination by id, one batch per chunk: memory stays at one batch whatever the table
@@ -390,8 +403,8 @@ void OrderRoutes::Export(std::string_view query_text, const Respond& respond) co
   auto state = std::make_shared<ExportState>(
       ExportState{pool_, format, std::max<size_t>(options_.export_batch_rows, 1)});
   pool_->Execute(
-      queries::ExportBatch(), state->NextParams(), [respond, state](StoreOutcome outcome) {
-        if (!outcome.ok()) return respond(StoreFailure(outcome, "export"));
+      queries::ExportBatch(), state->NextParams(), [respond, log, state](StoreOutcome outcome) {
+        if (!outcome.ok()) return respond(StoreFailure(outcome, log));
         Response head(http::status::ok, 11);
         std::string first;
         if (state->format == ExportFormat::kCsv) {
@@ -405,7 +418,7 @@ void OrderRoutes::Export(std::string_view query_text, const Respond& respond) co
         head.set(http::field::cache_control, "no-store");
         first += state->Render(outcome.rows.rows);
         auto pending = std::make_shared<std::optional<std::string>>(std::move(first));
-        respond.Stream(std::move(head), [state, pending](DeliverChunk deliver) {
+        respond.Stream(std::move(head), [state, pending, log](DeliverChunk deliver) {
           if (*pending) {
             std::string chunk = std::move(**pending);
             pending->reset();
@@ -414,7 +427,7 @@ void OrderRoutes::Export(std::string_view query_text, const Respond& respond) co
           if (state->tail_sent) return deliver(std::nullopt);
           if (state->rows_done) return deliver(state->Tail());
           state->pool->Execute(queries::ExportBatch(), state->NextParams(),
-                               [state, deliver](StoreOutcome next) {
+                               [state, deliver, log](StoreOutcome next) {
                                  if (!next.ok()) {
                                    // The head is sent: all that is left is to end the body early.
                                    spdlog::warn("rest export: stopped after {} rows: {}",

@@ -10,6 +10,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <chrono>
 #include <memory>
+#include <string>
 
 #include "http_types.h"
 
@@ -38,19 +39,23 @@ class OrderRoutes {
   bool Handle(const Request& request, const Respond& respond) const;
 
  private:
-  void HandleCollection(const Request& request, const Respond& respond) const;
-  void HandleItem(const Request& request, std::string_view id_text, const Respond& respond) const;
-  void List(std::string_view query, const Respond& respond) const;
-  void Customer(std::string_view name, std::string_view query, const Respond& respond) const;
-  void Create(const Request& request, const Respond& respond) const;
-  void Update(const Request& request, int32_t id, const Respond& respond) const;
-  void Delete(int32_t id, const Respond& respond) const;
-  void BulkStatus(const Request& request, const Respond& respond) const;
-  void Stats(const Respond& respond) const;
-  void Analytics(const Respond& respond) const;
-  void Recent(std::string_view query, const Respond& respond) const;
-  void Search(std::string_view query, const Respond& respond) const;
-  void Export(std::string_view query, const Respond& respond) const;
+  void HandleCollection(const Request& request, const Respond& respond,
+                        const std::string& log) const;
+  void HandleItem(const Request& request, std::string_view id_text, const Respond& respond,
+                  const std::string& log) const;
+  void List(std::string_view query, const Respond& respond, const std::string& log) const;
+  void Customer(std::string_view name, std::string_view query, const Respond& respond,
+                const std::string& log) const;
+  void Create(const Request& request, const Respond& respond, const std::string& log) const;
+  void Update(const Request& request, int32_t id, const Respond& respond,
+              const std::string& log) const;
+  void Delete(int32_t id, const Respond& respond, const std::string& log) const;
+  void BulkStatus(const Request& request, const Respond& respond, const std::string& log) const;
+  void Stats(const Respond& respond, const std::string& log) const;
+  void Analytics(const Respond& respond, const std::string& log) const;
+  void Recent(std::string_view query, const Respond& respond, const std::string& log) const;
+  void Search(std::string_view query, const Respond& respond, const std::string& log) const;
+  void Export(std::string_view query, const Respond& respond, const std::string& log) const;
 
   std::shared_ptr<database::PgPool> pool_;
   std::shared_ptr<WriteTracker> tracker_;
