@@ -6,6 +6,9 @@
 #include <filesystem>
 #include <fstream>
 
+#include "json_response.h"
+#include "url.h"
+
 namespace walcast::api {
 namespace {
 
@@ -144,6 +147,38 @@ TEST_F(RouterWithFiles, WrongMethodOnFileIs405UnknownIs404) {
   Router router({[] { return HealthReport{}; }, nullptr, files_.get(), nullptr});
   EXPECT_EQ(Call(router, http::verb::post, "/app.js").result(), http::status::method_not_allowed);
   EXPECT_EQ(Call(router, http::verb::post, "/missing.js").result(), http::status::not_found);
+}
+
+TEST(Respond, StreamWithoutASinkGathersTheWholeBody) {
+  std::optional<Response> out;
+  Respond respond([&](Response r) { out = std::move(r); });
+  Response head(http::status::ok, 11);
+  head.set(http::field::content_type, "text/csv");
+  int calls = 0;
+  respond.Stream(std::move(head), [&](DeliverChunk deliver) {
+    ++calls;
+    if (calls <= 3) return deliver("part" + std::to_string(calls) + ";");
+    deliver(std::nullopt);
+  });
+  ASSERT_TRUE(out);
+  EXPECT_EQ(out->body(), "part1;part2;part3;");
+  EXPECT_EQ((*out)[http::field::content_type], "text/csv");
+  EXPECT_EQ(calls, 4);
+}
+
+TEST(Router, RestHandlerAnswersBeforeThe404) {
+  int calls = 0;
+  RouterServices services{[] { return HealthReport{}; }, nullptr, nullptr,
+                          [&](const Request& request, const Respond& respond) {
+                            ++calls;
+                            if (PathOf(request.target()) != "/api/orders") return false;
+                            respond(JsonResponse(http::status::ok, "[]"));
+                            return true;
+                          }};
+  Router router(std::move(services));
+  EXPECT_EQ(Call(router, http::verb::get, "/api/orders").result(), http::status::ok);
+  EXPECT_EQ(Call(router, http::verb::get, "/api/other").result(), http::status::not_found);
+  EXPECT_EQ(calls, 2);
 }
 
 }  // namespace
