@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
+#include <atomic>
 #include <thread>
 
 #include "daemon_process.h"
@@ -471,6 +472,29 @@ TEST_F(RestApi, EventIdMatchesTheStreamEvent) {
                created["data"]["created_at"].GetString());
   EXPECT_STREQ(event["data"]["data"]["updated_at"].GetString(),
                created["data"]["updated_at"].GetString());
+}
+
+TEST_F(RestApi, StatementTimeoutIs503AndNeverBlocksTheServer) {
+  StartDaemon("rest_timeout",
+              {"--rate-limit", "0", "--statement-timeout-ms", "3000", "--db-pool-size", "1"});
+  std::string id = InsertRow("T", "p");
+  // Another session holds a lock every statement on orders waits for.
+  PgSession locker(db_.conninfo);
+  locker.Exec("BEGIN; LOCK TABLE orders IN ACCESS EXCLUSIVE MODE");
+  std::atomic<bool> slow_done{false};
+  std::thread slow([&] {
+    auto response = HttpGet(port_, "/api/orders/" + id);
+    slow_done = true;
+    EXPECT_EQ(response.status, 503) << response.body;
+    EXPECT_STREQ(ParseJson(response.body)["error"].GetString(), "Database timeout");
+  });
+  // Meanwhile (the blocked query waits 3 s) the server answers what needs no database.
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(HttpGet(port_, "/api").status, 200);
+  EXPECT_FALSE(slow_done) << "answered while the database query was blocked";
+  slow.join();
+  locker.Exec("COMMIT");
+  auto after = HttpGet(port_, "/api/orders/" + id);
+  EXPECT_EQ(after.status, 200) << after.body;
 }
 
 TEST(RestApiNotify, EventIdIsNullInNotifyMode) {
