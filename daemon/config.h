@@ -38,7 +38,7 @@ struct Config {
   std::string schema_file;  // empty: share/walcast/schema.sql beside the binary
 
   // REST API (docs/rest-api.md).
-  std::size_t db_pool_size = 4;          // non-blocking connections for REST queries
+  std::size_t db_pool_size = 8;          // non-blocking connections for REST queries
   unsigned statement_timeout_ms = 5000;  // per REST statement, server side
   unsigned write_event_wait_ms = 2000;   // how long a write waits for its eventId
 

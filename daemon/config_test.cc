@@ -91,7 +91,7 @@ TEST(Config, EveryWalcastVariableIsRead) {
 
 TEST(Config, RestApiOptions) {
   Config defaults = MustParse({});
-  EXPECT_EQ(defaults.db_pool_size, 4u);
+  EXPECT_EQ(defaults.db_pool_size, 8u);
   EXPECT_EQ(defaults.statement_timeout_ms, 5000u);
   EXPECT_EQ(defaults.write_event_wait_ms, 2000u);
   Config c = MustParse({"--db-pool-size", "8", "--write-event-wait-ms", "0"},
