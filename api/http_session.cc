@@ -130,7 +130,7 @@ void HttpSession::OnRead(beast::error_code ec, std::size_t) {
 // A streamed body (the export): the head with chunked transfer encoding, then one chunk per
 // piece the producer delivers, each written before the next is asked for.
 void HttpSession::SendStreamed(Response head, BodyProducer producer) {
-  AddCommonHeaders(head, in_flight_.request_id);
+  AddCommonHeaders(head, in_flight_.request_id, context_->guard(), in_flight_.origin);
   head.version(in_flight_.version);
   head.keep_alive(in_flight_.keep_alive);
   head.body().clear();
