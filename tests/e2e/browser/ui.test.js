@@ -120,7 +120,7 @@ describe('web UI', { skip: restMissing && 'the REST endpoints are not in this bu
     await a.page.fill('#customer_name', 'Fatima Zahra');
     await a.page.fill('#product_name', 'Keyboard');
     await a.page.click('#create-submit');
-    await a.page.locator('.toast', { hasText: 'created' }).waitFor();
+    await a.page.locator('#order-rows .customer', { hasText: 'Fatima Zahra' }).waitFor();
     assert.equal(await a.page.textContent('#customer_name-error'), '', 'errors clear on success');
     assert.equal(await a.page.getAttribute('#customer_name', 'aria-invalid'), null);
   });
@@ -235,6 +235,8 @@ describe('web UI', { skip: restMissing && 'the REST endpoints are not in this bu
   });
 
   test('screenshots of the main view (desktop and phone) are saved', async () => {
+    // Without the toasts of the earlier tests.
+    await eventually(async () => assert.equal(await a.page.locator('.toast').count(), 0), { timeoutMs: 15000 });
     await a.page.screenshot({ path: path.join(artifactsDir, 'main-desktop.png'), fullPage: true });
     const phone = await openPage(browser, daemon.url, { setup, viewport: { width: 390, height: 844 } });
     await phone.page.screenshot({ path: path.join(artifactsDir, 'main-phone.png'), fullPage: false });
