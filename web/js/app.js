@@ -91,6 +91,7 @@ async function reload() {
     stats = fresh;
     view.renderOrders(store.rows(), store.total);
     view.renderStats(stats);
+    if (!document.body.dataset.loaded) performance.mark('walcast:first-render');  // for tools/bench-web
     document.body.dataset.loaded = 'true';
   } catch (error) {
     if (serial === reloadSerial) view.toast(`Could not load orders: ${error.message}`, 'error');

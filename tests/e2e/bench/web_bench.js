@@ -1,0 +1,179 @@
+// The web UI's figures (issue 8), printed as a table and as JSON:
+//   - page weight: every asset the page loads (HTML, CSS, JS modules, icon), uncompressed bytes;
+//   - time to first render with 1,000 orders in the table (navigation start → the list and stats
+//     drawn, the page's own `walcast:first-render` mark), and to have all 1,000 rows listed;
+//   - frames dropped while 1,000 change events/s arrive for SECONDS seconds (a PL/pgSQL procedure
+//     commits one single-row UPDATE per transaction at that pace), with the 1,000 rows shown: frame
+//     times from requestAnimationFrame and Chromium's long-animation-frame entries.
+// Runs under tests/harness/with_cluster (tools/bench-web does that); RUNS repeats the measurements.
+import { launchBrowser, openPage, pageOrders } from '../lib/browser.js';
+import { Daemon } from '../lib/daemon.js';
+import { createOrdersDatabase } from '../lib/orders_database.js';
+import { psql } from '../lib/psql.js';
+import { installRestShim } from '../lib/rest_shim.js';
+import { eventually } from '../lib/wait.js';
+
+const kOrders = 1000;
+const kRate = Number(process.env.RATE || 1000);
+const kSeconds = Number(process.env.SECONDS_OF_LOAD || 10);
+const kRuns = Number(process.env.RUNS || 3);
+
+const db = createOrdersDatabase('web_bench');
+psql(db.conninfo, `INSERT INTO orders (customer_name, product_name, status)
+  SELECT 'Customer ' || (i % 350), 'Product ' || (i % 60), (ARRAY['pending','shipped','delivered'])[1 + i % 3]
+  FROM generate_series(1, ${kOrders}) i;
+CREATE OR REPLACE PROCEDURE bench_updates(total int, per_second int) LANGUAGE plpgsql AS $$
+DECLARE
+  started timestamptz := clock_timestamp();
+  ids int[];
+BEGIN
+  SELECT array_agg(id ORDER BY id) INTO ids FROM orders;
+  FOR i IN 1..total LOOP
+    UPDATE orders SET status = CASE status WHEN 'pending' THEN 'shipped' WHEN 'shipped' THEN 'delivered'
+                                           ELSE 'pending' END
+     WHERE id = ids[1 + (i * 7919) % array_length(ids, 1)];
+    COMMIT;
+    IF i % 10 = 0 THEN
+      PERFORM pg_sleep(greatest(0, extract(epoch FROM started + make_interval(secs => i::float8 / per_second)
+                                                   - clock_timestamp())));
+    END IF;
+  END LOOP;
+END $$;`);
+
+const daemon = new Daemon(db);
+await daemon.start();
+const browser = await launchBrowser();
+// Development only: REST answered by psql (lib/rest_shim.js) on a build without the endpoints.
+const setup = process.env.WALCAST_E2E_REST_SHIM === '1' ? (context) => installRestShim(context, db.conninfo) : undefined;
+if ((await fetch(`${daemon.url}/api/orders`)).status === 404 && !setup) {
+  console.error('web_bench: this walcastd has no REST endpoints yet (GET /api/orders is 404)');
+  process.exit(1);
+}
+
+function median(values) {
+  const sorted = [...values].sort((x, y) => x - y);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+async function pageWeight() {
+  const context = await browser.newContext();
+  if (setup) await setup(context);
+  const page = await context.newPage();
+  const assets = [];
+  page.on('response', async (response) => {
+    const url = new URL(response.url());
+    if (url.pathname.startsWith('/api/') || url.pathname === '/health') return;
+    assets.push(response.body().then((body) => ({ path: url.pathname, bytes: body.length })));
+  });
+  await page.goto(daemon.url);
+  await page.locator('body[data-loaded="true"]').waitFor();
+  const loaded = await Promise.all(assets);
+  await context.close();
+  return { bytes: loaded.reduce((sum, asset) => sum + asset.bytes, 0), files: loaded.length, assets: loaded };
+}
+
+async function firstRender() {
+  const handle = await openPage(browser, daemon.url, { setup, viewport: { width: 1366, height: 900 } });
+  const { page } = handle;
+  const timing = await page.evaluate(() => ({
+    firstRender: performance.getEntriesByName('walcast:first-render')[0].startTime,
+    fcp: performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? null,
+  }));
+  // Then every row, through the page's own "load more" (20 pages of 50).
+  const started = await page.evaluate(() => performance.now());
+  while (await page.isVisible('#load-more')) {
+    const before = (await pageOrders(page)).length;
+    await page.click('#load-more');
+    await eventually(async () => {
+      if ((await pageOrders(page)).length <= before) throw new Error('no more rows yet');
+    });
+  }
+  const allRows = (await page.evaluate(() => performance.now())) - started;
+  const rows = (await pageOrders(page)).length;
+  return { ...timing, allRows, rows, handle };
+}
+
+async function framesUnderLoad(handle) {
+  const { page } = handle;
+  // Frame timestamps and long animation frames, recorded by the page while the load runs.
+  await page.evaluate(() => {
+    window.benchFrames = [];
+    window.benchLongFrames = [];
+    window.benchRecording = true;
+    const tick = (now) => {
+      window.benchFrames.push(now);
+      if (window.benchRecording) requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+    try {
+      new PerformanceObserver((list) => {
+        for (const entry of list.getEntries()) window.benchLongFrames.push(entry.duration);
+      }).observe({ type: 'long-animation-frame', buffered: false });
+    } catch {
+      window.benchLongFrames = null;  // not supported by this Chromium
+    }
+  });
+  const framesBefore = handle.frames.length;
+  const started = Date.now();
+  psql(db.conninfo, `CALL bench_updates(${kRate * kSeconds}, ${kRate});`);
+  const loadSeconds = (Date.now() - started) / 1000;
+  // The page has caught up when its list equals the database.
+  const expected = psql(db.conninfo, 'SELECT id, status FROM orders ORDER BY updated_at DESC, id DESC')
+    .map(([id, status]) => `${id}:${status}`);
+  await eventually(async () => {
+    const shown = (await pageOrders(page)).map((row) => `${row.id}:${row.status}`);
+    if (shown.join() !== expected.join()) throw new Error('the page has not caught up');
+  }, { timeoutMs: 60000 });
+  const caughtUpAfter = (Date.now() - started) / 1000 - loadSeconds;
+  const { frames, longFrames } = await page.evaluate(() => {
+    window.benchRecording = false;
+    return { frames: window.benchFrames, longFrames: window.benchLongFrames };
+  });
+  const events = handle.frames.slice(framesBefore).filter((frame) => frame.event?.startsWith('orders:')).length;
+  // Frame interval from the quietest frames (60 Hz gives 16.7 ms); a gap of k intervals drops k-1.
+  const gaps = frames.slice(1).map((time, i) => time - frames[i]);
+  const interval = median(gaps);
+  const dropped = gaps.reduce((sum, gap) => sum + Math.max(0, Math.round(gap / interval) - 1), 0);
+  const span = frames[frames.length - 1] - frames[0];
+  return {
+    events, loadSeconds, caughtUpAfter, frames: frames.length, expectedFrames: Math.round(span / interval),
+    dropped, droppedPercent: (100 * dropped) / Math.max(1, Math.round(span / interval)),
+    frameIntervalMs: interval, longestFrameMs: Math.max(...gaps),
+    p99FrameMs: [...gaps].sort((x, y) => x - y)[Math.floor(gaps.length * 0.99)],
+    longAnimationFrames: longFrames ? longFrames.length : null,
+  };
+}
+
+const results = [];
+try {
+  const weight = await pageWeight();
+  for (let run = 1; run <= kRuns; run += 1) {
+    const render = await firstRender();
+    const load = await framesUnderLoad(render.handle);
+    await render.handle.context.close();
+    const result = {
+      run, firstRenderMs: render.firstRender, firstContentfulPaintMs: render.fcp, allRowsMs: render.allRows,
+      rows: render.rows, ...load,
+    };
+    results.push(result);
+    console.error(`run ${run}: ${JSON.stringify(result)}`);
+  }
+  const summary = (key) => {
+    const values = results.map((r) => r[key]);
+    return { median: median(values), min: Math.min(...values), max: Math.max(...values) };
+  };
+  const fmt = (s, digits = 0) => `${s.median.toFixed(digits)} [${s.min.toFixed(digits)} .. ${s.max.toFixed(digits)}]`;
+  console.log(`page weight: ${weight.bytes} bytes in ${weight.files} files (${weight.assets.map((a) => `${a.path} ${a.bytes}`).join(', ')})`);
+  console.log(`first render, ${kOrders} orders in the table (ms from navigation): ${fmt(summary('firstRenderMs'), 1)}`);
+  console.log(`first contentful paint (ms): ${fmt(summary('firstContentfulPaintMs'), 1)}`);
+  console.log(`all ${kOrders} rows listed via load more (ms): ${fmt(summary('allRowsMs'))}`);
+  console.log(`${kRate} events/s for ${kSeconds} s: events received ${fmt(summary('events'))}, load took ${fmt(summary('loadSeconds'), 2)} s`);
+  console.log(`  frames dropped: ${fmt(summary('dropped'))} of ${fmt(summary('expectedFrames'))} (${fmt(summary('droppedPercent'), 2)} %)`);
+  console.log(`  frame interval ${fmt(summary('frameIntervalMs'), 1)} ms, p99 frame ${fmt(summary('p99FrameMs'), 1)} ms, longest ${fmt(summary('longestFrameMs'), 1)} ms`);
+  console.log(`  long animation frames (>50 ms): ${fmt(summary('longAnimationFrames'))}`);
+  console.log(`  page caught up ${fmt(summary('caughtUpAfter'), 2)} s after the last commit`);
+  console.log(JSON.stringify({ weight: { bytes: weight.bytes, files: weight.files }, runs: results }));
+} finally {
+  await browser.close();
+  await daemon.stop();
+}
