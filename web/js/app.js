@@ -12,6 +12,7 @@ const kActivityLimit = 50;
 const kStatsRefreshMs = 2000;  // at most one stats refetch per interval (customers need it)
 const kFilteredStatsPollMs = 5000;  // a filtered stream misses other orders' changes
 const kSearchDebounceMs = 250;
+const kFlashBatchLimit = 5;  // bigger batches (a burst) update rows without the highlight
 
 const store = new OrderStore();
 let stats = emptyStats();
@@ -70,7 +71,7 @@ function flush() {
     if (store.apply(change)) listChanged = true;
     stats = applyChangeToStats(stats, change);
   }
-  if (listChanged) view.renderOrders(store.rows(), store.total);
+  if (listChanged) view.renderOrders(store.rows(), store.total, { flash: batch.length <= kFlashBatchLimit });
   view.renderStats(stats);
   view.prependActivity(batch, kActivityLimit);
   scheduleStatsRefresh();

@@ -80,8 +80,10 @@ function fillRow(tr, order) {
   tr.dataset.status = order.status;
 }
 
-// Shows `rows` (already sorted) in #order-rows, touching only rows that changed or moved.
-export function renderOrders(rows, total) {
+// Shows `rows` (already sorted) in #order-rows, touching only rows that changed or moved. `flash`
+// highlights changed rows briefly; the caller turns it off during bursts, where dozens of rows
+// animating at once would cost a repaint every frame for nothing anyone can follow.
+export function renderOrders(rows, total, { flash = true } = {}) {
   const body = $('order-rows');
   const seen = new Set();
   let cursor = body.firstChild;
@@ -99,7 +101,7 @@ export function renderOrders(rows, total) {
     }
     if (entry.key !== key) {
       fillRow(entry.tr, order);
-      if (entry.key) entry.tr.classList.add('flash');
+      if (entry.key && flash) entry.tr.classList.add('flash');
       entry.key = key;
     }
     if (entry.tr !== cursor) body.insertBefore(entry.tr, cursor);

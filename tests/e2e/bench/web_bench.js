@@ -67,13 +67,14 @@ async function pageWeight() {
   });
   await page.goto(daemon.url);
   await page.locator('body[data-loaded="true"]').waitFor();
-  const loaded = await Promise.all(assets);
+  // Each distinct file once (the icon is both the tab's icon and the header's image).
+  const loaded = [...new Map((await Promise.all(assets)).map((asset) => [asset.path, asset])).values()];
   await context.close();
   return { bytes: loaded.reduce((sum, asset) => sum + asset.bytes, 0), files: loaded.length, assets: loaded };
 }
 
 async function firstRender() {
-  const handle = await openPage(browser, daemon.url, { setup, viewport: { width: 1366, height: 900 } });
+  const handle = await openPage(browser, daemon.url, { setup, recordFrames: false, viewport: { width: 1366, height: 900 } });
   const { page } = handle;
   const timing = await page.evaluate(() => ({
     firstRender: performance.getEntriesByName('walcast:first-render')[0].startTime,
@@ -113,7 +114,12 @@ async function framesUnderLoad(handle) {
       window.benchLongFrames = null;  // not supported by this Chromium
     }
   });
-  const framesBefore = handle.frames.length;
+  // Chromium's own accounting of the renderer's main thread (seconds busy in script, layout, style).
+  const cdp = await handle.context.newCDPSession(page);
+  await cdp.send('Performance.enable');
+  const metrics = async () => Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics
+    .map(({ name, value }) => [name, value]));
+  const metricsBefore = await metrics();
   const started = Date.now();
   psql(db.conninfo, `CALL bench_updates(${kRate * kSeconds}, ${kRate});`);
   const loadSeconds = (Date.now() - started) / 1000;
@@ -125,27 +131,33 @@ async function framesUnderLoad(handle) {
     if (shown.join() !== expected.join()) throw new Error('the page has not caught up');
   }, { timeoutMs: 60000 });
   const caughtUpAfter = (Date.now() - started) / 1000 - loadSeconds;
+  const metricsAfter = await metrics();
+  const busy = (name) => metricsAfter[name] - metricsBefore[name];
+  const wall = metricsAfter.Timestamp - metricsBefore.Timestamp;
   const { frames, longFrames } = await page.evaluate(() => {
     window.benchRecording = false;
     return { frames: window.benchFrames, longFrames: window.benchLongFrames };
   });
-  const events = handle.frames.slice(framesBefore).filter((frame) => frame.event?.startsWith('orders:')).length;
   // Frame interval from the quietest frames (60 Hz gives 16.7 ms); a gap of k intervals drops k-1.
   const gaps = frames.slice(1).map((time, i) => time - frames[i]);
   const interval = median(gaps);
   const dropped = gaps.reduce((sum, gap) => sum + Math.max(0, Math.round(gap / interval) - 1), 0);
   const span = frames[frames.length - 1] - frames[0];
   return {
-    events, loadSeconds, caughtUpAfter, frames: frames.length, expectedFrames: Math.round(span / interval),
+    events: kRate * kSeconds, loadSeconds, caughtUpAfter, frames: frames.length, expectedFrames: Math.round(span / interval),
     dropped, droppedPercent: (100 * dropped) / Math.max(1, Math.round(span / interval)),
     frameIntervalMs: interval, longestFrameMs: Math.max(...gaps),
     p99FrameMs: [...gaps].sort((x, y) => x - y)[Math.floor(gaps.length * 0.99)],
     longAnimationFrames: longFrames ? longFrames.length : null,
+    mainThreadBusyPercent: (100 * busy('TaskDuration')) / wall,
+    scriptPercent: (100 * busy('ScriptDuration')) / wall,
+    layoutAndStylePercent: (100 * (busy('LayoutDuration') + busy('RecalcStyleDuration'))) / wall,
   };
 }
 
 const results = [];
 try {
+  console.log(`load average before: ${(await import('node:os')).loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   const weight = await pageWeight();
   for (let run = 1; run <= kRuns; run += 1) {
     const render = await firstRender();
@@ -167,10 +179,11 @@ try {
   console.log(`first render, ${kOrders} orders in the table (ms from navigation): ${fmt(summary('firstRenderMs'), 1)}`);
   console.log(`first contentful paint (ms): ${fmt(summary('firstContentfulPaintMs'), 1)}`);
   console.log(`all ${kOrders} rows listed via load more (ms): ${fmt(summary('allRowsMs'))}`);
-  console.log(`${kRate} events/s for ${kSeconds} s: events received ${fmt(summary('events'))}, load took ${fmt(summary('loadSeconds'), 2)} s`);
+  console.log(`${kRate} events/s for ${kSeconds} s: events committed ${fmt(summary('events'))} in ${fmt(summary('loadSeconds'), 2)} s`);
   console.log(`  frames dropped: ${fmt(summary('dropped'))} of ${fmt(summary('expectedFrames'))} (${fmt(summary('droppedPercent'), 2)} %)`);
   console.log(`  frame interval ${fmt(summary('frameIntervalMs'), 1)} ms, p99 frame ${fmt(summary('p99FrameMs'), 1)} ms, longest ${fmt(summary('longestFrameMs'), 1)} ms`);
   console.log(`  long animation frames (>50 ms): ${fmt(summary('longAnimationFrames'))}`);
+  console.log(`  renderer main thread busy ${fmt(summary('mainThreadBusyPercent'))} % (script ${fmt(summary('scriptPercent'))} %, layout+style ${fmt(summary('layoutAndStylePercent'))} %)`);
   console.log(`  page caught up ${fmt(summary('caughtUpAfter'), 2)} s after the last commit`);
   console.log(JSON.stringify({ weight: { bytes: weight.bytes, files: weight.files }, runs: results }));
 } finally {

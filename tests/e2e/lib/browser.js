@@ -16,7 +16,7 @@ export async function launchBrowser() {
 
 // A page plus what it did wrong: problems is a list of strings, empty when all went well.
 // `setup(context)` runs before the page loads (routes, for instance).
-export async function openPage(browser, url, { viewport = { width: 1366, height: 900 }, setup } = {}) {
+export async function openPage(browser, url, { viewport = { width: 1366, height: 900 }, setup, recordFrames = true } = {}) {
   const context = await browser.newContext({ viewport });
   if (setup) await setup(context);
   const page = await context.newPage();
@@ -38,6 +38,7 @@ export async function openPage(browser, url, { viewport = { width: 1366, height:
   const frames = [];
   page.on('websocket', (socket) => {
     if (new URL(socket.url()).hostname !== '127.0.0.1') problems.push(`websocket left the host: ${socket.url()}`);
+    if (!recordFrames) return;  // a benchmark keeps CDP traffic out of its measurement
     socket.on('framereceived', (frame) => {
       try {
         frames.push({ url: socket.url(), ...JSON.parse(frame.payload) });
