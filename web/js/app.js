@@ -34,7 +34,7 @@ const stream = new OrderStream({
       welcomed = true;
       reload();  // the first snapshot is taken after the stream's position is known: no gap
     } else {
-      view.toast('Reconnected; caught up', 'success');
+      view.toast('Reconnected; catching up from the last event seen', 'success');
     }
   },
   change: (change) => enqueue(change),

@@ -8,6 +8,9 @@
 
 export const STATUSES = ['pending', 'shipped', 'delivered'];
 
+// Deleted ids remembered to keep stale replays out; the oldest are forgotten past this many.
+const kDeletedMemory = 10000;
+
 // Server order: updated_at desc, then id desc. RFC 3339 UTC strings with microseconds compare
 // correctly as strings.
 export function compareOrders(a, b) {
@@ -92,7 +95,10 @@ export class OrderStore {
 
     if (isIn) this.byId.set(row.id, row);
     else if (held) this.byId.delete(row.id);
-    if (isDelete) this.deleted.set(row.id, row.updated_at);
+    if (isDelete) {
+      this.deleted.set(row.id, row.updated_at);
+      if (this.deleted.size > kDeletedMemory) this.deleted.delete(this.deleted.keys().next().value);
+    }
     this.total = Math.max(this.byId.size, this.total + (isIn ? 1 : 0) - (wasIn ? 1 : 0));
     if (!isIn && !held) return false;
     this.sorted = null;
