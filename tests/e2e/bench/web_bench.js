@@ -47,6 +47,8 @@ const browser = await launchBrowser();
 const setup = process.env.WALCAST_E2E_REST_SHIM === '1' ? (context) => installRestShim(context, db.conninfo) : undefined;
 if ((await fetch(`${daemon.url}/api/orders`)).status === 404 && !setup) {
   console.error('web_bench: this walcastd has no REST endpoints yet (GET /api/orders is 404)');
+  await browser.close();
+  await daemon.stop();
   process.exit(1);
 }
 

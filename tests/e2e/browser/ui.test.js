@@ -28,6 +28,7 @@ const useShim = process.env.WALCAST_E2E_REST_SHIM === '1';
 const restMissing = !useShim && (await fetch(`${daemon.url}/api/orders`)).status === 404;
 const setup = useShim ? (context) => installRestShim(context, db.conninfo) : undefined;
 if (restMissing) {
+  await daemon.stop();
   process.on('exit', () => {
     if (!process.exitCode) process.exitCode = 77;
   });

@@ -52,6 +52,9 @@ export class Daemon {
     const out = openSync(this.logPath, 'w');
     this.child = spawn(path.join(binaryDir, 'bin/walcastd'), args, { env, cwd: this.dir, stdio: ['ignore', out, out] });
     this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));
+    // Never outlive the test process, whatever ends it.
+    const child = this.child;
+    process.once('exit', () => child.kill('SIGKILL'));
     const deadline = Date.now() + 60000;
     while (!this.port || !(await this.streaming())) {
       if (Date.now() > deadline) throw new Error(`walcastd did not start streaming:\n${this.log()}`);
