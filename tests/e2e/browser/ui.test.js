@@ -251,8 +251,10 @@ describe('web UI', { skip: restMissing && 'the REST endpoints are not in this bu
     psql(db.conninfo, `INSERT INTO orders (customer_name, product_name, status)
       SELECT 'Bulk ' || i, 'Item ' || i, (ARRAY['pending','shipped','delivered'])[1 + i % 3]
       FROM generate_series(1, 120) i;`);
-    // The open page receives the burst (one transaction) live.
+    // The open page receives the burst (one transaction) live; the activity log keeps the newest 50.
     await eventually(async () => assert.deepEqual(await pageOrders(a.page), databaseOrders()));
+    assert.equal(await a.page.locator('#activity li').count(), 50);
+    assert.match(await a.page.locator('#activity li').first().textContent(), /Bulk 120 · Item 120/);
     const fresh = await openPage(browser, daemon.url, { setup, viewport: { width: 1366, height: 700 } });
     const all = databaseOrders();
     assert.deepEqual(await pageOrders(fresh.page), all.slice(0, 50));
