@@ -153,18 +153,25 @@ export function prependActivity(changes, limit) {
 
 // ---- form errors and toasts ----
 
+// Puts each of the server's details[] beside its field ("Customer must not be empty"); details
+// for no field of the form (e.g. "body") and errors without details go above the button.
 export function showFormErrors(form, message, details) {
   clearFormErrors(form);
-  let placed = false;
+  const elsewhere = [];
   for (const { field, message: text } of details) {
-    const slot = form.querySelector(`[data-error-for="${CSS.escape(field)}"]`);
+    const slot = form.querySelector(`[data-error-for="${CSS.escape(String(field))}"]`);
     const input = form.elements.namedItem(field);
-    if (!slot || !input) continue;
-    slot.textContent = text;
+    if (!field || !slot || !input) {
+      elsewhere.push(field ? `${field} ${text}` : text);
+      continue;
+    }
+    const label = form.querySelector(`label[for="${CSS.escape(input.id)}"]`)?.textContent || field;
+    slot.textContent = /^[a-z]/.test(text) ? `${label} ${text}` : text;
     input.setAttribute('aria-invalid', 'true');
-    placed = true;
   }
-  if (!placed) $('form-error').textContent = message;
+  if (elsewhere.length || details.length === 0) {
+    $('form-error').textContent = elsewhere.length ? elsewhere.join('; ') : message;
+  }
 }
 
 export function clearFormErrors(form) {
