@@ -211,6 +211,38 @@ describe('web UI', { skip: restMissing && 'the REST endpoints are not in this bu
     await eventually(async () => assert.deepEqual(await pageOrders(b.page), databaseOrders()));
   });
 
+  test('a resume older than the replay window gets resync: the page reloads and matches the database', async () => {
+    const framesBefore = a.frames.length;
+    await daemon.stop();
+    await eventually(async () => assert.notEqual(await a.page.getAttribute('#connection', 'data-state'), 'connected'));
+    // 30 single-row transactions while down, and a window of 5 events after the restart: the
+    // page's last id is no longer replayable.
+    for (let i = 0; i < 30; i += 1) {
+      psql(db.conninfo, `INSERT INTO orders (customer_name, product_name) VALUES ('Window ${i}', 'Lamp');`);
+    }
+    psql(db.conninfo, "DELETE FROM orders WHERE customer_name IN ('Window 3', 'Window 4');");
+    daemon.extra = ['--replay-max-events', '5'];
+    await daemon.start();
+    await eventually(async () => assert.ok(a.frames.slice(framesBefore).some((frame) => frame.event === 'resync')),
+      { timeoutMs: 30000 });
+    await eventually(async () => assert.deepEqual(await pageOrders(a.page), databaseOrders()));
+    await eventually(async () => assert.deepEqual(await pageStats(a.page), databaseStats()));
+    await a.page.locator('.toast', { hasText: 'Resynchronizing' }).first().waitFor();
+    assert.deepEqual(takeProblems(a, kWhileDown), []);
+    assert.deepEqual(takeProblems(b, kWhileDown), []);
+    // Back to the default window for the tests that follow; both pages catch up again.
+    await daemon.stop();
+    daemon.extra = [];
+    await daemon.start();
+    for (const page of [a.page, b.page]) {
+      await eventually(async () => assert.equal(await page.getAttribute('#connection', 'data-state'), 'connected'),
+        { timeoutMs: 30000 });
+      await eventually(async () => assert.deepEqual(await pageOrders(page), databaseOrders()));
+    }
+    takeProblems(a, kWhileDown);
+    takeProblems(b, kWhileDown);
+  });
+
   test('a status filter narrows the list and the stream; the customer search narrows the list', async () => {
     await b.page.selectOption('#filter-status', 'shipped');
     await eventually(async () => assert.deepEqual(await pageOrders(b.page), databaseOrders("status = 'shipped'")));
