@@ -6,6 +6,8 @@
 //     commits one single-row UPDATE per transaction at that pace), with the 1,000 rows shown: frame
 //     times from requestAnimationFrame and Chromium's long-animation-frame entries.
 // Runs under tests/harness/with_cluster (tools/bench-web does that); RUNS repeats the measurements.
+import { readdirSync, readFileSync } from 'node:fs';
+
 import { launchBrowser, openPage, pageOrders } from '../lib/browser.js';
 import { Daemon } from '../lib/daemon.js';
 import { createOrdersDatabase } from '../lib/orders_database.js';
@@ -50,6 +52,37 @@ if ((await fetch(`${daemon.url}/api/orders`)).status === 404 && !setup) {
   await browser.close();
   await daemon.stop();
   process.exit(1);
+}
+
+// CPU seconds (user + system) used so far by this process's descendants whose command line
+// matches `pattern`: CPU time, unlike wall-clock figures, does not grow when other work on the
+// machine competes for the cores.
+function cpuSeconds(pattern) {
+  const parent = new Map();
+  const info = new Map();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      parent.set(Number(name), Number(fields[1]));
+      const cmdline = readFileSync(`/proc/${name}/cmdline`, 'utf8').replaceAll('\0', ' ');
+      info.set(Number(name), { cmdline, ticks: Number(fields[11]) + Number(fields[12]) });
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  let ticks = 0;
+  for (const [pid, { cmdline, ticks: own }] of info) {
+    if (!pattern.test(cmdline)) continue;
+    for (let up = parent.get(pid); up; up = parent.get(up)) {
+      if (up === process.pid) {
+        ticks += own;
+        break;
+      }
+    }
+  }
+  return ticks / 100;  // USER_HZ is 100 on Linux
 }
 
 function median(values) {
@@ -120,6 +153,18 @@ async function framesUnderLoad(handle) {
   const metrics = async () => Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics
     .map(({ name, value }) => [name, value]));
   const metricsBefore = await metrics();
+  // The display's frame interval, from one idle second before the load.
+  const idleFrames = await page.evaluate(() => new Promise((resolve) => {
+    const times = [];
+    const tick = (now) => {
+      times.push(now);
+      if (times.length < 61) requestAnimationFrame(tick);
+      else resolve(times);
+    };
+    requestAnimationFrame(tick);
+  }));
+  const cpuBefore = { renderer: cpuSeconds(/chromium.*--type=renderer/), chromium: cpuSeconds(/chromium/),
+                      walcastd: cpuSeconds(/walcastd/) };
   const started = Date.now();
   psql(db.conninfo, `CALL bench_updates(${kRate * kSeconds}, ${kRate});`);
   const loadSeconds = (Date.now() - started) / 1000;
@@ -131,6 +176,9 @@ async function framesUnderLoad(handle) {
     if (shown.join() !== expected.join()) throw new Error('the page has not caught up');
   }, { timeoutMs: 60000 });
   const caughtUpAfter = (Date.now() - started) / 1000 - loadSeconds;
+  const cpu = (name, pattern) => (cpuSeconds(pattern) - cpuBefore[name]) / ((Date.now() - started) / 1000);
+  const cpuPerSecond = { renderer: cpu('renderer', /chromium.*--type=renderer/), chromium: cpu('chromium', /chromium/),
+                         walcastd: cpu('walcastd', /walcastd/) };
   const metricsAfter = await metrics();
   const busy = (name) => metricsAfter[name] - metricsBefore[name];
   const wall = metricsAfter.Timestamp - metricsBefore.Timestamp;
@@ -138,9 +186,9 @@ async function framesUnderLoad(handle) {
     window.benchRecording = false;
     return { frames: window.benchFrames, longFrames: window.benchLongFrames };
   });
-  // Frame interval from the quietest frames (60 Hz gives 16.7 ms); a gap of k intervals drops k-1.
+  // A gap of k display intervals (16.7 ms at 60 Hz, measured while idle) drops k-1 frames.
   const gaps = frames.slice(1).map((time, i) => time - frames[i]);
-  const interval = median(gaps);
+  const interval = median(idleFrames.slice(1).map((time, i) => time - idleFrames[i]));
   const dropped = gaps.reduce((sum, gap) => sum + Math.max(0, Math.round(gap / interval) - 1), 0);
   const span = frames[frames.length - 1] - frames[0];
   return {
@@ -152,6 +200,9 @@ async function framesUnderLoad(handle) {
     mainThreadBusyPercent: (100 * busy('TaskDuration')) / wall,
     scriptPercent: (100 * busy('ScriptDuration')) / wall,
     layoutAndStylePercent: (100 * (busy('LayoutDuration') + busy('RecalcStyleDuration'))) / wall,
+    medianFrameMs: median(gaps),
+    rendererCpuPercent: 100 * cpuPerSecond.renderer, chromiumCpuPercent: 100 * cpuPerSecond.chromium,
+    walcastdCpuPercent: 100 * cpuPerSecond.walcastd,
   };
 }
 
@@ -181,9 +232,10 @@ try {
   console.log(`all ${kOrders} rows listed via load more (ms): ${fmt(summary('allRowsMs'))}`);
   console.log(`${kRate} events/s for ${kSeconds} s: events committed ${fmt(summary('events'))} in ${fmt(summary('loadSeconds'), 2)} s`);
   console.log(`  frames dropped: ${fmt(summary('dropped'))} of ${fmt(summary('expectedFrames'))} (${fmt(summary('droppedPercent'), 2)} %)`);
-  console.log(`  frame interval ${fmt(summary('frameIntervalMs'), 1)} ms, p99 frame ${fmt(summary('p99FrameMs'), 1)} ms, longest ${fmt(summary('longestFrameMs'), 1)} ms`);
+  console.log(`  display interval ${fmt(summary('frameIntervalMs'), 1)} ms, median frame ${fmt(summary('medianFrameMs'), 1)} ms, p99 frame ${fmt(summary('p99FrameMs'), 1)} ms, longest ${fmt(summary('longestFrameMs'), 1)} ms`);
   console.log(`  long animation frames (>50 ms): ${fmt(summary('longAnimationFrames'))}`);
   console.log(`  renderer main thread busy ${fmt(summary('mainThreadBusyPercent'))} % (script ${fmt(summary('scriptPercent'))} %, layout+style ${fmt(summary('layoutAndStylePercent'))} %)`);
+  console.log(`  CPU (% of one core, from /proc): renderer ${fmt(summary('rendererCpuPercent'))}, all Chromium processes ${fmt(summary('chromiumCpuPercent'))}, walcastd ${fmt(summary('walcastdCpuPercent'))}`);
   console.log(`  page caught up ${fmt(summary('caughtUpAfter'), 2)} s after the last commit`);
   console.log(JSON.stringify({ weight: { bytes: weight.bytes, files: weight.files }, runs: results }));
 } finally {
