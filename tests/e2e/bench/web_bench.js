@@ -117,10 +117,12 @@ async function firstRender() {
   }));
   // Then every row, through the page's own "load more" (20 pages of 50).
   const started = await page.evaluate(() => performance.now());
-  while (await page.isVisible('#load-more')) {
-    const before = (await pageOrders(page)).length;
-    await page.click('#load-more');
-    await page.waitForFunction((n) => document.querySelectorAll('#order-rows tr').length > n, before);
+  for (;;) {
+    const count = await page.$$eval('#order-rows tr', (rows) => rows.length);
+    if (count >= kOrders) break;
+    // The end of the list coming into view may load the next page first and hide the button.
+    await page.click('#load-more', { timeout: 2000 }).catch(() => {});
+    await page.waitForFunction((n) => document.querySelectorAll('#order-rows tr').length > n, count);
   }
   const allRows = (await page.evaluate(() => performance.now())) - started;
   const rows = (await pageOrders(page)).length;
