@@ -71,7 +71,10 @@ function flush() {
     if (store.apply(change)) listChanged = true;
     stats = applyChangeToStats(stats, change);
   }
-  if (listChanged) view.renderOrders(store.rows(), store.total, { flash: batch.length <= kFlashBatchLimit });
+  if (listChanged) {
+    view.renderOrders(store.rows(), store.total, { flash: batch.length <= kFlashBatchLimit });
+    watchListEnd();
+  }
   view.renderStats(stats);
   view.prependActivity(batch, kActivityLimit);
   scheduleStatsRefresh();
@@ -91,6 +94,7 @@ async function reload() {
     store.reset(list.data, list.pagination?.total ?? list.data.length);
     stats = fresh;
     view.renderOrders(store.rows(), store.total);
+    watchListEnd();
     view.renderStats(stats);
     if (!document.body.dataset.loaded) performance.mark('walcast:first-render');  // for tools/bench-web
     document.body.dataset.loaded = 'true';
@@ -111,6 +115,7 @@ async function loadMore() {
     if (serial !== reloadSerial) return;
     store.append(page.data, page.pagination?.total ?? store.total);
     view.renderOrders(store.rows(), store.total);
+    watchListEnd();
   } catch (error) {
     view.toast(`Could not load more orders: ${error.message}`, 'error');
   } finally {
@@ -158,6 +163,7 @@ form.addEventListener('submit', async (event) => {
     form.elements.customer_name.focus();
     store.apply({ operation: 'insert', data: created.data, old: null });
     view.renderOrders(store.rows(), store.total);
+    watchListEnd();
     view.toast(`Order #${created.data.id} created`, 'success');
   } catch (error) {
     view.showFormErrors(form, error.message, error.details || []);
@@ -184,6 +190,7 @@ document.getElementById('order-rows').addEventListener('click', async (event) =>
     const operation = action === 'delete' ? 'delete' : 'update';
     store.apply({ operation, data: result.data, old: null });
     view.renderOrders(store.rows(), store.total);
+    watchListEnd();
   } catch (error) {
     view.toast(`Order #${id}: ${error.message}`, 'error');
     button.disabled = false;
@@ -215,9 +222,19 @@ setInterval(() => {
 // ---- more rows: the button, and automatically when the end of the list scrolls into view ----
 
 document.getElementById('load-more').addEventListener('click', loadMore);
-new IntersectionObserver((entries) => {
+// Observed only while there is more to load: an observer recomputes its intersection after every
+// layout, which during a burst of events is a cost for nothing (8% of the main thread).
+const sentinel = document.getElementById('load-sentinel');
+const endObserver = new IntersectionObserver((entries) => {
   if (entries.some((entry) => entry.isIntersecting)) loadMore();
-}).observe(document.getElementById('load-sentinel'));
+});
+let observingEnd = false;
+function watchListEnd() {
+  if (store.hasMore === observingEnd) return;
+  observingEnd = store.hasMore;
+  if (observingEnd) endObserver.observe(sentinel);
+  else endObserver.unobserve(sentinel);
+}
 
 // ---- start ----
 

@@ -11,6 +11,14 @@ function element(tag, className, text) {
   return node;
 }
 
+function setText(node, text) {
+  if (node.textContent !== text) node.textContent = text;
+}
+
+function setHidden(node, hidden) {
+  if (node.hidden !== hidden) node.hidden = hidden;
+}
+
 const kConnectionText = {
   connecting: 'Connecting…',
   connected: 'Live',
@@ -31,7 +39,7 @@ export function renderClients(count) {
 
 export function renderStats(stats) {
   for (const node of document.querySelectorAll('[data-stat]')) {
-    node.textContent = formatCount(stats[node.dataset.stat]);
+    setText(node, formatCount(stats[node.dataset.stat]));
   }
 }
 
@@ -113,9 +121,10 @@ export function renderOrders(rows, total, { flash = true } = {}) {
       rowNodes.delete(id);
     }
   }
-  $('orders-empty').hidden = rows.length > 0;
-  $('orders-count').textContent = rows.length ? `Showing ${formatCount(rows.length)} of ${formatCount(total)}` : '';
-  $('load-more').hidden = rows.length >= total;
+  // Written only when different: every write invalidates layout, and this runs once per frame.
+  setText($('orders-count'), rows.length ? `Showing ${formatCount(rows.length)} of ${formatCount(total)}` : '');
+  setHidden($('orders-empty'), rows.length > 0);
+  setHidden($('load-more'), rows.length >= total);
 }
 
 // ---- activity log: newest first, at most `limit` entries ----

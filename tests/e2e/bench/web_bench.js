@@ -85,6 +85,20 @@ function cpuSeconds(pattern) {
   return ticks / 100;  // USER_HZ is 100 on Linux
 }
 
+// TRACE=1: where the renderer's main thread spent the load (Chromium's timeline events, self
+// time excluded: nested events count in their parents too), top entries by total duration.
+function printTrace(trace) {
+  const events = trace.traceEvents || trace;
+  const main = events.find((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain');
+  const totals = new Map();
+  for (const e of events) {
+    if (e.ph !== 'X' || !main || e.pid !== main.pid || e.tid !== main.tid) continue;
+    totals.set(e.name, (totals.get(e.name) || 0) + e.dur / 1000);
+  }
+  const top = [...totals].sort((x, y) => y[1] - x[1]).slice(0, 15);
+  console.log(`trace (renderer main thread, ms): ${top.map(([name, ms]) => `${name} ${ms.toFixed(0)}`).join(', ')}`);
+}
+
 function median(values) {
   const sorted = [...values].sort((x, y) => x - y);
   return sorted[Math.floor(sorted.length / 2)];
@@ -167,8 +181,10 @@ async function framesUnderLoad(handle) {
   }));
   const cpuBefore = { renderer: cpuSeconds(/chromium.*--type=renderer/), chromium: cpuSeconds(/chromium/),
                       walcastd: cpuSeconds(/walcastd/) };
+  if (process.env.TRACE) await browser.startTracing(page, { categories: ['devtools.timeline'] });
   const started = Date.now();
   psql(db.conninfo, `CALL bench_updates(${kRate * kSeconds}, ${kRate});`);
+  if (process.env.TRACE) printTrace(JSON.parse(await browser.stopTracing()));
   const loadSeconds = (Date.now() - started) / 1000;
   // The page has caught up when its list equals the database.
   const expected = psql(db.conninfo, 'SELECT id, status FROM orders ORDER BY updated_at DESC, id DESC')
