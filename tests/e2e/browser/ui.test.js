@@ -270,7 +270,7 @@ describe('web UI', { skip: restMissing && 'the REST endpoints are not in this bu
   test('screenshots of the main view (desktop and phone) are saved', async () => {
     // Without the toasts of the earlier tests.
     await eventually(async () => assert.equal(await a.page.locator('.toast').count(), 0), { timeoutMs: 15000 });
-    await a.page.screenshot({ path: path.join(artifactsDir, 'main-desktop.png'), fullPage: true });
+    await a.page.screenshot({ path: path.join(artifactsDir, 'main-desktop.png') });
     const phone = await openPage(browser, daemon.url, { setup, viewport: { width: 390, height: 844 } });
     await phone.page.screenshot({ path: path.join(artifactsDir, 'main-phone.png'), fullPage: false });
     const overflow = await phone.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
