@@ -1,0 +1,71 @@
+// Debian's chromium driven by playwright-core (never a downloaded browser), headless. Every page
+// opened here records console errors, uncaught exceptions, dialogs (an XSS payload's alert would
+// open one) and any request that leaves 127.0.0.1, for the tests to assert there were none.
+import { chromium } from 'playwright-core';
+
+export const chromiumPath = process.env.WALCAST_CHROMIUM || '/usr/bin/chromium';
+
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: chromiumPath,
+    headless: true,
+    // As root, Chromium's sandbox cannot start; the page under test is our own.
+    args: ['--no-sandbox', '--disable-dev-shm-usage'],
+  });
+}
+
+// A page plus what it did wrong: problems is a list of strings, empty when all went well.
+// `setup(context)` runs before the page loads (routes, for instance).
+export async function openPage(browser, url, { viewport = { width: 1366, height: 900 }, setup, recordFrames = true } = {}) {
+  const context = await browser.newContext({ viewport });
+  if (setup) await setup(context);
+  const page = await context.newPage();
+  const problems = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => problems.push(`uncaught: ${error.message}`));
+  page.on('dialog', (dialog) => {
+    problems.push(`dialog opened: ${dialog.message()}`);
+    dialog.dismiss().catch(() => {});
+  });
+  page.on('request', (request) => {
+    const target = new URL(request.url());
+    if (target.protocol === 'data:') return;
+    if (target.hostname !== '127.0.0.1') problems.push(`request left the host: ${request.url()}`);
+  });
+  // Every stream message the page receives, parsed, with the socket's URL (for resume checks).
+  const frames = [];
+  page.on('websocket', (socket) => {
+    if (new URL(socket.url()).hostname !== '127.0.0.1') problems.push(`websocket left the host: ${socket.url()}`);
+    if (!recordFrames) return;  // a benchmark keeps CDP traffic out of its measurement
+    socket.on('framereceived', (frame) => {
+      try {
+        frames.push({ url: socket.url(), ...JSON.parse(frame.payload) });
+      } catch {
+        problems.push(`unparsable stream frame: ${String(frame.payload).slice(0, 80)}`);
+      }
+    });
+  });
+  await page.goto(url);
+  await page.locator('body[data-loaded="true"]').waitFor();
+  return { page, context, problems, frames };
+}
+
+// The order list as the page shows it: [{id, customer, product, status}] top to bottom.
+export function pageOrders(page) {
+  return page.$$eval('#order-rows tr', (rows) => rows.map((tr) => ({
+    id: Number(tr.dataset.id),
+    customer: tr.querySelector('.customer').textContent,
+    product: tr.querySelector('.product').textContent,
+    status: tr.dataset.status,
+  })));
+}
+
+// The problems recorded since the last call, less those matching `expected` (e.g. the browser's
+// own "WebSocket connection failed" line while the test has the daemon down); clears the list.
+export function takeProblems(handle, expected = []) {
+  const unexpected = handle.problems.filter((problem) => !expected.some((pattern) => pattern.test(problem)));
+  handle.problems.length = 0;
+  return unexpected;
+}

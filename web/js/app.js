@@ -1,0 +1,246 @@
+// Wiring: REST for state, the WebSocket stream for changes, the store for the list, render for the
+// DOM. Change events are queued and applied once per animation frame, so a burst of 1,000 events/s
+// costs one list render per frame rather than one per event.
+import * as api from './api.js';
+import { applyChangeToStats, emptyStats } from './stats.js';
+import { OrderStore } from './store.js';
+import { OrderStream } from './stream.js';
+import * as view from './render.js';
+
+const kPageSize = 50;
+const kActivityLimit = 50;
+const kStatsRefreshMs = 2000;  // at most one stats refetch per interval (customers need it)
+const kFilteredStatsPollMs = 5000;  // a filtered stream misses other orders' changes
+const kSearchDebounceMs = 250;
+const kFlashBatchLimit = 5;  // bigger batches (a burst) update rows without the highlight
+
+const store = new OrderStore();
+let stats = emptyStats();
+let queue = [];  // change events not yet applied
+let frameRequested = false;
+let reloading = 0;  // reloads in flight; events wait in the queue meanwhile
+let reloadSerial = 0;
+let loadingMore = false;
+let welcomed = false;
+
+const stream = new OrderStream({
+  state: (state) => {
+    view.renderConnection(state);
+    if (state === 'reconnecting' && welcomed) view.toast('Connection lost; reconnecting…', 'warn');
+  },
+  welcome: (data) => {
+    view.renderClients(data.totalClients);
+    if (!welcomed) {
+      welcomed = true;
+      reload();  // the first snapshot is taken after the stream's position is known: no gap
+    } else {
+      view.toast('Reconnected; catching up from the last event seen', 'success');
+    }
+  },
+  change: (change) => enqueue(change),
+  resync: (data) => {
+    view.toast(`Resynchronizing (${data.reason || 'history unavailable'})`, 'warn');
+    reload();
+  },
+  clients: (n) => view.renderClients(n),
+  notice: (text) => view.toast(text, 'warn'),
+});
+
+// ---- change events, batched per frame ----
+
+function enqueue(change) {
+  queue.push(change);
+  scheduleFlush();
+}
+
+function scheduleFlush() {
+  if (frameRequested || reloading) return;
+  frameRequested = true;
+  // Hidden tabs get no animation frames; a timer keeps their queue short.
+  if (document.hidden) setTimeout(flush, 250);
+  else requestAnimationFrame(flush);
+}
+
+function flush() {
+  frameRequested = false;
+  if (reloading || queue.length === 0) return;
+  const batch = queue;
+  queue = [];
+  let listChanged = false;
+  for (const change of batch) {
+    if (store.apply(change)) listChanged = true;
+    stats = applyChangeToStats(stats, change);
+  }
+  if (listChanged) {
+    view.renderOrders(store.rows(), store.total, { flash: batch.length <= kFlashBatchLimit });
+    watchListEnd();
+  }
+  view.renderStats(stats);
+  view.prependActivity(batch, kActivityLimit);
+  scheduleStatsRefresh();
+}
+
+// ---- REST state ----
+
+async function reload() {
+  const serial = ++reloadSerial;
+  reloading += 1;
+  try {
+    const [list, fresh] = await Promise.all([
+      api.listOrders({ ...store.filter, limit: kPageSize, offset: 0 }),
+      api.fetchStats(),
+    ]);
+    if (serial !== reloadSerial) return;  // a newer reload (filter change) supersedes this one
+    store.reset(list.data, list.pagination?.total ?? list.data.length);
+    stats = fresh;
+    view.renderOrders(store.rows(), store.total);
+    watchListEnd();
+    view.renderStats(stats);
+    if (!document.body.dataset.loaded) performance.mark('walcast:first-render');  // for tools/bench-web
+    document.body.dataset.loaded = 'true';
+  } catch (error) {
+    if (serial === reloadSerial) view.toast(`Could not load orders: ${error.message}`, 'error');
+  } finally {
+    reloading -= 1;
+    scheduleFlush();
+  }
+}
+
+async function loadMore() {
+  if (loadingMore || reloading || !store.hasMore) return;
+  loadingMore = true;
+  const serial = reloadSerial;
+  try {
+    const page = await api.listOrders({ ...store.filter, limit: kPageSize, offset: store.size });
+    if (serial !== reloadSerial) return;
+    store.append(page.data, page.pagination?.total ?? store.total);
+    view.renderOrders(store.rows(), store.total);
+    watchListEnd();
+  } catch (error) {
+    view.toast(`Could not load more orders: ${error.message}`, 'error');
+  } finally {
+    loadingMore = false;
+  }
+}
+
+let statsTimer = 0;
+let statsDueAt = 0;
+function scheduleStatsRefresh() {
+  if (statsTimer) return;
+  const wait = Math.max(0, statsDueAt - Date.now());
+  statsTimer = setTimeout(async () => {
+    statsDueAt = Date.now() + kStatsRefreshMs;
+    try {
+      const fresh = await api.fetchStats();
+      if (queue.length === 0 && !reloading) {
+        stats = fresh;
+        view.renderStats(stats);
+      }
+    } catch {
+      // The next change or poll tries again; the counts shown stay the event-derived ones.
+    } finally {
+      statsTimer = 0;
+    }
+  }, wait);
+}
+
+// ---- user actions ----
+
+const form = document.getElementById('create-form');
+form.addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const submit = document.getElementById('create-submit');
+  const fields = {
+    customer_name: form.elements.customer_name.value,
+    product_name: form.elements.product_name.value,
+    status: form.elements.status.value,
+  };
+  submit.disabled = true;
+  try {
+    const created = await api.createOrder(fields);
+    view.clearFormErrors(form);
+    form.reset();
+    form.elements.customer_name.focus();
+    store.apply({ operation: 'insert', data: created.data, old: null });
+    view.renderOrders(store.rows(), store.total);
+    watchListEnd();
+    view.toast(`Order #${created.data.id} created`, 'success');
+  } catch (error) {
+    view.showFormErrors(form, error.message, error.details || []);
+  } finally {
+    submit.disabled = false;
+  }
+});
+
+const kActions = {
+  ship: (id) => api.updateOrder(id, { status: 'shipped' }),
+  deliver: (id) => api.updateOrder(id, { status: 'delivered' }),
+  delete: (id) => api.deleteOrder(id),
+};
+
+document.getElementById('order-rows').addEventListener('click', async (event) => {
+  const button = event.target.closest('button[data-action]');
+  if (!button) return;
+  const id = Number(button.dataset.id);
+  const action = button.dataset.action;
+  button.disabled = true;
+  try {
+    const result = await kActions[action](id);
+    // Show our own write at once; the stream's event for it is then a no-op for the list.
+    const operation = action === 'delete' ? 'delete' : 'update';
+    store.apply({ operation, data: result.data, old: null });
+    view.renderOrders(store.rows(), store.total);
+    watchListEnd();
+  } catch (error) {
+    view.toast(`Order #${id}: ${error.message}`, 'error');
+    button.disabled = false;
+  }
+});
+
+// ---- filters ----
+
+const filters = document.getElementById('filters');
+let searchTimer = 0;
+function applyFilters() {
+  const status = filters.elements.status.value;
+  const customer = filters.elements.customer.value;
+  if (status === store.filter.status && customer === store.filter.customer) return;
+  store.filter = { status, customer };
+  stream.setStatuses(status ? [status] : []);
+  reload();
+}
+filters.addEventListener('submit', (event) => event.preventDefault());
+filters.elements.status.addEventListener('change', applyFilters);
+filters.elements.customer.addEventListener('input', () => {
+  clearTimeout(searchTimer);
+  searchTimer = setTimeout(applyFilters, kSearchDebounceMs);
+});
+setInterval(() => {
+  if (store.filter.status) scheduleStatsRefresh();
+}, kFilteredStatsPollMs);
+
+// ---- more rows: the button, and automatically when the end of the list scrolls into view ----
+
+document.getElementById('load-more').addEventListener('click', loadMore);
+// Observed only while there is more to load: an observer recomputes its intersection after every
+// layout, which during a burst of events is a cost for nothing (8% of the main thread).
+const sentinel = document.getElementById('load-sentinel');
+const endObserver = new IntersectionObserver((entries) => {
+  if (entries.some((entry) => entry.isIntersecting)) loadMore();
+});
+let observingEnd = false;
+function watchListEnd() {
+  if (store.hasMore === observingEnd) return;
+  observingEnd = store.hasMore;
+  if (observingEnd) endObserver.observe(sentinel);
+  else endObserver.unobserve(sentinel);
+}
+
+// ---- start ----
+
+view.renderConnection('connecting');
+stream.start();
+// Without a welcome soon (the stream is down), show the list anyway; the first welcome reloads.
+setTimeout(() => {
+  if (!welcomed) reload();
+}, 2000);

@@ -1,0 +1,141 @@
+// The WebSocket change stream (CONTRACT.md §4) with reconnect and resume: the last event id seen is
+// sent as `from` on every reconnect, so nothing committed meanwhile is missed (the server answers
+// `resync` when it can no longer replay that far back). Backoff doubles from 0.5 s to 10 s with
+// jitter and resets once a connection is welcomed.
+//
+// States reported: connecting (first attempt), connected, reconnecting (lost, retrying),
+// disconnected (several attempts failed in a row; it keeps retrying at the slowest pace).
+
+const kFirstDelayMs = 500;
+const kMaxDelayMs = 10000;
+const kAttemptsBeforeDisconnected = 4;
+const kPingEveryMs = 20000;
+const kSilenceLimitMs = 45000;  // no frame at all for this long: the connection is half-open
+
+export class OrderStream {
+  // handlers: {state(name), welcome(data), change(data), resync(data), clients(n), notice(text)}
+  constructor(handlers) {
+    this.handlers = handlers;
+    this.lastEventId = null;
+    this.statuses = [];
+    this.socket = null;
+    this.failures = 0;
+    this.retryTimer = 0;
+    this.pingTimer = 0;
+    this.lastFrameAt = 0;
+    this.state = '';
+  }
+
+  start() {
+    this.setState('connecting');
+    this.connect();
+  }
+
+  // Narrows the stream to orders in `statuses` (empty: everything) on the live connection; a
+  // reconnect asks for the same in its URL.
+  setStatuses(statuses) {
+    const before = this.statuses;
+    this.statuses = [...statuses];
+    if (!this.isOpen()) return;
+    if (before.length) this.send('unsubscribe', { statuses: before });
+    if (this.statuses.length) this.send('subscribe', { statuses: this.statuses });
+  }
+
+  isOpen() {
+    return this.socket !== null && this.socket.readyState === WebSocket.OPEN;
+  }
+
+  url() {
+    const query = new URLSearchParams();
+    if (this.lastEventId) query.set('from', this.lastEventId);
+    if (this.statuses.length) query.set('status', this.statuses.join(','));
+    const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    const suffix = query.toString() ? `?${query}` : '';
+    return `${scheme}//${location.host}/ws${suffix}`;
+  }
+
+  connect() {
+    const socket = new WebSocket(this.url());
+    this.socket = socket;
+    socket.addEventListener('message', (message) => this.onFrame(message.data));
+    socket.addEventListener('close', () => this.onClose(socket));
+    // 'error' is always followed by 'close', where the retry is scheduled.
+  }
+
+  onFrame(text) {
+    this.lastFrameAt = Date.now();
+    let frame;
+    try {
+      frame = JSON.parse(text);
+    } catch {
+      return;  // never sent by walcast; ignoring it keeps the page alive
+    }
+    const data = frame.data || {};
+    switch (frame.event) {
+      case 'welcome':
+        this.failures = 0;
+        if (!this.lastEventId && data.lastEventId) this.lastEventId = data.lastEventId;
+        this.setState('connected');
+        this.startPings();
+        this.handlers.welcome(data);
+        break;
+      case 'orders:insert':
+      case 'orders:update':
+      case 'orders:delete':
+        if (data.id) this.lastEventId = data.id;
+        this.handlers.change(data);
+        break;
+      case 'orders:truncate':
+        if (data.id) this.lastEventId = data.id;
+        this.handlers.resync({ reason: 'table truncated' });
+        break;
+      case 'resync':
+        this.handlers.resync(data);
+        break;
+      case 'clients':
+        this.handlers.clients(data.totalClients);
+        break;
+      case 'server_shutdown':
+        this.handlers.notice('The server is restarting; reconnecting…');
+        break;
+      case 'error':
+        this.handlers.notice(`Stream: ${data.message || 'error'}`);
+        break;
+      default:
+        break;  // pong and future events
+    }
+  }
+
+  onClose(socket) {
+    if (socket !== this.socket) return;
+    this.socket = null;
+    clearInterval(this.pingTimer);
+    this.failures += 1;
+    this.setState(this.failures > kAttemptsBeforeDisconnected ? 'disconnected' : 'reconnecting');
+    const base = Math.min(kMaxDelayMs, kFirstDelayMs * 2 ** (this.failures - 1));
+    const delay = base / 2 + Math.random() * (base / 2);
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => this.connect(), delay);
+  }
+
+  startPings() {
+    clearInterval(this.pingTimer);
+    this.pingTimer = setInterval(() => {
+      if (Date.now() - this.lastFrameAt > kSilenceLimitMs) {
+        this.socket?.close();  // 'close' schedules the reconnect
+        return;
+      }
+      this.send('ping', { timestamp: new Date().toISOString() });
+    }, kPingEveryMs);
+  }
+
+  send(event, data) {
+    if (this.isOpen()) this.socket.send(JSON.stringify({ event, data }));
+  }
+
+  setState(state) {
+    if (state === this.state) return;
+    this.state = state;
+    this.handlers.state(state);
+  }
+}
