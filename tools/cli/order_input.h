@@ -12,7 +12,7 @@ namespace walcast::cli {
 inline const std::vector<std::string> kOrderStatuses = {"pending", "shipped", "delivered"};
 
 // nullopt when valid; otherwise the message, phrased like the server's.
-std::optional<std::string> CheckOrderId(const std::string& text);          // positive int4
+std::optional<std::string> CheckOrderId(const std::string& text);  // positive int4
 std::optional<std::string> CheckName(const std::string& field, const std::string& text);
 std::optional<std::string> CheckStatus(const std::string& text);
 

@@ -89,7 +89,8 @@ std::string OrderTable(const std::string& body) {
   }
   out += std::to_string(rows.size()) + (total.empty() ? "" : " of " + total) +
          (rows.size() == 1 && total.empty() ? " order" : " orders");
-  if (doc.HasMember("message") && doc["message"].IsString()) out += " (" + Text(doc["message"]) + ")";
+  if (doc.HasMember("message") && doc["message"].IsString())
+    out += " (" + Text(doc["message"]) + ")";
   return out;
 }
 
@@ -128,7 +129,9 @@ std::string ErrorView(int status, const std::string& body) {
   if (!ParseObject(body, doc) || !doc.HasMember("error")) {
     return body.empty() ? out : out + " " + Clip(body, 300);
   }
-  out += " " + Text(doc["error"]);
+  // Appended piece by piece: GCC 12 at -O3 reports a false -Wrestrict for `" " + text` here.
+  out += ' ';
+  out += Text(doc["error"]);
   if (doc.HasMember("details") && doc["details"].IsArray()) {
     for (const auto& detail : doc["details"].GetArray()) {
       std::string field = Field(detail, "field");

@@ -22,7 +22,8 @@ RestResponse RestClient::Request(const std::string& method, const std::string& t
     request.set(http::field::host, options_.endpoint.host_header);
     request.set(http::field::user_agent, "walcast-cli");
     request.set(http::field::accept, "application/json");
-    if (!options_.token.empty()) request.set(http::field::authorization, "Bearer " + options_.token);
+    if (!options_.token.empty())
+      request.set(http::field::authorization, "Bearer " + options_.token);
     if (!body.empty()) {
       request.set(http::field::content_type, "application/json");
       request.body() = body;
@@ -39,8 +40,8 @@ RestResponse RestClient::Request(const std::string& method, const std::string& t
   } catch (const boost::system::system_error& e) {
     auto code = e.code();
     std::string reason = code == boost::asio::error::connection_refused ? "connection refused"
-                         : code == beast::error::timeout                 ? "timed out"
-                                                                         : code.message();
+                         : code == beast::error::timeout                ? "timed out"
+                                                                        : code.message();
     throw std::runtime_error("cannot reach " + options_.url + ": " + reason);
   }
 }

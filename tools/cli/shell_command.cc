@@ -29,8 +29,7 @@ namespace {
 
 constexpr const char* kPrompt = "walcast> ";
 
-const char* kMenu =
-    "Commands: help, orders, create, random, status, menu, clear, quit";
+const char* kMenu = "Commands: help, orders, create, random, status, menu, clear, quit";
 
 const char* kHelp =
     "  help     this help\n"
@@ -120,7 +119,8 @@ class Shell {
     if (command == "help") return console_.Print(kHelp);
     if (command == "menu") return console_.Print(kMenu);
     if (command == "clear") return console_.Print("\033[H\033[2J");
-    if (command == "orders") return ShowResponse(rest_.Request("GET", "/api/orders?limit=10"), OrderTable);
+    if (command == "orders")
+      return ShowResponse(rest_.Request("GET", "/api/orders?limit=10"), OrderTable);
     if (command == "create") return Create();
     if (command == "random") return Random();
     if (command == "status") return Status();
@@ -136,9 +136,10 @@ class Shell {
   }
 
   // Asks until the answer passes `check`; nullopt at end of input.
-  std::optional<std::string> Ask(const std::string& question,
-                                 const std::function<std::optional<std::string>(const std::string&)>& check,
-                                 const std::string& fallback = "") {
+  std::optional<std::string> Ask(
+      const std::string& question,
+      const std::function<std::optional<std::string>(const std::string&)>& check,
+      const std::string& fallback = "") {
     while (true) {
       console_.Prompt(question + (fallback.empty() ? "" : " [" + fallback + "]") + ": ");
       std::string answer;
@@ -167,10 +168,10 @@ class Shell {
   }
 
   void Random() {
-    static const char* kCustomers[] = {"Ada Lovelace", "Alan Turing", "Grace Hopper",
+    static const char* kCustomers[] = {"Ada Lovelace",    "Alan Turing",    "Grace Hopper",
                                        "Edsger Dijkstra", "Barbara Liskov", "Donald Knuth"};
-    static const char* kProducts[] = {"Laptop", "Keyboard", "Monitor", "Headphones", "Mouse",
-                                      "Webcam", "Desk lamp"};
+    static const char* kProducts[] = {"Laptop", "Keyboard", "Monitor",  "Headphones",
+                                      "Mouse",  "Webcam",   "Desk lamp"};
     std::uniform_int_distribution<std::size_t> customer(0, std::size(kCustomers) - 1);
     std::uniform_int_distribution<std::size_t> product(0, std::size(kProducts) - 1);
     std::uniform_int_distribution<std::size_t> status(0, kOrderStatuses.size() - 1);
@@ -228,8 +229,8 @@ class Shell {
       });
     };
     std::string target = "/ws" + (cursor_.empty() ? std::string() : "?from=" + cursor_);
-    connection_ = OpenWebSocketStream(io_, client_.endpoint, target, client_.token,
-                                      std::move(handlers));
+    connection_ =
+        OpenWebSocketStream(io_, client_.endpoint, target, client_.token, std::move(handlers));
   }
 
   void OnMessage(std::string_view frame) {

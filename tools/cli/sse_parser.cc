@@ -2,8 +2,7 @@
 
 namespace walcast::cli {
 
-void SseParser::Feed(std::string_view bytes,
-                     const std::function<void(const SseEvent&)>& on_event) {
+void SseParser::Feed(std::string_view bytes, const std::function<void(const SseEvent&)>& on_event) {
   std::size_t start = 0;
   if (skip_lf_ && !bytes.empty() && bytes[0] == '\n') start = 1;
   skip_lf_ = false;
@@ -30,8 +29,7 @@ void SseParser::Feed(std::string_view bytes,
   partial_.append(bytes.substr(std::min(start, bytes.size())));
 }
 
-void SseParser::Line(std::string_view line,
-                     const std::function<void(const SseEvent&)>& on_event) {
+void SseParser::Line(std::string_view line, const std::function<void(const SseEvent&)>& on_event) {
   if (line.empty()) {  // blank line: dispatch
     if (has_data_) {
       if (current_.event.empty()) current_.event = "message";

@@ -23,7 +23,7 @@ class SseParser {
  private:
   void Line(std::string_view line, const std::function<void(const SseEvent&)>& on_event);
 
-  std::string partial_;  // an incomplete line carried to the next Feed
+  std::string partial_;   // an incomplete line carried to the next Feed
   bool skip_lf_ = false;  // the previous piece ended with CR: a leading LF belongs to it
   SseEvent current_;
   bool has_data_ = false;

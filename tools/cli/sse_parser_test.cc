@@ -17,9 +17,9 @@ std::vector<SseEvent> FeedPieces(const std::vector<std::string>& pieces) {
 }
 
 TEST(SseParser, FieldsCommentsAndMultiLineData) {
-  auto events = FeedPieces(
-      {": heartbeat\n\nid: A-1\nevent: orders:insert\ndata: {\"a\":1}\n\n"
-       "data: one\ndata: two\nretry: 10\n\n"});
+  auto events =
+      FeedPieces({": heartbeat\n\nid: A-1\nevent: orders:insert\ndata: {\"a\":1}\n\n"
+                  "data: one\ndata: two\nretry: 10\n\n"});
   ASSERT_EQ(events.size(), 2u);
   EXPECT_EQ(events[0].id, "A-1");
   EXPECT_EQ(events[0].event, "orders:insert");

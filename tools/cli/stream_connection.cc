@@ -128,17 +128,16 @@ class WebSocketConnection : public ConnectionBase<WebSocketConnection> {
       if (!token.empty()) r.set(http::field::authorization, "Bearer " + token);
     }));
     ws_.read_message_max(16 * 1024 * 1024);
-    ws_.async_handshake(response_, endpoint_.host_header, target_,
-                        [self = shared_from_this()](error_code ec) {
-                          if (self->closed_) return;
-                          if (ec == websocket::error::upgrade_declined) {
-                            return self->Finish(
-                                Refused(self->response_.result_int(), self->response_.body()));
-                          }
-                          if (ec) return self->Fail(ec);
-                          self->Opened();
-                          self->DoRead();
-                        });
+    ws_.async_handshake(
+        response_, endpoint_.host_header, target_, [self = shared_from_this()](error_code ec) {
+          if (self->closed_) return;
+          if (ec == websocket::error::upgrade_declined) {
+            return self->Finish(Refused(self->response_.result_int(), self->response_.body()));
+          }
+          if (ec) return self->Fail(ec);
+          self->Opened();
+          self->DoRead();
+        });
   }
 
   void Shutdown() {
@@ -149,9 +148,8 @@ class WebSocketConnection : public ConnectionBase<WebSocketConnection> {
 
  private:
   void DoRead() {
-    ws_.async_read(buffer_, [self = shared_from_this()](error_code ec, std::size_t) {
-      self->OnRead(ec);
-    });
+    ws_.async_read(buffer_,
+                   [self = shared_from_this()](error_code ec, std::size_t) { self->OnRead(ec); });
   }
 
   void OnRead(const error_code& ec) {
@@ -159,8 +157,11 @@ class WebSocketConnection : public ConnectionBase<WebSocketConnection> {
     if (ec == websocket::error::closed) {
       auto reason = ws_.reason();
       StreamClosed closed;
-      closed.reason = "closed by the server (" + std::to_string(reason.code) +
-                      (reason.reason.empty() ? "" : " " + std::string(reason.reason.data(), reason.reason.size())) + ")";
+      closed.reason =
+          "closed by the server (" + std::to_string(reason.code) +
+          (reason.reason.empty() ? ""
+                                 : " " + std::string(reason.reason.data(), reason.reason.size())) +
+          ")";
       // 1008: authentication, rate or message size; reconnecting would be refused the same way.
       closed.retryable = reason.code != websocket::close_code::policy_error;
       return Finish(closed);

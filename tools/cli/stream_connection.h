@@ -18,9 +18,9 @@
 namespace walcast::cli {
 
 struct StreamClosed {
-  std::string reason;      // one line for the user: "connection refused", "closed by the server (1001)"
-  bool retryable = true;   // false when trying again cannot help (401, policy close)
-  bool was_open = false;   // the stream had been established (its welcome may have arrived)
+  std::string reason;  // one line for the user: "connection refused", "closed by the server (1001)"
+  bool retryable = true;  // false when trying again cannot help (401, policy close)
+  bool was_open = false;  // the stream had been established (its welcome may have arrived)
 };
 
 struct StreamHandlers {

@@ -93,8 +93,7 @@ std::optional<StreamMessage> ParseStreamMessage(std::string_view frame) {
 std::string PrettyLine(std::string_view frame, bool color) {
   rapidjson::Document doc;
   doc.Parse(frame.data(), frame.size());
-  if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("data") ||
-      !doc["data"].IsObject()) {
+  if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("data") || !doc["data"].IsObject()) {
     return std::string(frame);
   }
   const Value& data = doc["data"];

@@ -19,9 +19,9 @@ enum class MessageKind {
 
 struct StreamMessage {
   MessageKind kind = MessageKind::kOther;
-  std::string event;  // the frame's "event"
-  std::string id;     // kChange: data.id; kWelcome: data.lastEventId ("" when null)
-  std::string text;   // kWelcome: clientId; kResync: reason; kShutdown/kError: message
+  std::string event;      // the frame's "event"
+  std::string id;         // kChange: data.id; kWelcome: data.lastEventId ("" when null)
+  std::string text;       // kWelcome: clientId; kResync: reason; kShutdown/kError: message
   std::string oldest_id;  // kResync: data.oldestId ("" when null)
 };
 

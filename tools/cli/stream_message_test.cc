@@ -69,9 +69,8 @@ TEST(PrettyLine, InsertDeleteTruncateAndUnknownShapes) {
       R"("customer_name":"Bo","product_name":"Pen","status":"pending"},"old":null,)"
       R"("timestamp":"2026-11-24T01:02:03.456789Z"}})";
   EXPECT_EQ(PrettyLine(insert, false), "01:02:03.456  INSERT  #7      pending     Bo · Pen");
-  std::string truncate =
-      R"({"event":"orders:truncate","data":{"id":"X","operation":"truncate",)"
-      R"("timestamp":"2026-11-24T01:02:03.456789Z"}})";
+  std::string truncate = R"({"event":"orders:truncate","data":{"id":"X","operation":"truncate",)"
+                         R"("timestamp":"2026-11-24T01:02:03.456789Z"}})";
   EXPECT_EQ(PrettyLine(truncate, false), "01:02:03.456  TRUNCATE  the orders table was emptied");
   EXPECT_EQ(PrettyLine("garbage", false), "garbage");
 }

@@ -64,9 +64,9 @@ class Tail {
   Tail(const ClientOptions& client, const TailOptions& options)
       : client_(client),
         options_(options),
-        pretty_(options.format.value_or(isatty(STDOUT_FILENO) ? OutputFormat::kPretty
-                                                              : OutputFormat::kJson) ==
-                OutputFormat::kPretty),
+        pretty_(options.format.value_or(isatty(STDOUT_FILENO)
+                                            ? OutputFormat::kPretty
+                                            : OutputFormat::kJson) == OutputFormat::kPretty),
         color_(pretty_ && isatty(STDOUT_FILENO) && std::getenv("NO_COLOR") == nullptr),
         output_(STDOUT_FILENO, isatty(STDOUT_FILENO)),
         policy_(Millis(options.retry_for_seconds)),
@@ -147,10 +147,11 @@ class Tail {
         if (cursor_.empty()) cursor_ = message->id;
         return;
       case MessageKind::kResync:
-        Notice("resync (" + message->text +
-               "): events after the requested id are no longer retained, some changes were "
-               "missed; refetch the state through the REST API. Continuing live" +
-               (message->oldest_id.empty() ? "" : " (oldest retained: " + message->oldest_id + ")"));
+        Notice(
+            "resync (" + message->text +
+            "): events after the requested id are no longer retained, some changes were "
+            "missed; refetch the state through the REST API. Continuing live" +
+            (message->oldest_id.empty() ? "" : " (oldest retained: " + message->oldest_id + ")"));
         // Ids after a resync may restart (NOTIFY mode after a daemon restart): no old baseline.
         cursor_.clear();
         return;
