@@ -28,8 +28,7 @@ bool WaitForClients(int port, int clients) {
   auto deadline = std::chrono::steady_clock::now() + 30s;
   while (std::chrono::steady_clock::now() < deadline) {
     auto health = ParseJson(HttpGet(port, "/health").body);
-    if (health.IsObject() && health.HasMember("clients") &&
-        health["clients"].GetInt() >= clients) {
+    if (health.IsObject() && health.HasMember("clients") && health["clients"].GetInt() >= clients) {
       return true;
     }
     std::this_thread::sleep_for(20ms);
@@ -90,8 +89,8 @@ TEST_F(CliTail, CountReceivesInsertUpdateDeleteAsJsonLinesOverWebSocketAndSse) {
 
 TEST_F(CliTail, PrettyFormatIsOneReadableLinePerEvent) {
   StartDaemon("cli_tail_pretty");
-  CliProcess tail({"--url", Url(port_), "tail", "--format", "pretty", "--count", "3",
-                   "--timeout", "60"});
+  CliProcess tail(
+      {"--url", Url(port_), "tail", "--format", "pretty", "--count", "3", "--timeout", "60"});
   ASSERT_TRUE(WaitForClients(port_, 1));
   InsertUpdateDelete(*session_);
   ASSERT_EQ(tail.WaitExit(60s), 0) << tail.Stderr();
@@ -110,12 +109,12 @@ TEST_F(CliTail, FiltersByStatusOperationAndOrderId) {
       "'p')");
   int first = std::stoi(session_->Scalar("SELECT min(id) FROM orders"));
   std::string b = std::to_string(first + 1);
-  CliProcess by_status({"--url", Url(port_), "tail", "--status", "delivered", "--count", "1",
-                        "--timeout", "60"});
-  CliProcess by_operation({"--url", Url(port_), "tail", "--operation", "delete", "--count", "1",
-                           "--timeout", "60"});
-  CliProcess by_id({"--url", Url(port_), "tail", "--sse", "--order-id", b, "--count", "1",
-                    "--timeout", "60"});
+  CliProcess by_status(
+      {"--url", Url(port_), "tail", "--status", "delivered", "--count", "1", "--timeout", "60"});
+  CliProcess by_operation(
+      {"--url", Url(port_), "tail", "--operation", "delete", "--count", "1", "--timeout", "60"});
+  CliProcess by_id(
+      {"--url", Url(port_), "tail", "--sse", "--order-id", b, "--count", "1", "--timeout", "60"});
   ASSERT_TRUE(WaitForClients(port_, 3));
   session_->Exec("UPDATE orders SET status = 'shipped' WHERE id = " + std::to_string(first));
   session_->Exec("UPDATE orders SET status = 'shipped' WHERE id = " + b);
@@ -208,8 +207,8 @@ TEST_F(CliTail, TooOldFromGetsAResyncNoticeThenContinues) {
   auto seen = ParseLines(first.StdoutLines());
   ASSERT_EQ(seen.size(), 5u);
 
-  CliProcess late({"--url", Url(port_), "tail", "--from", seen[0].id, "--count", "1",
-                   "--timeout", "60"});
+  CliProcess late(
+      {"--url", Url(port_), "tail", "--from", seen[0].id, "--count", "1", "--timeout", "60"});
   ASSERT_TRUE(WaitForClients(port_, 1));
   session_->Exec("INSERT INTO orders (customer_name, product_name) VALUES ('live', 'p')");
   ASSERT_EQ(late.WaitExit(60s), 0) << late.Stderr();
