@@ -46,7 +46,7 @@ const char* kHelp =
 // write takes the mutex, and an event line is followed by the prompt that was showing.
 class Console {
  public:
-  explicit Console(bool color) : color_(color) {}
+  Console(bool terminal, bool color) : terminal_(terminal), color_(color) {}
 
   void Prompt(const std::string& prompt) {
     std::lock_guard lock(mutex_);
@@ -61,7 +61,7 @@ class Console {
   // Above the prompt: carriage return and erase the line (the prompt), the text, the prompt.
   void PrintAbove(const std::string& text) {
     std::lock_guard lock(mutex_);
-    std::cout << (color_ ? "\r\033[K" : (prompt_.empty() ? "" : "\n")) << text << "\n"
+    std::cout << (terminal_ ? "\r\033[K" : (prompt_.empty() ? "" : "\n")) << text << "\n"
               << prompt_ << std::flush;
   }
   bool color() const { return color_; }
@@ -69,6 +69,7 @@ class Console {
  private:
   std::mutex mutex_;
   std::string prompt_;
+  bool terminal_;
   bool color_;
 };
 
@@ -77,7 +78,8 @@ class Shell {
   explicit Shell(const ClientOptions& client)
       : client_(client),
         rest_(client),
-        console_(isatty(STDOUT_FILENO) && std::getenv("NO_COLOR") == nullptr),
+        console_(isatty(STDOUT_FILENO),
+                 isatty(STDOUT_FILENO) && std::getenv("NO_COLOR") == nullptr),
         work_(asio::make_work_guard(io_)),
         retry_(io_) {}
 
