@@ -19,8 +19,8 @@ class CliOrders : public StreamingDaemonTest {
     full.insert(full.end(), args.begin(), args.end());
     runs_.push_back(std::make_unique<CliProcess>(full, std::move(env)));
     auto& cli = *runs_.back();
-    EXPECT_EQ(cli.WaitExit(60s), expected_exit) << args[0] << " " << args[1] << ": "
-                                                 << cli.Stderr() << cli.Stdout();
+    EXPECT_EQ(cli.WaitExit(60s), expected_exit)
+        << args[0] << " " << args[1] << ": " << cli.Stderr() << cli.Stdout();
     return cli;
   }
 
@@ -29,17 +29,16 @@ class CliOrders : public StreamingDaemonTest {
 
 TEST_F(CliOrders, EveryOperationRoundTrips) {
   StartDaemon("cli_orders");
-  auto created =
-      ParseJson(Run({"orders", "create", "--customer", " Ada ", "--product", "Pen", "--json"})
-                    .Stdout());
+  auto created = ParseJson(
+      Run({"orders", "create", "--customer", " Ada ", "--product", "Pen", "--json"}).Stdout());
   ASSERT_TRUE(created.IsObject() && created.HasMember("data"));
   int id = created["data"]["id"].GetInt();
   std::string ids = std::to_string(id);
   EXPECT_STREQ(created["data"]["customer_name"].GetString(), "Ada") << "trimmed by the server";
   EXPECT_STREQ(created["data"]["status"].GetString(), "pending");
 
-  auto& second = Run({"orders", "create", "--customer", "Bo", "--product", "Lamp", "--status",
-                      "shipped"});
+  auto& second =
+      Run({"orders", "create", "--customer", "Bo", "--product", "Lamp", "--status", "shipped"});
   EXPECT_NE(second.Stdout().find("Order created successfully"), std::string::npos)
       << second.Stdout();
   int second_id = std::stoi(session_->Scalar("SELECT max(id) FROM orders"));
@@ -55,12 +54,12 @@ TEST_F(CliOrders, EveryOperationRoundTrips) {
 
   auto& updated = Run({"orders", "update", ids, "--status", "shipped", "--product", "Pencil"});
   EXPECT_NE(updated.Stdout().find("Order updated successfully"), std::string::npos);
-  EXPECT_EQ(session_->Scalar("SELECT status || ' ' || product_name FROM orders WHERE id = $1",
-                             {ids}),
-            "shipped Pencil");
+  EXPECT_EQ(
+      session_->Scalar("SELECT status || ' ' || product_name FROM orders WHERE id = $1", {ids}),
+      "shipped Pencil");
 
-  auto& bulk = Run({"orders", "bulk-status", "--status", "delivered",
-                    ids + "," + std::to_string(second_id)});
+  auto& bulk = Run(
+      {"orders", "bulk-status", "--status", "delivered", ids + "," + std::to_string(second_id)});
   EXPECT_NE(bulk.Stdout().find("delivered"), std::string::npos) << bulk.Stdout();
   EXPECT_EQ(session_->Scalar("SELECT count(*) FROM orders WHERE status = 'delivered'"), "2");
 

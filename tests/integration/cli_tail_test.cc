@@ -218,6 +218,23 @@ TEST_F(CliTail, TooOldFromGetsAResyncNoticeThenContinues) {
   EXPECT_GT(lines[0].id, seen[4].id) << "continues live after the notice";
 }
 
+TEST_F(CliTail, StreamTokenFromFlagOrEnvironmentAndExit1WhenRefused) {
+  StartDaemon("cli_tail_token", {"--stream-token", "s3cret"});
+  CliProcess refused({"--url", Url(port_), "tail", "--retry-for", "30"});
+  EXPECT_EQ(refused.WaitExit(30s), 1) << "a 401 is not retried";
+  EXPECT_NE(refused.Stderr().find("401"), std::string::npos) << refused.Stderr();
+  CliProcess by_flag({"--url", Url(port_), "--token", "s3cret", "tail", "--sse", "--count", "1",
+                      "--timeout", "60"});
+  CliProcess by_env({"--url", Url(port_), "tail", "--count", "1", "--timeout", "60"},
+                    {{"WALCAST_TOKEN", "s3cret"}});
+  ASSERT_TRUE(WaitForClients(port_, 2));
+  session_->Exec("INSERT INTO orders (customer_name, product_name) VALUES ('t', 'p')");
+  for (auto* tail : {&by_flag, &by_env}) {
+    EXPECT_EQ(tail->WaitExit(60s), 0) << tail->Stderr();
+    EXPECT_EQ(ParseLines(tail->StdoutLines()).size(), 1u);
+  }
+}
+
 TEST(CliUsage, BadArgumentsExit2WithOneLine) {
   std::vector<std::vector<std::string>> cases = {
       {"tail", "--status", "lost"},

@@ -53,6 +53,11 @@ class Console {
     prompt_ = prompt;
     std::cout << prompt_ << std::flush;
   }
+  // The user pressed Enter: the prompt is no longer on screen.
+  void InputDone() {
+    std::lock_guard lock(mutex_);
+    prompt_.clear();
+  }
   void Print(const std::string& text) {
     std::lock_guard lock(mutex_);
     prompt_.clear();
@@ -87,7 +92,7 @@ class Shell {
     started_ = std::chrono::steady_clock::now();
     asio::post(io_, [this] { Connect(); });
     std::thread io_thread([this] { io_.run(); });
-    console_.Print("walcast shell, connected to " + client_.url + ". " + kMenu);
+    console_.Print("walcast shell for " + client_.url + ". " + kMenu);
     std::string line;
     while (true) {
       console_.Prompt(kPrompt);
@@ -95,6 +100,7 @@ class Shell {
         console_.Print("");
         break;
       }
+      console_.InputDone();
       std::string command = Trim(line);
       if (command == "quit" || command == "exit") break;
       try {
@@ -146,6 +152,7 @@ class Shell {
       console_.Prompt(question + (fallback.empty() ? "" : " [" + fallback + "]") + ": ");
       std::string answer;
       if (!std::getline(std::cin, answer)) return std::nullopt;
+      console_.InputDone();
       answer = Trim(answer);
       if (answer.empty() && !fallback.empty()) answer = fallback;
       if (auto problem = check(answer)) {
@@ -244,6 +251,7 @@ class Shell {
         connected_ = true;
         client_id_ = message->text;
       }
+      console_.PrintAbove("(live events on)");
       if (cursor_.empty()) cursor_ = message->id;
       return;
     }
