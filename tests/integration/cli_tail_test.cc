@@ -235,6 +235,20 @@ TEST_F(CliTail, StreamTokenFromFlagOrEnvironmentAndExit1WhenRefused) {
   }
 }
 
+TEST_F(CliTail, InterruptExits0WithEveryEventWritten) {
+  StartDaemon("cli_tail_sigint");
+  CliProcess tail({"--url", Url(port_), "tail"});
+  ASSERT_TRUE(WaitForClients(port_, 1));
+  session_->Exec(
+      "INSERT INTO orders (customer_name, product_name) SELECT 'n' || g, 'p' "
+      "FROM generate_series(1, 3) g");
+  // The lines reach the file through the 50 ms flush of a trickle, before any signal.
+  ASSERT_TRUE(tail.WaitForLines(3, 30s)) << tail.Stderr();
+  tail.Signal(SIGINT);
+  EXPECT_EQ(tail.WaitExit(30s), 0) << tail.Stderr();
+  EXPECT_EQ(ParseLines(tail.StdoutLines()).size(), 3u);
+}
+
 TEST(CliUsage, BadArgumentsExit2WithOneLine) {
   std::vector<std::vector<std::string>> cases = {
       {"tail", "--status", "lost"},
