@@ -35,8 +35,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.fallthrough();
 
-  CLI::App* tail = nullptr;
-  const TailOptions& tail_options = AddTailCommand(app, &tail);
+  TailCommand tail(app);
   OrdersCommand orders(app);
   CLI::App* shell = AddShellCommand(app);
   CLI::App* health = AddHealthCommand(app);
@@ -58,7 +57,7 @@ int main(int argc, char** argv) {
   }
   client.endpoint = *endpoint;
   try {
-    if (tail->parsed()) return RunTail(client, tail_options);
+    if (tail.Parsed()) return tail.Run(client);
     if (orders.Parsed()) return orders.Run(client);
     if (shell->parsed()) return RunShell(client);
     if (health->parsed()) return RunHealth(client);

@@ -17,40 +17,40 @@
 namespace walcast::cli {
 namespace asio = boost::asio;
 
-TailOptions& AddTailCommand(CLI::App& app, CLI::App** subcommand) {
-  static TailOptions options;
-  static std::string format;
-  auto* tail = app.add_subcommand(
+TailCommand::TailCommand(CLI::App& app) {
+  auto* tail = tail_ = app.add_subcommand(
       "tail",
       "Follow the change stream: one JSON frame per line ({\"event\":\"orders:insert\",\"data\":"
       "{…}}) when stdout is not a terminal, a readable coloured line when it is. Reconnects by "
       "itself and resumes after the last event printed. Exit codes: 0 done (--count, --timeout "
       "without --count, Ctrl-C), 1 no connection within --retry-for or refused, 2 usage, 3 "
       "--timeout before --count events");
-  tail->add_flag("--sse", options.sse, "Use Server-Sent Events (/api/events) instead of WebSocket");
-  tail->add_option("--format", format, "json or pretty (default: pretty on a terminal, else json)");
-  tail->add_option("--status", options.statuses, "Only orders in (or leaving) these statuses")
+  tail->add_flag("--sse", options_.sse,
+                 "Use Server-Sent Events (/api/events) instead of WebSocket");
+  tail->add_option("--format", format_,
+                   "json or pretty (default: pretty on a terminal, else json)");
+  tail->add_option("--status", options_.statuses, "Only orders in (or leaving) these statuses")
       ->delimiter(',');
-  tail->add_option("--order-id", options.order_ids, "Only these order ids")->delimiter(',');
-  tail->add_option("--operation", options.operations, "Only insert, update, delete, truncate")
+  tail->add_option("--order-id", options_.order_ids, "Only these order ids")->delimiter(',');
+  tail->add_option("--operation", options_.operations, "Only insert, update, delete, truncate")
       ->delimiter(',');
-  tail->add_option("--from", options.from, "Start after this event id (replayed from the window)");
-  tail->add_option("--count", options.count, "Exit 0 after N change events");
-  tail->add_option("--timeout", options.timeout_seconds,
+  tail->add_option("--from", options_.from, "Start after this event id (replayed from the window)");
+  tail->add_option("--count", options_.count, "Exit 0 after N change events");
+  tail->add_option("--timeout", options_.timeout_seconds,
                    "Stop after S seconds (exit 0; exit 3 if --count was not reached)");
-  tail->add_option("--retry-for", options.retry_for_seconds,
+  tail->add_option("--retry-for", options_.retry_for_seconds,
                    "Keep reconnecting for S seconds after a connection is lost or refused, "
                    "then exit 1 (0: no retry)")
       ->capture_default_str();
-  tail->callback([] {
-    if (format.empty()) return;
-    auto parsed = ParseOutputFormat(format);
-    if (!parsed) throw CLI::ValidationError("--format", "must be json or pretty, got " + format);
-    options.format = parsed;
+  tail->callback([this] {
+    if (format_.empty()) return;
+    auto parsed = ParseOutputFormat(format_);
+    if (!parsed) throw CLI::ValidationError("--format", "must be json or pretty, got " + format_);
+    options_.format = parsed;
   });
-  *subcommand = tail;
-  return options;
 }
+
+bool TailCommand::Parsed() const { return tail_->parsed(); }
 
 namespace {
 
@@ -240,7 +240,8 @@ class Tail {
 
 }  // namespace
 
-int RunTail(const ClientOptions& client, const TailOptions& options) {
+int TailCommand::Run(const ClientOptions& client) {
+  const TailOptions& options = options_;
   if (auto problem = ValidateTailOptions(options)) {
     std::cerr << "walcast tail: " << *problem << std::endl;
     return kExitUsage;

@@ -11,11 +11,19 @@ class App;
 
 namespace walcast::cli {
 
-// Registers `tail` on `app`; the returned options are filled when it is parsed.
-TailOptions& AddTailCommand(CLI::App& app, CLI::App** subcommand);
+class TailCommand {
+ public:
+  // Registers `tail` on `app`; its options are filled when it is parsed.
+  explicit TailCommand(CLI::App& app);
+  bool Parsed() const;
+  // Runs until --count events, --timeout, Ctrl-C/SIGTERM (exit 0), a broken stdout (exit 0: the
+  // reader went away, as `| head` does), or --retry-for spent without a connection (exit 1).
+  int Run(const ClientOptions& client);
 
-// Runs until --count events, --timeout, Ctrl-C/SIGTERM (exit 0), a broken stdout (exit 0: the
-// reader went away, as `| head` does), or --retry-for spent without a connection (exit 1).
-int RunTail(const ClientOptions& client, const TailOptions& options);
+ private:
+  CLI::App* tail_;
+  TailOptions options_;
+  std::string format_;
+};
 
 }  // namespace walcast::cli
