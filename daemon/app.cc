@@ -322,6 +322,8 @@ int App::Run() {
     Shutdown();
   });
   NotifyReady();
+  watchdog_ = std::make_unique<WatchdogPinger>(io_context_);
+  watchdog_->Start();
 
   std::vector<std::thread> threads;
   for (unsigned i = 1; i < config_.threads; ++i) {
@@ -335,6 +337,7 @@ int App::Run() {
 
 void App::Shutdown() {
   NotifyStopping();
+  if (watchdog_) watchdog_->Stop();
   stopping_clients_broadcast_ = true;
   listener_->Stop();
   hub_->ShutdownAll();

@@ -36,6 +36,8 @@ class ReplicationStream;
 
 namespace walcast::daemon {
 
+class WatchdogPinger;
+
 class App {
  public:
   explicit App(Config config);
@@ -90,6 +92,7 @@ class App {
   std::shared_ptr<database::PgPool> db_pool_;
   std::shared_ptr<api::orders::OrderRoutes> order_routes_;
   std::shared_ptr<api::WriteTracker> write_tracker_;
+  std::unique_ptr<WatchdogPinger> watchdog_;  // systemd WatchdogSec= pings, on the loop
 };
 
 }  // namespace walcast::daemon

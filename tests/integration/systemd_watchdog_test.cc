@@ -1,0 +1,108 @@
+// The daemon's side of a systemd unit with Type=notify and WatchdogSec= (issue 7), tested without
+// systemd: the test owns the datagram socket NOTIFY_SOCKET names and sets WATCHDOG_USEC as
+// systemd would, then reads what walcastd sends: READY=1, WATCHDOG=1 pings, STOPPING=1.
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "daemon_process.h"
+
+namespace walcast::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+// systemd's end of NOTIFY_SOCKET.
+class NotifySocket {
+ public:
+  explicit NotifySocket(const std::string& name)
+      : path_(std::string(getenv("WALCAST_TEST_TMPDIR") ? getenv("WALCAST_TEST_TMPDIR") : "/tmp") +
+              "/" + name + "-" + std::to_string(getpid()) + ".sock") {
+    fd_ = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path_.c_str());
+    unlink(path_.c_str());
+    EXPECT_EQ(bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  }
+  ~NotifySocket() {
+    close(fd_);
+    unlink(path_.c_str());
+  }
+  // The next datagram, or nullopt after `timeout`.
+  std::optional<std::string> Receive(std::chrono::milliseconds timeout) {
+    pollfd p{fd_, POLLIN, 0};
+    if (poll(&p, 1, static_cast<int>(timeout.count())) <= 0) return std::nullopt;
+    char buffer[4096];
+    ssize_t n = recv(fd_, buffer, sizeof(buffer), 0);
+    return n > 0 ? std::optional<std::string>(std::string(buffer, n)) : std::nullopt;
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+  int fd_;
+};
+
+// No database is needed for the loop to run: --db-port 1 keeps it reconnecting in the background.
+const std::vector<std::string> kArgs = {"--port", "0", "--db-port", "1"};
+
+TEST(SystemdWatchdog, ReadyThenPingsWhileRunningThenStopping) {
+  NotifySocket notify("watchdog");
+  // 400 ms timeout: a ping every 200 ms.
+  DaemonProcess daemon(kArgs, {{"NOTIFY_SOCKET", notify.path()}, {"WATCHDOG_USEC", "400000"}});
+  ASSERT_GT(daemon.WaitForPort(), 0) << daemon.Log();
+  EXPECT_EQ(notify.Receive(30s), "READY=1");
+  int pings = 0;
+  while (pings < 3) {
+    auto message = notify.Receive(30s);
+    ASSERT_TRUE(message) << "no ping; log:\n" << daemon.Log();
+    EXPECT_EQ(*message, "WATCHDOG=1");
+    ++pings;
+  }
+  daemon.Signal(SIGTERM);
+  // A ping may already be on its way when the signal lands.
+  std::optional<std::string> message;
+  do {
+    message = notify.Receive(30s);
+  } while (message == "WATCHDOG=1");
+  EXPECT_EQ(message, "STOPPING=1");
+  EXPECT_EQ(daemon.WaitExit(30s), 0);
+  EXPECT_FALSE(notify.Receive(500ms)) << "nothing after STOPPING=1";
+}
+
+TEST(SystemdWatchdog, NoPingsWhenWatchdogPidIsAnotherProcess) {
+  NotifySocket notify("watchdog-other");
+  // WATCHDOG_PID names the process systemd watches: a child of ours must stay silent.
+  DaemonProcess daemon(kArgs, {{"NOTIFY_SOCKET", notify.path()},
+                               {"WATCHDOG_USEC", "100000"},
+                               {"WATCHDOG_PID", std::to_string(getpid())}});
+  ASSERT_GT(daemon.WaitForPort(), 0) << daemon.Log();
+  EXPECT_EQ(notify.Receive(30s), "READY=1");
+  // Twenty ping intervals of silence.
+  EXPECT_EQ(notify.Receive(1s), std::nullopt);
+  daemon.Signal(SIGTERM);
+  EXPECT_EQ(notify.Receive(30s), "STOPPING=1");
+  EXPECT_EQ(daemon.WaitExit(30s), 0);
+}
+
+TEST(SystemdWatchdog, NoPingsWithoutWatchdogUsec) {
+  NotifySocket notify("watchdog-off");
+  DaemonProcess daemon(kArgs, {{"NOTIFY_SOCKET", notify.path()}});
+  ASSERT_GT(daemon.WaitForPort(), 0) << daemon.Log();
+  EXPECT_EQ(notify.Receive(30s), "READY=1");
+  EXPECT_EQ(notify.Receive(1s), std::nullopt);
+  daemon.Signal(SIGTERM);
+  EXPECT_EQ(notify.Receive(30s), "STOPPING=1");
+  EXPECT_EQ(daemon.WaitExit(30s), 0);
+}
+
+}  // namespace
+}  // namespace walcast::testing

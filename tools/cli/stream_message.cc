@@ -1,0 +1,139 @@
+#include "stream_message.h"
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+namespace walcast::cli {
+namespace {
+
+using rapidjson::Value;
+
+std::string StringMember(const Value& object, const char* name) {
+  if (!object.IsObject()) return "";
+  auto it = object.FindMember(name);
+  if (it == object.MemberEnd() || !it->value.IsString()) return "";
+  return std::string(it->value.GetString(), it->value.GetStringLength());
+}
+
+// A row value as a short text: strings bare, null as "null", the rest as JSON.
+std::string ValueText(const Value& value) {
+  if (value.IsString()) return std::string(value.GetString(), value.GetStringLength());
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  value.Accept(writer);
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+std::string Member(const Value& row, const char* name) {
+  if (!row.IsObject()) return "";
+  auto it = row.FindMember(name);
+  return it == row.MemberEnd() ? "" : ValueText(it->value);
+}
+
+constexpr const char* kReset = "\033[0m";
+constexpr const char* kDim = "\033[2m";
+constexpr const char* kBold = "\033[1m";
+
+const char* OperationColor(std::string_view operation) {
+  if (operation == "insert") return "\033[32m";  // green
+  if (operation == "update") return "\033[33m";  // yellow
+  if (operation == "delete") return "\033[31m";  // red
+  return "\033[35m";                             // magenta: truncate and anything new
+}
+
+std::string Pad(std::string text, std::size_t width) {
+  if (text.size() < width) text.append(width - text.size(), ' ');
+  return text;
+}
+
+// "2026-11-24T10:45:54.991053Z" → "10:45:54.991": the date rarely matters when following.
+std::string ShortTime(const std::string& rfc3339) {
+  if (rfc3339.size() >= 23 && rfc3339[10] == 'T') return rfc3339.substr(11, 12);
+  return rfc3339;
+}
+
+}  // namespace
+
+std::optional<StreamMessage> ParseStreamMessage(std::string_view frame) {
+  rapidjson::Document doc;
+  doc.Parse(frame.data(), frame.size());
+  if (doc.HasParseError() || !doc.IsObject()) return std::nullopt;
+  auto event = doc.FindMember("event");
+  auto data = doc.FindMember("data");
+  if (event == doc.MemberEnd() || !event->value.IsString() || data == doc.MemberEnd() ||
+      !data->value.IsObject()) {
+    return std::nullopt;
+  }
+  StreamMessage message;
+  message.event.assign(event->value.GetString(), event->value.GetStringLength());
+  const Value& body = data->value;
+  if (message.event.rfind("orders:", 0) == 0) {
+    message.kind = MessageKind::kChange;
+    message.id = StringMember(body, "id");
+    if (message.id.empty()) return std::nullopt;
+  } else if (message.event == "welcome") {
+    message.kind = MessageKind::kWelcome;
+    message.id = StringMember(body, "lastEventId");
+    message.text = StringMember(body, "clientId");
+  } else if (message.event == "resync") {
+    message.kind = MessageKind::kResync;
+    message.text = StringMember(body, "reason");
+    message.oldest_id = StringMember(body, "oldestId");
+  } else if (message.event == "server_shutdown") {
+    message.kind = MessageKind::kShutdown;
+    message.text = StringMember(body, "message");
+  } else if (message.event == "error") {
+    message.kind = MessageKind::kError;
+    message.text = StringMember(body, "message");
+  }
+  return message;
+}
+
+std::string PrettyLine(std::string_view frame, bool color) {
+  rapidjson::Document doc;
+  doc.Parse(frame.data(), frame.size());
+  if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("data") || !doc["data"].IsObject()) {
+    return std::string(frame);
+  }
+  const Value& data = doc["data"];
+  std::string operation = StringMember(data, "operation");
+  if (operation.empty()) return std::string(frame);
+  std::string upper = operation;
+  for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+
+  const Value& row = data.HasMember("data") ? data["data"] : data;  // truncate has no row
+  std::string line;
+  auto styled = [&](const std::string& text, const char* style) {
+    line += color ? std::string(style) + text + kReset : text;
+  };
+  styled(ShortTime(StringMember(data, "timestamp")), kDim);
+  line += "  ";
+  styled(Pad(upper, 8), OperationColor(operation));
+  if (operation == "truncate") {
+    line += "  the orders table was emptied";
+    return line;
+  }
+  std::string id = Member(row, "id");
+  styled(Pad("#" + id, 8), kBold);
+  line += Pad(Member(row, "status"), 10) + "  " + Member(row, "customer_name") + " · " +
+          Member(row, "product_name");
+  if (operation == "update" && data.HasMember("changed") && data["changed"].IsArray() &&
+      data.HasMember("old") && data["old"].IsObject()) {
+    std::string changes;
+    for (const auto& column : data["changed"].GetArray()) {
+      if (!column.IsString()) continue;
+      std::string name = column.GetString();
+      if (name == "updated_at") continue;  // bumped by every update: noise on a terminal
+      changes += (changes.empty() ? "" : ", ") + name + " " + Member(data["old"], name.c_str()) +
+                 " → " + Member(row, name.c_str());
+    }
+    if (!changes.empty()) {
+      line += "  ";
+      styled("(" + changes + ")", kDim);
+    }
+  }
+  return line;
+}
+
+}  // namespace walcast::cli
