@@ -18,7 +18,22 @@ void FrameSocket::Queue(const WebSocketFrameHeader& header,
 }
 
 void FrameSocket::Flush() {
-  if (writing_ || queue_.empty() || error_) return;
+  if (writing_ || flush_scheduled_ || queue_.empty() || error_) return;
+  auto due = last_write_ + kCoalesceWindow;
+  if (std::chrono::steady_clock::now() < due) {
+    flush_scheduled_ = true;
+    flush_timer_.expires_at(due);
+    flush_timer_.async_wait([this, owner = owner_.lock()](boost::beast::error_code) {
+      flush_scheduled_ = false;
+      Flush();
+    });
+    return;
+  }
+  StartWrite();
+}
+
+void FrameSocket::StartWrite() {
+  last_write_ = std::chrono::steady_clock::now();
   auto owner = owner_.lock();
   buffers_.clear();
   std::size_t skip = front_offset_;
@@ -51,6 +66,7 @@ void FrameSocket::OnWritten(boost::beast::error_code ec, std::size_t bytes) {
   if (ec) {
     // The session learns of it from its read (the socket is closed) or from error().
     error_ = ec;
+    flush_timer_.cancel();
     queue_.clear();
     pending_bytes_ = 0;
     boost::beast::error_code ignored;

@@ -18,10 +18,12 @@
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/role.hpp>
 #include <boost/beast/websocket/teardown.hpp>
+#include <chrono>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -38,7 +40,8 @@ class FrameSocket {
   using executor_type = socket_type::executor_type;
   using next_layer_type = socket_type;
 
-  explicit FrameSocket(socket_type socket) : socket_(std::move(socket)) {}
+  explicit FrameSocket(socket_type socket)
+      : socket_(std::move(socket)), flush_timer_(socket_.get_executor()) {}
 
   executor_type get_executor() noexcept { return socket_.get_executor(); }
   next_layer_type& next_layer() noexcept { return socket_; }
@@ -54,8 +57,14 @@ class FrameSocket {
   // Queues one frame: `header` then `*payload` (kept alive until sent). Call Flush after a batch.
   void Queue(const WebSocketFrameHeader& header, std::shared_ptr<const std::string> payload);
   // Starts a gathered write of what is queued, unless one is in flight (its completion sends the
-  // rest).
+  // rest). Within kCoalesceWindow of the previous write it waits for the window's end instead, so
+  // a fast stream goes out a few frames per packet rather than one (the sockets are TCP_NODELAY,
+  // so the kernel does not coalesce); a frame after a quiet spell goes at once.
   void Flush();
+
+  // 0.5 ms: at 6,000 events/s a client's frames share packets three at a time, while at 1,000/s
+  // (one per ms) almost every frame still leaves the moment it is queued.
+  static constexpr std::chrono::microseconds kCoalesceWindow{500};
 
   std::size_t PendingBytes() const { return pending_bytes_; }
   const boost::beast::error_code& error() const { return error_; }
@@ -91,6 +100,7 @@ class FrameSocket {
     std::shared_ptr<const std::string> payload;
   };
 
+  void StartWrite();
   void OnWritten(boost::beast::error_code ec, std::size_t bytes);
 
   socket_type socket_;
@@ -99,6 +109,9 @@ class FrameSocket {
   std::size_t front_offset_ = 0;  // bytes of queue_.front() already sent
   std::vector<boost::asio::const_buffer> buffers_;
   bool writing_ = false;
+  boost::asio::steady_timer flush_timer_;
+  bool flush_scheduled_ = false;
+  std::chrono::steady_clock::time_point last_write_{};
   boost::beast::error_code error_;
   std::weak_ptr<void> owner_;
   std::function<void()> on_sent_;
