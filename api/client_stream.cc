@@ -83,10 +83,14 @@ void ClientStream::OnDelivered(const std::vector<StreamEventPtr>& events) {
   }
 }
 
-void ClientStream::CatchUp() {
-  if (closing_) return;
-  behind_ = true;
-  Refill();
+void ClientStream::OnDelivered(DeliveryInbox::Drained drained) {
+  if (drained.overflowed) {
+    // Some batches were let go: everything after the cursor is taken from the window.
+    if (closing_) return;
+    behind_ = true;
+    return Refill();
+  }
+  for (const auto& batch : drained.batches) OnDelivered(*batch);
 }
 
 void ClientStream::Refill() {

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "delivery_inbox.h"
 #include "event_hub.h"
 #include "outbound_queue.h"
 #include "stream_context.h"
@@ -42,9 +43,8 @@ class ClientStream {
   // Pulls from the replay window while behind and the queue has room. Call when the queue
   // drains (after each write).
   void Refill();
-  // Events were published that this client was not handed (its session coalesced deliveries):
-  // take them from the window from the cursor on.
-  void CatchUp();
+  // What the session's inbox collected since its last drain.
+  void OnDelivered(DeliveryInbox::Drained drained);
 
   // A control message; `final` closes the stream after it is written.
   void PushControl(std::string name, std::string json, bool final = false);

@@ -19,6 +19,7 @@ SseSession::SseSession(beast::tcp_stream stream, std::shared_ptr<StreamContext> 
     : stream_(std::move(stream)),
       client_(std::move(context), std::move(filter), from, std::move(client_id), std::move(peer),
               "sse", std::move(slot)),
+      inbox_(client_.context().outbound.max_messages),
       heartbeat_(stream_.get_executor()) {}
 
 void SseSession::Start(std::string response_head) {
@@ -33,8 +34,9 @@ void SseSession::Start(std::string response_head) {
 }
 
 void SseSession::Deliver(std::shared_ptr<const std::vector<StreamEventPtr>> events) {
-  asio::post(stream_.get_executor(), [self = shared_from_this(), events = std::move(events)] {
-    self->client_.OnDelivered(*events);
+  if (!inbox_.Add(std::move(events))) return;  // the pending drain takes it
+  asio::post(stream_.get_executor(), [self = shared_from_this()] {
+    self->client_.OnDelivered(self->inbox_.Take());
     self->DoWrite();
   });
 }

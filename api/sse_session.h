@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "client_stream.h"
+#include "delivery_inbox.h"
 
 namespace walcast::api {
 
@@ -44,6 +45,7 @@ class SseSession : public EventSubscriber, public std::enable_shared_from_this<S
 
   boost::beast::tcp_stream stream_;
   ClientStream client_;
+  DeliveryInbox inbox_;  // one strand hop per burst of deliveries, not per transaction
   static constexpr std::size_t kMaxMessagesPerWrite = 256;
 
   bool writing_ = false;

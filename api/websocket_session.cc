@@ -35,6 +35,7 @@ WebSocketSession::WebSocketSession(asio::ip::tcp::socket socket,
     : ws_(std::move(socket)),
       client_(std::move(context), std::move(filter), from, std::move(client_id), std::move(peer),
               "ws", std::move(slot)),
+      inbox_(client_.context().outbound.max_messages),
       limits_(limits),
       tokens_(limits.messages_per_second * 2),
       refilled_(std::chrono::steady_clock::now()) {}
@@ -68,20 +69,11 @@ void WebSocketSession::OnAccept(beast::error_code ec) {
 }
 
 void WebSocketSession::Deliver(std::shared_ptr<const std::vector<StreamEventPtr>> events) {
-  auto post = [this](std::shared_ptr<const std::vector<StreamEventPtr>> batch) {
-    asio::post(ws_.get_executor(), [self = shared_from_this(), batch = std::move(batch)] {
-      // Cleared before anything is read, so a delivery that finds it set is seen below.
-      self->delivery_pending_.store(false);
-      if (batch) self->client_.OnDelivered(*batch);
-      if (self->catch_up_.exchange(false)) self->client_.CatchUp();
-      self->DoWrite();
-    });
-  };
-  if (!delivery_pending_.exchange(true)) return post(std::move(events));
-  catch_up_.store(true);
-  // The pending delivery may have run between the exchange and the store: then nobody would
-  // read catch_up_, so post again (with no events: they are in the window).
-  if (!delivery_pending_.exchange(true)) post(nullptr);
+  if (!inbox_.Add(std::move(events))) return;  // the pending drain takes it
+  asio::post(ws_.get_executor(), [self = shared_from_this()] {
+    self->client_.OnDelivered(self->inbox_.Take());
+    self->DoWrite();
+  });
 }
 
 void WebSocketSession::Resync(std::string reason) {

@@ -11,7 +11,6 @@
 // Lives as long as a pending handler holds shared_from_this(); all state is on its strand.
 #pragma once
 
-#include <atomic>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/websocket/stream.hpp>
 #include <chrono>
@@ -20,6 +19,7 @@
 #include <string>
 
 #include "client_stream.h"
+#include "delivery_inbox.h"
 #include "frame_socket.h"
 #include "http_types.h"
 
@@ -58,14 +58,9 @@ class WebSocketSession : public EventSubscriber,
 
   boost::beast::websocket::stream<FrameSocket> ws_;
   ClientStream client_;
+  DeliveryInbox inbox_;  // one strand hop per burst of deliveries, not per transaction
   WebSocketLimits limits_;
   boost::beast::flat_buffer buffer_;
-  // Deliveries are coalesced: while one is posted and not yet run, later ones only set
-  // catch_up_, and the posted one takes their events from the replay window. So a session that
-  // falls behind the publisher costs one strand hop per batch, not per transaction, and writes
-  // the batch in one go.
-  std::atomic<bool> delivery_pending_{false};
-  std::atomic<bool> catch_up_{false};
   bool accepted_ = false;
   bool closing_ = false;  // a close frame was sent or is being sent
   bool finished_ = false;
