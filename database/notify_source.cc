@@ -98,6 +98,16 @@ asio::awaitable<std::string> NotifySource::ConnectAndListen() {
 
   auto listen = co_await connection_.Exec("LISTEN " + QuoteIdentifier(options_.channel), 10s);
   if (!listen.ok()) co_return "LISTEN failed: " + listen.error->message;
+  // database/schema.sql's trigger is silent under walcast.notify = off (set for WAL mode). The
+  // writers' sessions may differ from ours, but a database-wide setting shows here too.
+  auto setting = co_await connection_.Exec("SELECT current_setting('walcast.notify', true)", 10s);
+  if (setting.ok() && PQntuples(setting.result.get()) == 1 &&
+      std::string_view(PQgetvalue(setting.result.get(), 0, 0)) == "off") {
+    spdlog::warn(
+        "notify channel={}: walcast.notify is off in this database, so the orders trigger sends "
+        "no notifications; use the replication source, or ALTER DATABASE … RESET walcast.notify",
+        options_.channel);
+  }
 
   // Only now may clients be told to resync: a client that refetches through REST after this
   // point misses nothing, because every later commit reaches this LISTEN.

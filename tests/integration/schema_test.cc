@@ -391,6 +391,32 @@ TEST(Schema, NotifiesOrdersChangeWithOriginalKeys) {
   EXPECT_EQ(NextPayload(listener), "marker");
 }
 
+// walcast.notify = off (for a database read through the WAL) silences the trigger, per session or
+// per database; any other value, or none, keeps the original behaviour.
+TEST(Schema, WalcastNotifyOffSilencesTheTrigger) {
+  const std::string conninfo = CreateTestDatabase("schema_notify_off");
+  PgSession db(conninfo);
+  db.Exec(SchemaSql());
+  PgSession listener(conninfo);
+  listener.Exec("LISTEN orders_change");
+
+  db.Exec("SET walcast.notify = off");
+  db.Exec("INSERT INTO orders (customer_name, product_name) VALUES ('quiet', 'p')");
+  db.Exec("SET walcast.notify = on");
+  db.Exec("INSERT INTO orders (customer_name, product_name) VALUES ('loud', 'p')");
+  {
+    auto doc = ExpectPayload(NextPayload(listener), "INSERT");
+    EXPECT_STREQ(doc["data"]["customer_name"].GetString(), "loud") << "the quiet one sent nothing";
+  }
+
+  db.Exec("ALTER DATABASE \"" + db.Scalar("SELECT current_database()") +
+          "\" SET walcast.notify = off");
+  PgSession later(conninfo);  // a database setting reaches new sessions
+  later.Exec("UPDATE orders SET status = 'shipped'");
+  later.Exec("NOTIFY orders_change, 'marker'");
+  EXPECT_EQ(NextPayload(listener), "marker") << "no notification for the two updates";
+}
+
 TEST(Schema, NotifiesTruncatedPayloadForOversizedRow) {
   const std::string conninfo = CreateTestDatabase("schema_notify_large");
   PgSession db(conninfo);

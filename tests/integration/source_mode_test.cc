@@ -41,6 +41,16 @@ TEST(SourceMode, NotifyModeStreamsTheTriggerPayloads) {
   EXPECT_LT(changes[0].id, changes[1].id);
 }
 
+// A database tuned for WAL mode (the trigger silenced) would give NOTIFY mode nothing: say so.
+TEST(SourceMode, NotifyModeWarnsWhenTheTriggerIsSilenced) {
+  auto db = CreateOrdersDatabase("source_notify_off");
+  PgSession(db.conninfo).Exec("ALTER DATABASE \"" + db.name + "\" SET walcast.notify = off");
+  auto daemon = StartStreamingDaemon(db, {"--source", "notify"});
+  ASSERT_GT(daemon.port, 0);
+  EXPECT_TRUE(daemon.process->WaitForLog("walcast.notify is off in this database"))
+      << daemon.process->Log();
+}
+
 TEST(SourceMode, AutoChoosesReplicationWhereWalLevelIsLogical) {
   auto db = CreateOrdersDatabase("source_auto_logical");
   auto daemon = StartStreamingDaemon(db, {"--source", "auto"});
