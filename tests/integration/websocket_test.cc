@@ -401,6 +401,45 @@ TEST_F(WebSocket, AThousandClientsReceiveTheSameEventsInTheSameOrder) {
   EXPECT_NE(HttpGet(port_, "/metrics").body.find("walcast_clients 1000\n"), std::string::npos);
 }
 
+// Per-connection message rate limit: 20/s with a burst of 40. A flood gets pongs for the burst,
+// then `error` frames, then close 1008 after 20 refusals in a row; another client is unaffected.
+TEST_F(WebSocket, AFloodingClientGetsErrorsThenClose1008WhileAnotherIsServed) {
+  StartDaemon("ws_flood");
+  WsClient flooder(port_, "/ws");
+  WsClient calm(port_, "/ws");
+  ASSERT_TRUE(flooder.NextEvent("welcome", 30s));
+  ASSERT_TRUE(calm.NextEvent("welcome", 30s));
+  for (int i = 0; i < 200; ++i) {
+    try {
+      flooder.Send(R"({"event":"ping","data":)" + std::to_string(i) + "}");
+    } catch (const std::exception&) {
+      break;  // the server has closed and reset the connection: enough sent
+    }
+  }
+  int pongs = 0;
+  int refusals = 0;
+  while (auto message = flooder.Next(30s)) {
+    auto doc = ParseJson(*message);
+    std::string event = doc["event"].GetString();
+    if (event == "pong") {
+      ++pongs;
+    } else if (event == "error") {
+      EXPECT_NE(message->find("too many messages"), std::string::npos) << *message;
+      ++refusals;
+    }
+  }
+  // Exact counts would depend on timing (a token comes back every 50 ms); the shape does not.
+  EXPECT_GE(pongs, 40) << "the burst is answered";
+  EXPECT_GE(refusals, 20) << "20 refusals in a row before the close";
+  EXPECT_TRUE(flooder.Closed());
+  EXPECT_EQ(flooder.CloseCode(), 1008);
+
+  calm.Send(R"({"event":"ping","data":"calm"})");
+  EXPECT_TRUE(calm.NextEvent("pong", 30s)) << "the other connection has its own budget";
+  Insert("after the flood");
+  EXPECT_TRUE(calm.NextEvent("orders:insert", 30s));
+}
+
 TEST_F(WebSocket, OriginOutsideTheAllowlistIsRefused) {
   StartDaemon("ws_origin", {"--cors-origins", "http://allowed.example"});
   EXPECT_THROW(WsClient(port_, "/ws", {{"Origin", "http://evil.example"}}), std::runtime_error);
