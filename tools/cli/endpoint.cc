@@ -1,5 +1,6 @@
 #include "endpoint.h"
 
+#include <cctype>
 #include <regex>
 
 namespace walcast::cli {
@@ -17,6 +18,21 @@ std::optional<Endpoint> ParseEndpoint(const std::string& url) {
   int port = std::stoi(endpoint.port);
   if (port < 1 || port > 65535) return std::nullopt;
   return endpoint;
+}
+
+std::string PercentEncode(const std::string& value) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : value) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == ',') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
 }
 
 }  // namespace walcast::cli

@@ -19,4 +19,8 @@ struct Endpoint {
 // reverse proxy with TLS in front is out of scope for this client (it says so rather than guess).
 std::optional<Endpoint> ParseEndpoint(const std::string& url);
 
+// A query parameter's value, percent-encoded: everything but the unreserved characters and ','
+// (the separator of the stream's list filters, `status=a,b`) becomes %XX.
+std::string PercentEncode(const std::string& value);
+
 }  // namespace walcast::cli

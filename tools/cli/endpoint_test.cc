@@ -31,5 +31,11 @@ TEST(Endpoint, RejectsWhatItCannotServe) {
   }
 }
 
+TEST(Endpoint, PercentEncodeKeepsUnreservedAndCommas) {
+  EXPECT_EQ(PercentEncode("pending,shipped"), "pending,shipped");
+  EXPECT_EQ(PercentEncode("Ada L&co/ü=1?"), "Ada%20L%26co%2F%C3%BC%3D1%3F");
+  EXPECT_EQ(PercentEncode("a-b_c.d~e"), "a-b_c.d~e");
+}
+
 }  // namespace
 }  // namespace walcast::cli

@@ -6,6 +6,8 @@
 #include <charconv>
 #include <cstdint>
 
+#include "endpoint.h"
+
 namespace walcast::cli {
 namespace {
 
@@ -13,21 +15,6 @@ std::size_t CodePoints(const std::string& text) {
   std::size_t n = 0;
   for (unsigned char c : text) n += (c & 0xC0) != 0x80;
   return n;
-}
-
-std::string Encode(const std::string& text) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
 }
 
 }  // namespace
@@ -97,7 +84,7 @@ std::string BulkStatusBody(const std::vector<std::string>& ids, const std::strin
 std::string ListQuery(const ListFilter& filter) {
   std::string query;
   auto add = [&](const std::string& name, const std::string& value) {
-    query += (query.empty() ? "?" : "&") + name + "=" + Encode(value);
+    query += (query.empty() ? "?" : "&") + name + "=" + PercentEncode(value);
   };
   if (!filter.status.empty()) add("status", filter.status);
   if (!filter.customer_name.empty()) add("customer_name", filter.customer_name);

@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "endpoint.h"
 #include "event_id.h"
 
 namespace walcast::cli {
@@ -29,22 +30,6 @@ bool IsOrderId(const std::string& text) {
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   return ec == std::errc() && end == text.data() + text.size() && value >= 1 &&
          value <= 2147483647 && text[0] != '+';
-}
-
-// Query values here are ids, names and event ids; encode anything outside the unreserved set.
-std::string PercentEncode(const std::string& text) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == ',') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
 }
 
 }  // namespace
