@@ -4,8 +4,6 @@
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 #include <signal.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <boost/asio/connect.hpp>
@@ -18,6 +16,7 @@
 
 #include "daemon_process.h"
 #include "http_client.h"
+#include "notify_socket.h"
 #include "orders_database.h"
 #include "pg_cluster.h"
 #include "pg_session.h"
@@ -206,45 +205,16 @@ TEST(Daemon, SigintStopsWithExitCode0) {
   EXPECT_EQ(daemon.WaitExit(2s), 0) << daemon.Log();
 }
 
-// systemd's side of Type=notify: a datagram socket at NOTIFY_SOCKET.
-class NotifySocket {
- public:
-  explicit NotifySocket(std::string path) : path_(std::move(path)) {
-    fd_ = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    std::snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path_.c_str());
-    unlink(path_.c_str());
-    EXPECT_EQ(bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-    timeval timeout{30, 0};
-    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
-  }
-  ~NotifySocket() {
-    close(fd_);
-    unlink(path_.c_str());
-  }
-  std::string Receive() {
-    char buffer[4096];
-    ssize_t n = recv(fd_, buffer, sizeof(buffer), 0);
-    return n > 0 ? std::string(buffer, n) : "";
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-  int fd_;
-};
-
 TEST(Daemon, NotifiesSystemdReadyAndStopping) {
-  NotifySocket notify(std::string(getenv("WALCAST_TEST_TMPDIR")) + "/notify.sock");
+  NotifySocket notify("notify");
   DaemonProcess daemon({"--port", "0", "--db-port", "1"}, {{"NOTIFY_SOCKET", notify.path()}});
   int port = daemon.WaitForPort();
   ASSERT_GT(port, 0) << daemon.Log();
-  EXPECT_EQ(notify.Receive(), "READY=1");
+  EXPECT_EQ(notify.Receive(30s), "READY=1");
   // Ready means serving.
   EXPECT_EQ(HttpGet(port, "/health").status, 503);
   daemon.Signal(SIGTERM);
-  EXPECT_EQ(notify.Receive(), "STOPPING=1");
+  EXPECT_EQ(notify.Receive(30s), "STOPPING=1");
   EXPECT_EQ(daemon.WaitExit(2s), 0) << daemon.Log();
 }
 

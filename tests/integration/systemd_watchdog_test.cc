@@ -2,54 +2,19 @@
 // systemd: the test owns the datagram socket NOTIFY_SOCKET names and sets WATCHDOG_USEC as
 // systemd would, then reads what walcastd sends: READY=1, WATCHDOG=1 pings, STOPPING=1.
 #include <gtest/gtest.h>
-#include <poll.h>
 #include <signal.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <string>
 #include <vector>
 
 #include "daemon_process.h"
+#include "notify_socket.h"
 
 namespace walcast::testing {
 namespace {
 
 using namespace std::chrono_literals;
-
-// systemd's end of NOTIFY_SOCKET.
-class NotifySocket {
- public:
-  explicit NotifySocket(const std::string& name)
-      : path_(std::string(getenv("WALCAST_TEST_TMPDIR") ? getenv("WALCAST_TEST_TMPDIR") : "/tmp") +
-              "/" + name + "-" + std::to_string(getpid()) + ".sock") {
-    fd_ = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    std::snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path_.c_str());
-    unlink(path_.c_str());
-    EXPECT_EQ(bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-  }
-  ~NotifySocket() {
-    close(fd_);
-    unlink(path_.c_str());
-  }
-  // The next datagram, or nullopt after `timeout`.
-  std::optional<std::string> Receive(std::chrono::milliseconds timeout) {
-    pollfd p{fd_, POLLIN, 0};
-    if (poll(&p, 1, static_cast<int>(timeout.count())) <= 0) return std::nullopt;
-    char buffer[4096];
-    ssize_t n = recv(fd_, buffer, sizeof(buffer), 0);
-    return n > 0 ? std::optional<std::string>(std::string(buffer, n)) : std::nullopt;
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-  int fd_;
-};
 
 // No database is needed for the loop to run: --db-port 1 keeps it reconnecting in the background.
 const std::vector<std::string> kArgs = {"--port", "0", "--db-port", "1"};
