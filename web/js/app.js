@@ -229,11 +229,13 @@ const endObserver = new IntersectionObserver((entries) => {
   if (entries.some((entry) => entry.isIntersecting)) loadMore();
 });
 let observingEnd = false;
+// Called after every reload and page of rows. Observing again delivers the sentinel's state at
+// once: an observer reports only changes, so a sentinel that stayed in view while a reload
+// refused to load more (or was reloaded into view) would otherwise never load the next page.
 function watchListEnd() {
-  if (store.hasMore === observingEnd) return;
+  if (observingEnd) endObserver.unobserve(sentinel);
   observingEnd = store.hasMore;
   if (observingEnd) endObserver.observe(sentinel);
-  else endObserver.unobserve(sentinel);
 }
 
 // ---- start ----

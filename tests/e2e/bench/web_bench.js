@@ -12,7 +12,6 @@ import { launchBrowser, openPage, pageOrders } from '../lib/browser.js';
 import { Daemon } from '../lib/daemon.js';
 import { createOrdersDatabase } from '../lib/orders_database.js';
 import { psql } from '../lib/psql.js';
-import { installRestShim } from '../lib/rest_shim.js';
 import { eventually } from '../lib/wait.js';
 
 const kOrders = 1000;
@@ -45,14 +44,6 @@ END $$;`);
 const daemon = new Daemon(db);
 await daemon.start();
 const browser = await launchBrowser();
-// Development only: REST answered by psql (lib/rest_shim.js) on a build without the endpoints.
-const setup = process.env.WALCAST_E2E_REST_SHIM === '1' ? (context) => installRestShim(context, db.conninfo) : undefined;
-if ((await fetch(`${daemon.url}/api/orders`)).status === 404 && !setup) {
-  console.error('web_bench: this walcastd has no REST endpoints yet (GET /api/orders is 404)');
-  await browser.close();
-  await daemon.stop();
-  process.exit(1);
-}
 
 // CPU seconds (user + system) used so far by this process's descendants whose command line
 // matches `pattern`: CPU time, unlike wall-clock figures, does not grow when other work on the
@@ -106,7 +97,6 @@ function median(values) {
 
 async function pageWeight() {
   const context = await browser.newContext();
-  if (setup) await setup(context);
   const page = await context.newPage();
   const assets = [];
   page.on('response', async (response) => {
@@ -123,7 +113,7 @@ async function pageWeight() {
 }
 
 async function firstRender() {
-  const handle = await openPage(browser, daemon.url, { setup, recordFrames: false, viewport: { width: 1366, height: 900 } });
+  const handle = await openPage(browser, daemon.url, { recordFrames: false, viewport: { width: 1366, height: 900 } });
   const { page } = handle;
   const timing = await page.evaluate(() => ({
     firstRender: performance.getEntriesByName('walcast:first-render')[0].startTime,

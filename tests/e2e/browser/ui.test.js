@@ -7,12 +7,11 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { launchBrowser, openPage, pageOrders, takeProblems } from '../lib/browser.js';
+import { launchBrowser, openPage, pageOrders, takeProblems, toastsShown } from '../lib/browser.js';
 import { Daemon } from '../lib/daemon.js';
 import { createOrdersDatabase } from '../lib/orders_database.js';
 import { artifactsDir } from '../lib/paths.js';
 import { psql, psqlJson, quoteLiteral } from '../lib/psql.js';
-import { installRestShim } from '../lib/rest_shim.js';
 import { eventually } from '../lib/wait.js';
 
 const db = createOrdersDatabase('web_e2e');
@@ -22,21 +21,18 @@ psql(db.conninfo, `INSERT INTO orders (customer_name, product_name, status) VALU
 const daemon = new Daemon(db);
 await daemon.start();
 
-// The REST endpoints come with their own issue; on a branch without them the suite is skipped
-// (exit 77, reported by CTest as skipped), unless the development shim is asked for.
-const useShim = process.env.WALCAST_E2E_REST_SHIM === '1';
-const restMissing = !useShim && (await fetch(`${daemon.url}/api/orders`)).status === 404;
-const setup = useShim ? (context) => installRestShim(context, db.conninfo) : undefined;
-if (restMissing) {
-  await daemon.stop();
-  process.on('exit', () => {
-    if (!process.exitCode) process.exitCode = 77;
-  });
-}
-
 // The browser's own console lines while the test has the daemon down are expected.
 const kWhileDown = [/WebSocket connection to .* failed/, /ERR_CONNECTION_REFUSED/, /ERR_EMPTY_RESPONSE/,
   /ERR_CONNECTION_RESET/];
+
+// After a reload the page lists the first page of orders (50) and loads more on demand: it must
+// show the newest rows of the database in order, all of them or at least a page.
+async function assertFirstRowsMatch(page, where = 'true') {
+  const shown = await pageOrders(page);
+  const all = databaseOrders(where);
+  assert.ok(shown.length >= Math.min(50, all.length), `${shown.length} rows shown of ${all.length}`);
+  assert.deepEqual(shown, all.slice(0, shown.length));
+}
 
 // The database's orders as the page lists them (newest updated_at first, ties by id).
 function databaseOrders(where = 'true') {
@@ -59,7 +55,7 @@ async function pageStats(page) {
 
 const rowOf = (page, id) => page.locator(`#order-rows tr[data-id="${id}"]`);
 
-describe('web UI', { skip: restMissing && 'the REST endpoints are not in this build yet' }, () => {
+describe('web UI', () => {
   let browser;
   let a;
   let b;
@@ -67,8 +63,8 @@ describe('web UI', { skip: restMissing && 'the REST endpoints are not in this bu
   before(async () => {
     mkdirSync(artifactsDir, { recursive: true });
     browser = await launchBrowser();
-    a = await openPage(browser, daemon.url, { setup });
-    b = await openPage(browser, daemon.url, { setup });
+    a = await openPage(browser, daemon.url);
+    b = await openPage(browser, daemon.url);
   });
 
   after(async () => {
@@ -94,7 +90,7 @@ describe('web UI', { skip: restMissing && 'the REST endpoints are not in this bu
     await a.page.fill('#product_name', 'Headphones');
     await a.page.selectOption('#status', 'pending');
     await a.page.click('#create-submit');
-    await a.page.locator('.toast', { hasText: 'created' }).waitFor();
+    await eventually(async () => assert.ok((await toastsShown(a.page)).some((text) => text.includes('created'))));
     const [created] = databaseOrders("customer_name = 'Erin Okafor'");
     assert.ok(created, 'the order is in the database');
     await rowOf(b.page, created.id).waitFor();
@@ -182,10 +178,10 @@ describe('web UI', { skip: restMissing && 'the REST endpoints are not in this bu
     psql(db.conninfo, `INSERT INTO orders (customer_name, product_name) VALUES ('Hana Sato', 'Tablet'), ('Ivan Petrov', 'Router');
       UPDATE orders SET status = 'delivered' WHERE id = ${bob.id};
       DELETE FROM orders WHERE customer_name = 'Dmitri Ivanov';`);
-    // And while it starts again: a writer keeps committing.
-    let writing = true;
+    // And while it starts again: a writer keeps committing (a fixed number of rows, so the list
+    // stays within one page for the tests that follow, however slow the machine).
     const writer = (async () => {
-      for (let i = 0; writing && i < 40; i += 1) {
+      for (let i = 0; i < 10; i += 1) {
         psql(db.conninfo, `INSERT INTO orders (customer_name, product_name) VALUES ('Restart ${i}', 'Cable');
           UPDATE orders SET status = 'shipped' WHERE customer_name = 'Restart ${Math.floor(i / 2)}';`);
         await sleep(50);
@@ -194,7 +190,6 @@ describe('web UI', { skip: restMissing && 'the REST endpoints are not in this bu
     await daemon.start();
     await eventually(async () => assert.equal(await a.page.getAttribute('#connection', 'data-state'), 'connected'),
       { timeoutMs: 30000 });
-    writing = false;
     await writer;
     psql(db.conninfo, "UPDATE orders SET status = 'shipped' WHERE customer_name = 'Hana Sato';");
 
@@ -225,9 +220,9 @@ describe('web UI', { skip: restMissing && 'the REST endpoints are not in this bu
     await daemon.start();
     await eventually(async () => assert.ok(a.frames.slice(framesBefore).some((frame) => frame.event === 'resync')),
       { timeoutMs: 30000 });
-    await eventually(async () => assert.deepEqual(await pageOrders(a.page), databaseOrders()));
+    await eventually(async () => assertFirstRowsMatch(a.page));
     await eventually(async () => assert.deepEqual(await pageStats(a.page), databaseStats()));
-    await a.page.locator('.toast', { hasText: 'Resynchronizing' }).first().waitFor();
+    assert.ok((await toastsShown(a.page)).some((text) => text.includes('Resynchronizing')));
     assert.deepEqual(takeProblems(a, kWhileDown), []);
     assert.deepEqual(takeProblems(b, kWhileDown), []);
     // Back to the default window for the tests that follow; both pages catch up again.
@@ -237,7 +232,7 @@ describe('web UI', { skip: restMissing && 'the REST endpoints are not in this bu
     for (const page of [a.page, b.page]) {
       await eventually(async () => assert.equal(await page.getAttribute('#connection', 'data-state'), 'connected'),
         { timeoutMs: 30000 });
-      await eventually(async () => assert.deepEqual(await pageOrders(page), databaseOrders()));
+      await eventually(async () => assertFirstRowsMatch(page));
     }
     takeProblems(a, kWhileDown);
     takeProblems(b, kWhileDown);
@@ -263,7 +258,7 @@ describe('web UI', { skip: restMissing && 'the REST endpoints are not in this bu
       databaseOrders("status = 'shipped' AND customer_name ILIKE '%kira%'")));
     await b.page.fill('#filter-customer', '');
     await b.page.selectOption('#filter-status', '');
-    await eventually(async () => assert.deepEqual(await pageOrders(b.page), databaseOrders()));
+    await eventually(async () => assertFirstRowsMatch(b.page));
     assert.deepEqual(takeProblems(b), []);
   });
 
@@ -271,7 +266,7 @@ describe('web UI', { skip: restMissing && 'the REST endpoints are not in this bu
     // Without the toasts of the earlier tests.
     await eventually(async () => assert.equal(await a.page.locator('.toast').count(), 0), { timeoutMs: 15000 });
     await a.page.screenshot({ path: path.join(artifactsDir, 'main-desktop.png') });
-    const phone = await openPage(browser, daemon.url, { setup, viewport: { width: 390, height: 844 } });
+    const phone = await openPage(browser, daemon.url, { viewport: { width: 390, height: 844 } });
     await phone.page.screenshot({ path: path.join(artifactsDir, 'main-phone.png'), fullPage: false });
     const overflow = await phone.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `nothing is wider than a phone's screen (${overflow} px too wide)`);
@@ -287,7 +282,7 @@ describe('web UI', { skip: restMissing && 'the REST endpoints are not in this bu
     await eventually(async () => assert.deepEqual(await pageOrders(a.page), databaseOrders()));
     assert.equal(await a.page.locator('#activity li').count(), 50);
     assert.match(await a.page.locator('#activity li').first().textContent(), /Bulk 120 · Item 120/);
-    const fresh = await openPage(browser, daemon.url, { setup, viewport: { width: 1366, height: 700 } });
+    const fresh = await openPage(browser, daemon.url, { viewport: { width: 1366, height: 700 } });
     const all = databaseOrders();
     assert.deepEqual(await pageOrders(fresh.page), all.slice(0, 50));
     assert.match(await fresh.page.textContent('#orders-count'), new RegExp(`Showing 50 of ${all.length}`));

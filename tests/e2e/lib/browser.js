@@ -15,11 +15,20 @@ export async function launchBrowser() {
 }
 
 // A page plus what it did wrong: problems is a list of strings, empty when all went well.
-// `setup(context)` runs before the page loads (routes, for instance).
-export async function openPage(browser, url, { viewport = { width: 1366, height: 900 }, setup, recordFrames = true } = {}) {
+export async function openPage(browser, url, { viewport = { width: 1366, height: 900 }, recordFrames = true } = {}) {
   const context = await browser.newContext({ viewport });
-  if (setup) await setup(context);
   const page = await context.newPage();
+  // Toasts leave after a few seconds; a slow machine may look too late. Keep every text shown.
+  await page.addInitScript(() => {
+    window.walcastToasts = [];
+    document.addEventListener('DOMContentLoaded', () => {
+      new MutationObserver((records) => {
+        for (const record of records) {
+          for (const node of record.addedNodes) window.walcastToasts.push(node.textContent);
+        }
+      }).observe(document.getElementById('toasts'), { childList: true });
+    });
+  });
   const problems = [];
   page.on('console', (message) => {
     if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
@@ -50,6 +59,11 @@ export async function openPage(browser, url, { viewport = { width: 1366, height:
   await page.goto(url);
   await page.locator('body[data-loaded="true"]').waitFor();
   return { page, context, problems, frames };
+}
+
+// Every toast text the page has shown, oldest first.
+export function toastsShown(page) {
+  return page.evaluate(() => window.walcastToasts);
 }
 
 // The order list as the page shows it: [{id, customer, product, status}] top to bottom.
