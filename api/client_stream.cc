@@ -83,7 +83,7 @@ void ClientStream::OnDelivered(const std::vector<StreamEventPtr>& events) {
   }
 }
 
-void ClientStream::OnDelivered(DeliveryInbox::Drained drained) {
+void ClientStream::OnDelivered(const DeliveryInbox::Drained& drained) {
   if (drained.overflowed) {
     // Some batches were let go: everything after the cursor is taken from the window.
     if (closing_) return;

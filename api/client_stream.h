@@ -44,7 +44,7 @@ class ClientStream {
   // drains (after each write).
   void Refill();
   // What the session's inbox collected since its last drain.
-  void OnDelivered(DeliveryInbox::Drained drained);
+  void OnDelivered(const DeliveryInbox::Drained& drained);
 
   // A control message; `final` closes the stream after it is written.
   void PushControl(std::string name, std::string json, bool final = false);

@@ -14,13 +14,13 @@ bool DeliveryInbox::Add(Batch batch) {
   return true;
 }
 
-DeliveryInbox::Drained DeliveryInbox::Take() {
+const DeliveryInbox::Drained& DeliveryInbox::Take() {
+  taken_.batches.clear();  // the previous drain's, handled by now
   std::lock_guard lock(mutex_);
-  Drained drained{std::move(batches_), overflowed_};
-  batches_.clear();
-  overflowed_ = false;
+  std::swap(taken_.batches, batches_);
+  taken_.overflowed = std::exchange(overflowed_, false);
   drain_pending_ = false;
-  return drained;
+  return taken_;
 }
 
 }  // namespace walcast::api

@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <memory>
 #include <mutex>
+#include <utility>
 #include <vector>
 
 #include "replay_window.h"
@@ -35,11 +36,14 @@ class DeliveryInbox {
     std::vector<Batch> batches;  // in publish order
     bool overflowed = false;     // batches were let go: catch up from the replay window
   };
-  // Takes what waits; a later Add posts a new drain.
-  Drained Take();
+  // Takes what waits; a later Add posts a new drain. The result is valid until the next Take
+  // (there is one consumer, the session's strand). Two vectors trade places, so a steady stream
+  // of deliveries allocates nothing here.
+  const Drained& Take();
 
  private:
   const std::size_t max_batches_;
+  Drained taken_;  // the consumer's side
   std::mutex mutex_;
   std::vector<Batch> batches_;
   bool overflowed_ = false;

@@ -23,22 +23,24 @@ TEST(DeliveryInbox, TakesBatchesInPublishOrder) {
     added.push_back(MakeBatch());
     inbox.Add(added.back());
   }
-  auto drained = inbox.Take();
+  const auto& drained = inbox.Take();
   EXPECT_FALSE(drained.overflowed);
   EXPECT_EQ(drained.batches, added);
   EXPECT_TRUE(inbox.Take().batches.empty());
+  inbox.Add(added[0]);
+  EXPECT_EQ(inbox.Take().batches, std::vector<DeliveryInbox::Batch>{added[0]});
 }
 
 TEST(DeliveryInbox, PastTheBoundItKeepsNothingAndSaysSo) {
   DeliveryInbox inbox(3);
   for (int i = 0; i < 5; ++i) inbox.Add(MakeBatch());
-  auto drained = inbox.Take();
+  const auto& drained = inbox.Take();
   EXPECT_TRUE(drained.overflowed);
   EXPECT_TRUE(drained.batches.empty()) << "the window has them all, in one place";
   inbox.Add(MakeBatch());
-  drained = inbox.Take();
-  EXPECT_FALSE(drained.overflowed) << "reset by the drain";
-  EXPECT_EQ(drained.batches.size(), 1u);
+  const auto& next = inbox.Take();
+  EXPECT_FALSE(next.overflowed) << "reset by the drain";
+  EXPECT_EQ(next.batches.size(), 1u);
 }
 
 }  // namespace

@@ -13,7 +13,11 @@ void EventHub::OnStreamStart(decoder::Lsn confirmed_flush) {
 
 bool EventHub::Publish(PublishedTransaction transaction) {
   auto events = std::make_shared<const std::vector<StreamEventPtr>>(transaction.events);
-  std::vector<std::shared_ptr<EventSubscriber>> targets;
+  // Reused: with 10,000 subscribers a fresh vector per transaction is a 160 KB allocation, which
+  // makes malloc consolidate its fast bins each time (3% of walcastd's CPU in a profile at 10,000
+  // clients, 1% after; overall CPU per frame did not move measurably, the kernel's TCP dominates).
+  thread_local std::vector<std::shared_ptr<EventSubscriber>> targets;
+  targets.clear();
   {
     std::lock_guard lock(mutex_);
     auto now = ReplayWindow::Clock::now();
@@ -31,6 +35,7 @@ bool EventHub::Publish(PublishedTransaction transaction) {
     });
   }
   for (const auto& target : targets) target->Deliver(events);
+  targets.clear();  // no session outlives its last delivery because of this vector
   return true;
 }
 
