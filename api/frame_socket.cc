@@ -5,8 +5,9 @@
 namespace walcast::api {
 namespace {
 
-// Two buffers per frame (header, payload); IOV_MAX is 1024 on Linux.
-constexpr std::size_t kMaxFramesPerWrite = 512;
+// Two buffers per frame (header, payload). Asio hands at most 64 buffers to one writev, so
+// gathering more would only rebuild the list after every partial write.
+constexpr std::size_t kMaxFramesPerWrite = 32;
 
 }  // namespace
 
@@ -55,8 +56,11 @@ void FrameSocket::StartWrite() {
     if (!payload.empty()) buffers_.emplace_back(payload.data(), payload.size());
   }
   writing_ = true;
+  // A span, not the vector: the operation keeps a copy of the buffer sequence, and copying the
+  // vector was a malloc per write (buffers_ stays untouched until the write completes).
   socket_.async_write_some(
-      buffers_, [this, owner = std::move(owner)](boost::beast::error_code ec, std::size_t bytes) {
+      std::span<const boost::asio::const_buffer>(buffers_),
+      [this, owner = std::move(owner)](boost::beast::error_code ec, std::size_t bytes) {
         OnWritten(ec, bytes);
       });
 }
