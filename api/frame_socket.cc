@@ -19,16 +19,21 @@ void FrameSocket::Queue(const WebSocketFrameHeader& header,
 }
 
 void FrameSocket::Flush() {
-  if (writing_ || flush_scheduled_ || queue_.empty() || error_) return;
-  auto due = last_write_ + kCoalesceWindow;
-  if (std::chrono::steady_clock::now() < due) {
-    flush_scheduled_ = true;
-    flush_timer_.expires_at(due);
-    flush_timer_.async_wait([this, owner = owner_.lock()](boost::beast::error_code) {
-      flush_scheduled_ = false;
-      Flush();
-    });
-    return;
+  if (writing_ || queue_.empty() || error_) return;
+  // The window gathers a trickle into fewer packets; a full write's worth waits for nothing, or
+  // the window would pace a backlog to one write per 0.5 ms (64k frames/s).
+  if (queue_.size() < kMaxFramesPerWrite) {
+    if (flush_scheduled_) return;  // the timer flushes
+    auto due = last_write_ + kCoalesceWindow;
+    if (std::chrono::steady_clock::now() < due) {
+      flush_scheduled_ = true;
+      flush_timer_.expires_at(due);
+      flush_timer_.async_wait([this, owner = owner_.lock()](boost::beast::error_code) {
+        flush_scheduled_ = false;
+        Flush();
+      });
+      return;
+    }
   }
   StartWrite();
 }

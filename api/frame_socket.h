@@ -59,7 +59,8 @@ class FrameSocket {
   // Starts a gathered write of what is queued, unless one is in flight (its completion sends the
   // rest). Within kCoalesceWindow of the previous write it waits for the window's end instead, so
   // a fast stream goes out a few frames per packet rather than one (the sockets are TCP_NODELAY,
-  // so the kernel does not coalesce); a frame after a quiet spell goes at once.
+  // so the kernel does not coalesce); a frame after a quiet spell, or a queue holding a full
+  // write, goes at once.
   void Flush();
 
   // 0.5 ms: at 6,000 events/s a client's frames share packets three at a time, while at 1,000/s
