@@ -6,9 +6,9 @@
 // that arrived meanwhile, so a session behind the publisher writes them in one go. The batches
 // are kept (not just counted) because the session's own bounded queue, not the shared replay
 // window, is what absorbs a short burst: a small window must not turn a busy moment into a
-// dropped client. Past `max_batches` waiting (a session whose strand is starved), the oldest
-// batches are let go and the drain says so: the session then pulls from the window, which is
-// where a client that far behind would be anyway.
+// dropped client. Past `max_batches` waiting (a session whose strand is starved), the waiting
+// batches and those after them are let go until the drain, which says so: the session then pulls
+// from the window, which is where a client that far behind would be anyway.
 //
 // Thread-safe: Add from the publisher, Take from the session's strand.
 #pragma once
