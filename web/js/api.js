@@ -1,6 +1,8 @@
 // The REST client (CONTRACT.md §3): JSON in, the envelope's payload out, failures as ApiError with
 // the server's short message and per-field details for the form.
 
+import { accessToken } from './token.js';
+
 export class ApiError extends Error {
   constructor(status, message, details = []) {
     super(message);
@@ -12,6 +14,8 @@ export class ApiError extends Error {
 
 async function request(method, path, body) {
   const init = { method, headers: { Accept: 'application/json' }, cache: 'no-store' };
+  const token = accessToken();
+  if (token) init.headers.Authorization = `Bearer ${token}`;
   if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);

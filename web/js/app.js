@@ -6,6 +6,9 @@ import { applyChangeToStats, emptyStats } from './stats.js';
 import { OrderStore } from './store.js';
 import { OrderStream } from './stream.js';
 import * as view from './render.js';
+import { adoptTokenFromUrl } from './token.js';
+
+adoptTokenFromUrl();  // before the first request
 
 const kPageSize = 50;
 const kActivityLimit = 50;

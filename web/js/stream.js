@@ -6,6 +6,8 @@
 // States reported: connecting (first attempt), connected, reconnecting (lost, retrying),
 // disconnected (several attempts failed in a row; it keeps retrying at the slowest pace).
 
+import { accessToken } from './token.js';
+
 const kFirstDelayMs = 500;
 const kMaxDelayMs = 10000;
 const kAttemptsBeforeDisconnected = 4;
@@ -49,6 +51,7 @@ export class OrderStream {
     const query = new URLSearchParams();
     if (this.lastEventId) query.set('from', this.lastEventId);
     if (this.statuses.length) query.set('status', this.statuses.join(','));
+    if (accessToken()) query.set('access_token', accessToken());
     const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
     const suffix = query.toString() ? `?${query}` : '';
     return `${scheme}//${location.host}/ws${suffix}`;
