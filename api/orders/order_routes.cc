@@ -245,22 +245,31 @@ static void AnswerWrite(const std::shared_ptr<WriteTracker>& tracker,
                 });
 }
 
+void OrderRoutes::WriteOne(const database::Statement& statement, database::Params params,
+                           http::status status, std::string message, bool order_may_be_missing,
+                           const Respond& respond, const std::string& log) const {
+  pool_->Execute(
+      statement, std::move(params),
+      [respond, log, status, message = std::move(message), order_may_be_missing, tracker = tracker_,
+       executor = executor_, wait = options_.write_event_wait](StoreOutcome outcome) {
+        if (!outcome.ok()) return respond(StoreFailure(outcome, log));
+        if (outcome.rows.rows.empty()) {
+          if (order_may_be_missing) {
+            return respond(JsonError(http::status::not_found, "Order not found"));
+          }
+          return respond(StoreFailure({StoreError::kInternal, "write returned no row", {}}, log));
+        }
+        AnswerWrite(tracker, executor, wait, std::move(outcome), status, message, respond);
+      });
+}
+
 void OrderRoutes::Create(const Request& request, const Respond& respond,
                          const std::string& log) const {
   if (auto invalid = CheckBodyType(request)) return respond(Refuse(*invalid));
   OrderFields fields;
   if (auto invalid = ParseCreateBody(request.body(), &fields)) return respond(Refuse(*invalid));
-  pool_->Execute(
-      queries::Insert(), Text({fields.customer_name, fields.product_name, fields.status}),
-      [respond, log, tracker = tracker_, executor = executor_,
-       wait = options_.write_event_wait](StoreOutcome outcome) {
-        if (!outcome.ok()) return respond(StoreFailure(outcome, log));
-        if (outcome.rows.rows.empty()) {
-          return respond(StoreFailure({StoreError::kInternal, "insert returned no row", {}}, log));
-        }
-        AnswerWrite(tracker, executor, wait, std::move(outcome), http::status::created,
-                    "Order created successfully", respond);
-      });
+  WriteOne(queries::Insert(), Text({fields.customer_name, fields.product_name, fields.status}),
+           http::status::created, "Order created successfully", false, respond, log);
 }
 
 void OrderRoutes::Update(const Request& request, int32_t id, const Respond& respond,
@@ -269,31 +278,14 @@ void OrderRoutes::Update(const Request& request, int32_t id, const Respond& resp
   if (auto invalid = CheckBodyType(request)) return respond(Refuse(*invalid));
   OrderFields fields;
   if (auto invalid = ParseUpdateBody(request.body(), &fields)) return respond(Refuse(*invalid));
-  pool_->Execute(
-      queries::Update(),
-      Text({std::to_string(id), fields.customer_name, fields.product_name, fields.status}),
-      [respond, log, tracker = tracker_, executor = executor_,
-       wait = options_.write_event_wait](StoreOutcome outcome) {
-        if (!outcome.ok()) return respond(StoreFailure(outcome, log));
-        if (outcome.rows.rows.empty()) {
-          return respond(JsonError(http::status::not_found, "Order not found"));
-        }
-        AnswerWrite(tracker, executor, wait, std::move(outcome), http::status::ok,
-                    "Order updated successfully", respond);
-      });
+  WriteOne(queries::Update(),
+           Text({std::to_string(id), fields.customer_name, fields.product_name, fields.status}),
+           http::status::ok, "Order updated successfully", true, respond, log);
 }
 
 void OrderRoutes::Delete(int32_t id, const Respond& respond, const std::string& log) const {
-  pool_->Execute(queries::Delete(), Text({std::to_string(id)}),
-                 [respond, log, tracker = tracker_, executor = executor_,
-                  wait = options_.write_event_wait](StoreOutcome outcome) {
-                   if (!outcome.ok()) return respond(StoreFailure(outcome, log));
-                   if (outcome.rows.rows.empty()) {
-                     return respond(JsonError(http::status::not_found, "Order not found"));
-                   }
-                   AnswerWrite(tracker, executor, wait, std::move(outcome), http::status::ok,
-                               "Order deleted successfully", respond);
-                 });
+  WriteOne(queries::Delete(), Text({std::to_string(id)}), http::status::ok,
+           "Order deleted successfully", true, respond, log);
 }
 
 void OrderRoutes::BulkStatus(const Request& request, const Respond& respond,

@@ -10,13 +10,16 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "http_types.h"
 
 namespace walcast::database {
 class PgPool;
-}
+struct Statement;
+}  // namespace walcast::database
 
 namespace walcast::api {
 class WriteTracker;
@@ -50,6 +53,12 @@ class OrderRoutes {
   void Update(const Request& request, int32_t id, const Respond& respond,
               const std::string& log) const;
   void Delete(int32_t id, const Respond& respond, const std::string& log) const;
+  // Runs a write of one row and answers `status` with the row and its eventId. No row back: 404
+  // when the order may not exist (update, delete), an internal error otherwise (insert).
+  void WriteOne(const database::Statement& statement,
+                std::vector<std::optional<std::string>> params, http::status status,
+                std::string message, bool order_may_be_missing, const Respond& respond,
+                const std::string& log) const;
   void BulkStatus(const Request& request, const Respond& respond, const std::string& log) const;
   void Stats(const Respond& respond, const std::string& log) const;
   void Analytics(const Respond& respond, const std::string& log) const;
