@@ -6,19 +6,10 @@
 #include <charconv>
 #include <cstdint>
 
+#include "cli_text.h"
 #include "endpoint.h"
 
 namespace walcast::cli {
-namespace {
-
-std::size_t CodePoints(const std::string& text) {
-  std::size_t n = 0;
-  for (unsigned char c : text) n += (c & 0xC0) != 0x80;
-  return n;
-}
-
-}  // namespace
-
 std::string Trim(const std::string& text) {
   const char* kSpace = " \t\r\n\f\v";
   auto first = text.find_first_not_of(kSpace);

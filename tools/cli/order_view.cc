@@ -1,40 +1,20 @@
 #include "order_view.h"
 
 #include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include <algorithm>
 #include <vector>
+
+#include "cli_text.h"
 
 namespace walcast::cli {
 namespace {
 
 using rapidjson::Value;
 
-std::string Text(const Value& value) {
-  if (value.IsString()) return std::string(value.GetString(), value.GetStringLength());
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-  value.Accept(writer);
-  return std::string(buffer.GetString(), buffer.GetSize());
-}
-
-std::string Field(const Value& object, const char* name) {
-  if (!object.IsObject()) return "";
-  auto it = object.FindMember(name);
-  return it == object.MemberEnd() ? "" : Text(it->value);
-}
-
-std::size_t Width(const std::string& text) {
-  std::size_t n = 0;
-  for (unsigned char c : text) n += (c & 0xC0) != 0x80;
-  return n;
-}
-
 // Cuts to `max` characters (not bytes: names are UTF-8), marking the cut with "…".
 std::string Clip(const std::string& text, std::size_t max) {
-  if (Width(text) <= max) return text;
+  if (CodePoints(text) <= max) return text;
   std::string out;
   std::size_t n = 0;
   for (std::size_t i = 0; i < text.size(); ++i) {
@@ -46,7 +26,7 @@ std::string Clip(const std::string& text, std::size_t max) {
 }
 
 std::string Pad(const std::string& text, std::size_t width) {
-  return text + std::string(width > Width(text) ? width - Width(text) : 0, ' ');
+  return text + std::string(width > CodePoints(text) ? width - CodePoints(text) : 0, ' ');
 }
 
 bool ParseObject(const std::string& body, rapidjson::Document& doc) {
@@ -65,13 +45,13 @@ std::string OrderTable(const std::string& body) {
   std::vector<std::vector<std::string>> rows;
   for (const auto& order : orders) {
     std::vector<std::string> row;
-    for (const char* key : keys) row.push_back(Clip(Field(order, key), 32));
+    for (const char* key : keys) row.push_back(Clip(MemberText(order, key), 32));
     rows.push_back(std::move(row));
   }
   std::vector<std::size_t> widths;
   for (std::size_t c = 0; c < headers.size(); ++c) {
-    std::size_t w = Width(headers[c]);
-    for (const auto& row : rows) w = std::max(w, Width(row[c]));
+    std::size_t w = CodePoints(headers[c]);
+    for (const auto& row : rows) w = std::max(w, CodePoints(row[c]));
     widths.push_back(w);
   }
   auto line = [&](const std::vector<std::string>& cells) {
@@ -85,12 +65,12 @@ std::string OrderTable(const std::string& body) {
   for (const auto& row : rows) out += line(row);
   std::string total;
   if (doc.HasMember("pagination") && doc["pagination"].IsObject()) {
-    total = Field(doc["pagination"], "total");
+    total = MemberText(doc["pagination"], "total");
   }
   out += std::to_string(rows.size()) + (total.empty() ? "" : " of " + total) +
          (rows.size() == 1 && total.empty() ? " order" : " orders");
   if (doc.HasMember("message") && doc["message"].IsString())
-    out += " (" + Text(doc["message"]) + ")";
+    out += " (" + JsonText(doc["message"]) + ")";
   return out;
 }
 
@@ -98,15 +78,16 @@ std::string OrderDetails(const std::string& body) {
   rapidjson::Document doc;
   if (!ParseObject(body, doc) || !doc.HasMember("data") || !doc["data"].IsObject()) return body;
   std::string out;
-  if (doc.HasMember("message") && doc["message"].IsString()) out += Text(doc["message"]) + "\n";
+  if (doc.HasMember("message") && doc["message"].IsString()) out += JsonText(doc["message"]) + "\n";
   bool has_event_id = doc.HasMember("eventId") && !doc["eventId"].IsNull();
   std::size_t width = has_event_id ? 8 : 0;  // "event id"
-  for (const auto& m : doc["data"].GetObject()) width = std::max(width, Width(Text(m.name)));
+  for (const auto& m : doc["data"].GetObject())
+    width = std::max(width, CodePoints(JsonText(m.name)));
   for (const auto& m : doc["data"].GetObject()) {
-    out += Pad(Text(m.name) + ":", width + 1) + " " + Text(m.value) + "\n";
+    out += Pad(JsonText(m.name) + ":", width + 1) + " " + JsonText(m.value) + "\n";
   }
   if (has_event_id) {
-    out += Pad("event id:", width + 1) + " " + Text(doc["eventId"]) + "\n";
+    out += Pad("event id:", width + 1) + " " + JsonText(doc["eventId"]) + "\n";
   }
   if (!out.empty()) out.pop_back();
   return out;
@@ -117,7 +98,7 @@ std::string StatsView(const std::string& body) {
   if (!ParseObject(body, doc) || !doc.HasMember("data") || !doc["data"].IsObject()) return body;
   std::string out;
   for (const auto& m : doc["data"].GetObject()) {
-    out += Pad(Text(m.name) + ":", 18) + " " + Text(m.value) + "\n";
+    out += Pad(JsonText(m.name) + ":", 18) + " " + JsonText(m.value) + "\n";
   }
   if (!out.empty()) out.pop_back();
   return out;
@@ -131,11 +112,11 @@ std::string ErrorView(int status, const std::string& body) {
   }
   // Appended piece by piece: GCC 12 at -O3 reports a false -Wrestrict for `" " + text` here.
   out += ' ';
-  out += Text(doc["error"]);
+  out += JsonText(doc["error"]);
   if (doc.HasMember("details") && doc["details"].IsArray()) {
     for (const auto& detail : doc["details"].GetArray()) {
-      std::string field = Field(detail, "field");
-      out += "\n  " + (field.empty() ? "" : field + ": ") + Field(detail, "message");
+      std::string field = MemberText(detail, "field");
+      out += "\n  " + (field.empty() ? "" : field + ": ") + MemberText(detail, "message");
     }
   }
   return out;

@@ -1,8 +1,8 @@
 #include "stream_message.h"
 
 #include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
+
+#include "cli_text.h"
 
 namespace walcast::cli {
 namespace {
@@ -14,21 +14,6 @@ std::string StringMember(const Value& object, const char* name) {
   auto it = object.FindMember(name);
   if (it == object.MemberEnd() || !it->value.IsString()) return "";
   return std::string(it->value.GetString(), it->value.GetStringLength());
-}
-
-// A row value as a short text: strings bare, null as "null", the rest as JSON.
-std::string ValueText(const Value& value) {
-  if (value.IsString()) return std::string(value.GetString(), value.GetStringLength());
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-  value.Accept(writer);
-  return std::string(buffer.GetString(), buffer.GetSize());
-}
-
-std::string Member(const Value& row, const char* name) {
-  if (!row.IsObject()) return "";
-  auto it = row.FindMember(name);
-  return it == row.MemberEnd() ? "" : ValueText(it->value);
 }
 
 constexpr const char* kReset = "\033[0m";
@@ -114,10 +99,10 @@ std::string PrettyLine(std::string_view frame, bool color) {
     line += "  the orders table was emptied";
     return line;
   }
-  std::string id = Member(row, "id");
+  std::string id = MemberText(row, "id");
   styled(Pad("#" + id, 8), kBold);
-  line += Pad(Member(row, "status"), 10) + "  " + Member(row, "customer_name") + " · " +
-          Member(row, "product_name");
+  line += Pad(MemberText(row, "status"), 10) + "  " + MemberText(row, "customer_name") + " · " +
+          MemberText(row, "product_name");
   if (operation == "update" && data.HasMember("changed") && data["changed"].IsArray() &&
       data.HasMember("old") && data["old"].IsObject()) {
     std::string changes;
@@ -125,8 +110,8 @@ std::string PrettyLine(std::string_view frame, bool color) {
       if (!column.IsString()) continue;
       std::string name = column.GetString();
       if (name == "updated_at") continue;  // bumped by every update: noise on a terminal
-      changes += (changes.empty() ? "" : ", ") + name + " " + Member(data["old"], name.c_str()) +
-                 " → " + Member(row, name.c_str());
+      changes += (changes.empty() ? "" : ", ") + name + " " +
+                 MemberText(data["old"], name.c_str()) + " → " + MemberText(row, name.c_str());
     }
     if (!changes.empty()) {
       line += "  ";
