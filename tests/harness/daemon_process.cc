@@ -47,9 +47,19 @@ DaemonProcess::DaemonProcess(std::vector<std::string> args, EnvVars env, Files f
       program.find('/') == std::string::npos ? BinaryDir() + "/bin/" + program : program;
   std::vector<std::string> argv_storage{binary};
   argv_storage.insert(argv_storage.end(), args.begin(), args.end());
+  // A given variable replaces an inherited one of the same name (getenv takes the first).
+  auto given = [&env](const std::string& entry) {
+    for (const auto& [key, value] : env) {
+      if (entry.size() > key.size() && entry.compare(0, key.size(), key) == 0 &&
+          entry[key.size()] == '=') {
+        return true;
+      }
+    }
+    return false;
+  };
   std::vector<std::string> env_storage;
   for (char** e = environ; *e != nullptr; ++e) {
-    if (!IsDaemonVariable(*e)) env_storage.emplace_back(*e);
+    if (!IsDaemonVariable(*e) && !given(*e)) env_storage.emplace_back(*e);
   }
   for (const auto& [key, value] : env) env_storage.push_back(key + "=" + value);
 

@@ -1,9 +1,9 @@
 // DaemonProcess: runs build/bin/walcastd as a child process for integration tests.
 //
 // The child gets a fresh working directory holding only `files` (so no stray .env is read), the
-// test's environment minus every walcast/database variable, plus the given variables; stdout and
-// stderr go to a log file the test can read. The destructor SIGKILLs a child still running. Not
-// thread-safe.
+// test's environment minus every walcast/database variable, plus the given variables (which
+// replace inherited ones of the same name, e.g. ASAN_OPTIONS); stdout and stderr go to a log file
+// the test can read. The destructor SIGKILLs a child still running. Not thread-safe.
 #pragma once
 
 #include <sys/types.h>

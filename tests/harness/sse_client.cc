@@ -42,7 +42,7 @@ bool SseClient::Fill(std::chrono::milliseconds timeout) {
   if (closed_) return false;
   pollfd fd{socket_.native_handle(), POLLIN, 0};
   if (poll(&fd, 1, static_cast<int>(timeout.count())) <= 0) return false;
-  std::array<char, 16384> chunk;
+  std::array<char, 65536> chunk;
   boost::system::error_code ec;
   std::size_t n = socket_.read_some(boost::asio::buffer(chunk), ec);
   if (ec || n == 0) {
@@ -93,6 +93,40 @@ std::optional<SseEvent> SseClient::Next(std::chrono::milliseconds timeout) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0 || !Fill(left)) return std::nullopt;
+  }
+}
+
+SseClient::StreamEnd SseClient::Stream(const std::function<bool(const SseEventView&)>& on_event,
+                                       std::chrono::milliseconds idle_timeout) {
+  while (true) {
+    // Parsed blocks are dropped once per read, not once per event: erasing the front of the
+    // buffer for each of a million events would copy the rest of it each time.
+    std::string_view pending(buffer_);
+    std::size_t end;
+    bool stop = false;
+    while (!stop && (end = pending.find("\n\n")) != std::string_view::npos) {
+      std::string_view block = pending.substr(0, end);
+      pending.remove_prefix(end + 2);
+      SseEventView event;
+      bool any = false, data_seen = false;
+      while (!block.empty()) {
+        auto line_end = block.find('\n');
+        std::string_view line = block.substr(0, line_end);
+        block.remove_prefix(line_end == std::string_view::npos ? block.size() : line_end + 1);
+        auto colon = line.find(':');
+        if (line.empty() || colon == 0) continue;  // a comment (heartbeat)
+        std::string_view field = line.substr(0, colon);
+        std::string_view value = colon == std::string_view::npos ? "" : line.substr(colon + 1);
+        if (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+        if (field == "id") event.id = value, any = true;
+        if (field == "event") event.event = value, any = true;
+        if (field == "data" && !data_seen) event.data = value, any = data_seen = true;
+      }
+      if (any && event.event != "clients") stop = !on_event(event);
+    }
+    buffer_.erase(0, buffer_.size() - pending.size());
+    if (stop) return StreamEnd::kStopped;
+    if (!Fill(idle_timeout)) return closed_ ? StreamEnd::kClosed : StreamEnd::kIdle;
   }
 }
 
