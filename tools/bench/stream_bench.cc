@@ -6,6 +6,7 @@
 //   stream_bench ... latency [--rate 1000 --seconds 25]
 //   stream_bench ... restart
 //   stream_bench ... fanout [--clients 100 --rate 6000 --stalled 1]
+//   stream_bench ... bulk [--rows 1000000 --clients 100]
 //
 // tools/bench-stream sets up a throwaway cluster and runs them.
 #include <rapidjson/ostreamwrapper.h>
@@ -17,6 +18,7 @@
 #include <iostream>
 #include <thread>
 
+#include "stream_bench_bulk.h"
 #include "stream_bench_fanout.h"
 #include "stream_bench_process.h"
 #include "stream_bench_scenarios.h"
@@ -213,6 +215,19 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   fanout_cmd->add_option("--query", fanout.query, "query string for /ws, e.g. status=pending");
+
+  walcast::bench::BulkOptions bulk;
+  auto* bulk_cmd = app.add_subcommand(
+      "bulk", "one DELETE of N rows to SSE clients: time, events/s, walcastd's peak RSS");
+  bulk_cmd->add_option("--rows", bulk.rows, "rows deleted by the one transaction")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  bulk_cmd->add_option("--clients", bulk.clients, "reading SSE clients")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  bulk_cmd->add_option("--rss-interval-ms", bulk.rss_interval_ms, "RSS sampling period")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   CLI11_PARSE(app, argc, argv);
 
   std::string scenario;
@@ -226,6 +241,9 @@ int main(int argc, char** argv) {
   } else if (latency_cmd->parsed()) {
     scenario = "latency";
     run_once = [&](int) { return walcast::bench::RunLatency(setup, latency); };
+  } else if (bulk_cmd->parsed()) {
+    scenario = "bulk";
+    run_once = [&](int) { return walcast::bench::RunBulk(setup, bulk); };
   } else if (fanout_cmd->parsed()) {
     scenario = "fanout";
     run_once = [&](int) { return walcast::bench::RunFanout(setup, fanout); };
