@@ -19,6 +19,7 @@
 #include <cstdlib>
 #include <functional>
 #include <memory>
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -112,6 +113,18 @@ struct Received {
 };
 
 enum class ReadEnd { kDone, kClosed, kStalled };
+
+std::ostream& operator<<(std::ostream& out, ReadEnd end) {
+  switch (end) {
+    case ReadEnd::kDone:
+      return out << "done";
+    case ReadEnd::kClosed:
+      return out << "closed by the server";
+    case ReadEnd::kStalled:
+      return out << "no change for " << kStall.count() << " s";
+  }
+  return out;
+}
 
 // Reads `client` into `received` until `done` says so (checked after each change), the server
 // closes, or no change arrives for `stall`.
