@@ -111,8 +111,8 @@ Result<CommittedTransaction> TransactionAssembler::Commit(const CommitMessage& m
   }
   Pending pending = std::move(*current_);
   current_.reset();
-  return Finish(std::move(pending), message.commit_lsn, message.end_lsn, message.commit_time,
-                false);
+  return Finish("Commit", std::move(pending), message.commit_lsn, message.end_lsn,
+                message.commit_time, false);
 }
 
 Status TransactionAssembler::StreamStart(const StreamStartMessage& message) {
@@ -158,7 +158,8 @@ Result<CommittedTransaction> TransactionAssembler::StreamCommit(
   }
   Pending pending = std::move(it->second);
   streams_.erase(it);
-  return Finish(std::move(pending), message.commit_lsn, message.end_lsn, message.commit_time, true);
+  return Finish("StreamCommit", std::move(pending), message.commit_lsn, message.end_lsn,
+                message.commit_time, true);
 }
 
 Status TransactionAssembler::StreamAbort(const StreamAbortMessage& message) {
@@ -279,8 +280,9 @@ void TransactionAssembler::Drop(Pending& pending, uint32_t subxid) {
   if (pending.spill) pending.aborted.push_back({subxid, pending.spilled_records});
 }
 
-CommittedTransaction TransactionAssembler::Finish(Pending pending, Lsn commit_lsn, Lsn end_lsn,
-                                                  int64_t commit_time, bool streamed) {
+Result<CommittedTransaction> TransactionAssembler::Finish(std::string_view kind, Pending pending,
+                                                          Lsn commit_lsn, Lsn end_lsn,
+                                                          int64_t commit_time, bool streamed) {
   buffered_bytes_ -= pending.bytes;
   CommittedTransaction txn;
   txn.xid = pending.xid;
@@ -289,9 +291,14 @@ CommittedTransaction TransactionAssembler::Finish(Pending pending, Lsn commit_ls
   txn.commit_time = UnixMicrosFromPg(commit_time);
   txn.streamed = streamed;
   if (pending.spill) {
-    // The in-memory tail goes with the file; the reader assigns ids as it goes.
+    // The in-memory tail goes to the file too: while the transaction is published part by part,
+    // the next transactions' changes get the whole memory bound. The reader assigns ids.
+    pending.bytes = 0;  // no longer counted in buffered_bytes_ (subtracted above)
+    for (const BufferedChange& change : pending.entries) {
+      if (auto status = AppendToSpill(pending, change, kind); !status.ok()) return status.error();
+    }
     txn.spilled = std::make_shared<SpilledEvents>(std::move(pending.spill),
-                                                  std::move(pending.entries),
+                                                  std::vector<BufferedChange>{},
                                                   std::move(pending.aborted), commit_lsn,
                                                   pending.xid, txn.commit_time);
     return txn;

@@ -133,8 +133,8 @@ class TransactionAssembler {
     std::vector<SpilledEvents::Abort> aborted;  // subtransactions aborted after a spill
   };
 
-  CommittedTransaction Finish(Pending pending, Lsn commit_lsn, Lsn end_lsn, int64_t commit_time,
-                              bool streamed);
+  Result<CommittedTransaction> Finish(std::string_view kind, Pending pending, Lsn commit_lsn,
+                                      Lsn end_lsn, int64_t commit_time, bool streamed);
   void Drop(Pending& pending, uint32_t subxid);
   // Makes room for `bytes` more by spilling the largest open transactions (perhaps the one the
   // change belongs to). Sets *direct when even an empty memory cannot hold them: the change then
