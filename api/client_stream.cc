@@ -77,7 +77,10 @@ void ClientStream::OnDelivered(const std::vector<StreamEventPtr>& events) {
   }
   for (const auto& event : events) {
     if (!Offer(event)) {
-      behind_ = true;  // the rest is in the window
+      // The rest is in the window. Registering as a reader now (not at the next pull) holds a
+      // large transaction back before this client's events can be pushed out.
+      behind_ = true;
+      context_->hub->Fetch(subscription_id_, cursor_, 0);
       return;
     }
   }
@@ -96,7 +99,8 @@ void ClientStream::OnDelivered(const DeliveryInbox::Drained& drained) {
 void ClientStream::Refill() {
   const std::size_t capacity = context_->outbound.max_messages;
   while (behind_ && !closing_ && queue_.Messages() < capacity / 2 + 1) {
-    auto chunk = context_->hub->Fetch(cursor_, capacity - queue_.Messages());
+    // Tracked: while this client pulls, a large transaction is published at its pace.
+    auto chunk = context_->hub->Fetch(subscription_id_, cursor_, capacity - queue_.Messages());
     if (chunk.status == ReplayWindow::ResumeStatus::kTooOld) return MarkSlow();
     bool full = false;
     for (const auto& event : chunk.events) {
@@ -106,7 +110,10 @@ void ClientStream::Refill() {
       }
     }
     if (full) return;  // more after the next writes
-    if (!chunk.more) behind_ = false;
+    if (!chunk.more) {
+      behind_ = false;
+      context_->hub->CaughtUp(subscription_id_);
+    }
   }
 }
 

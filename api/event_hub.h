@@ -15,6 +15,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <unordered_map>
 #include <vector>
 
 #include "replay_window.h"
@@ -43,8 +44,17 @@ class EventHub {
 
   // --- publisher side (the change source) ---
   void OnStreamStart(decoder::Lsn confirmed_flush);
-  // Returns false for a duplicate (already published), which reaches nobody.
+  // Returns false for a duplicate (already published), which reaches nobody. A large
+  // transaction comes as parts (PublishedTransaction::complete), each published when
+  // RoomForPart allows.
   bool Publish(PublishedTransaction transaction);
+  // Whether a part of `events` events and `bytes` bytes may be published now without pushing out
+  // of the window an event that a reader still pulling from it needs. Readers that have not
+  // pulled for `stall_timeout` do not count: a stalled client must not stall the stream (it is
+  // closed as too slow once its events are gone, as always). Cheap: one map walk over the readers
+  // that are behind.
+  bool RoomForPart(std::size_t events, uint64_t bytes,
+                   std::chrono::steady_clock::duration stall_timeout) const;
   void ObserveIdleWalEnd(decoder::Lsn wal_end);
   decoder::Lsn AckLsn() const;
   // The source may have missed changes: connected subscribers are told to resync, and resumes
@@ -73,12 +83,19 @@ class EventHub {
   // Pull side: at most `max_events` retained events after `after` (kTooOld once they are gone).
   // Sessions read at their own pace this way, so a burst or a backlog costs them no memory.
   ReplayWindow::Resume Fetch(const decoder::EventId& after, std::size_t max_events) const;
+  // The same, by a subscriber catching up: records its position and the time, so RoomForPart
+  // paces a large transaction to the readers that are making progress.
+  ReplayWindow::Resume Fetch(uint64_t subscription, const decoder::EventId& after,
+                             std::size_t max_events);
+  // The subscriber has caught up (takes deliveries again): it no longer holds back publishing.
+  void CaughtUp(uint64_t subscription);
 
   std::size_t Subscribers() const;
   std::optional<decoder::EventId> LastId() const;
   // Wall-clock time of the newest published event (for /health), or nullopt.
   std::optional<std::chrono::system_clock::time_point> LastEventAt() const;
   std::size_t RetainedEvents() const;
+  uint64_t RetainedBytes() const;
 
  private:
   std::vector<std::shared_ptr<EventSubscriber>> LiveSubscribers() const;
@@ -90,6 +107,12 @@ class EventHub {
     std::weak_ptr<EventSubscriber> subscriber;
   };
   std::vector<Entry> subscribers_;
+  // Subscribers pulling from the window: where they are and when they last pulled.
+  struct Reader {
+    decoder::EventId cursor;
+    std::chrono::steady_clock::time_point pulled;
+  };
+  std::unordered_map<uint64_t, Reader> readers_;
   uint64_t next_id_ = 1;
   std::optional<decoder::EventId> last_id_;
   std::optional<std::chrono::system_clock::time_point> last_event_at_;

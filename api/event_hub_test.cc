@@ -90,5 +90,48 @@ TEST(EventHub, ResyncReachesEverySubscriber) {
   EXPECT_EQ(a->shutdowns, 1);
 }
 
+TEST(EventHub, ALargeTransactionWaitsForReadersThatAreMakingProgress) {
+  EventHub hub({.max_events = 10});
+  hub.OnStreamStart(Lsn(0x100));
+  auto reader = std::make_shared<Recorder>();
+  auto subscription = hub.Subscribe(reader, std::nullopt);
+  constexpr auto kPatient = std::chrono::hours(1);
+  ASSERT_TRUE(hub.RoomForPart(4, 0, kPatient)) << "no reader behind: no limit";
+  ASSERT_TRUE(hub.Publish(testing::Part(0x200, 0, 4, false)));
+  ASSERT_TRUE(hub.Publish(testing::Part(0x200, 4, 4, false)));
+  // The reader falls behind at the start of the transaction and pulls from the window.
+  auto pulled = hub.Fetch(subscription.id, EventId(Lsn(0x100), 0), 2);
+  ASSERT_EQ(pulled.events.size(), 2u);
+  EXPECT_FALSE(hub.RoomForPart(4, 0, kPatient)) << "8 needed + 4 > 10: the next part would "
+                                                   "push out events the reader still needs";
+  EXPECT_TRUE(hub.RoomForPart(2, 0, kPatient));
+  // It makes progress: room again.
+  hub.Fetch(subscription.id, EventId(Lsn(0x200), 3), 10);
+  EXPECT_TRUE(hub.RoomForPart(4, 0, kPatient));
+  // A reader that stopped pulling does not hold the stream back.
+  hub.Fetch(subscription.id, EventId(Lsn(0x100), 0), 0);
+  EXPECT_FALSE(hub.RoomForPart(4, 0, kPatient));
+  EXPECT_TRUE(hub.RoomForPart(4, 0, std::chrono::seconds(0)));
+  // Caught up (or gone): no longer a reader.
+  hub.CaughtUp(subscription.id);
+  EXPECT_TRUE(hub.RoomForPart(4, 0, kPatient));
+  hub.Fetch(subscription.id, EventId(Lsn(0x100), 0), 0);
+  hub.Unsubscribe(subscription.id);
+  EXPECT_TRUE(hub.RoomForPart(4, 0, kPatient));
+}
+
+TEST(EventHub, APartPublishedAgainReachesSubscribersOnlyWithNewEvents) {
+  EventHub hub({});
+  hub.OnStreamStart(Lsn(0x100));
+  auto reader = std::make_shared<Recorder>();
+  hub.Subscribe(reader, std::nullopt);
+  ASSERT_TRUE(hub.Publish(testing::Part(0x200, 0, 3, false)));
+  hub.OnStreamStart(Lsn(0x100));  // reconnected in the middle of the transaction
+  EXPECT_FALSE(hub.Publish(testing::Part(0x200, 0, 2, false)));
+  ASSERT_TRUE(hub.Publish(testing::Part(0x200, 2, 3, true)));
+  ASSERT_EQ(reader->ids.size(), 5u);
+  for (uint32_t i = 0; i < 5; ++i) EXPECT_EQ(reader->ids[i], EventId(Lsn(0x200), i));
+}
+
 }  // namespace
 }  // namespace walcast::api

@@ -21,7 +21,7 @@ void OptionalString(Writer& writer, const char* key, const std::optional<std::st
 
 std::string_view HealthStatus(const HealthReport& report) {
   if (!report.database_up) return "down";
-  if (report.stream_expected && !report.stream_up) return "degraded";
+  if (report.stream_expected && (!report.stream_up || !report.problem.empty())) return "degraded";
   return "ok";
 }
 

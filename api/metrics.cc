@@ -87,6 +87,15 @@ std::string Metrics::Render(const MetricsGauges& gauges) const {
         "counter", rejected_notifications_.load());
   gauge("walcast_replay_window_events", "Events retained for resuming clients.", "gauge",
         gauges.retained_events);
+  gauge("walcast_replay_window_bytes", "Bytes of serialized events retained for resuming clients.",
+        "gauge", gauges.replay_window_bytes);
+  gauge("walcast_spill_bytes", "Bytes of open transactions spilled to disk now.", "gauge",
+        gauges.spill_bytes);
+  gauge("walcast_spilled_transactions_total", "Transactions whose changes spilled to disk.",
+        "counter", gauges.spilled_transactions);
+  gauge("walcast_decode_errors_total",
+        "Replication connections ended by a message walcast could not decode or hand on.",
+        "counter", gauges.decode_errors);
   gauge("walcast_database_up", "1 when the database answers.", "gauge", gauges.database_up ? 1 : 0);
   gauge("walcast_stream_up", "1 when the change source is streaming.", "gauge",
         gauges.stream_up ? 1 : 0);

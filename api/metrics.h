@@ -30,6 +30,11 @@ struct MetricsGauges {
   uint64_t slow_clients_dropped = 0;
   uint64_t events_sent = 0;
   double uptime_seconds = 0;
+  // Large transactions (replication source only).
+  uint64_t replay_window_bytes = 0;
+  uint64_t spill_bytes = 0;             // on disk now
+  uint64_t spilled_transactions = 0;    // ever
+  uint64_t decode_errors = 0;           // replication connections ended by a message it could not handle
 };
 
 class Metrics {

@@ -1,6 +1,7 @@
 #include "replay_window.h"
 
 #include <algorithm>
+#include <utility>
 
 namespace walcast::api {
 
@@ -20,19 +21,48 @@ void ReplayWindow::SetStart(Lsn confirmed_flush) {
   }
 }
 
-bool ReplayWindow::Append(PublishedTransaction transaction, Clock::time_point now) {
-  if (newest_commit_.valid() && transaction.commit_lsn <= newest_commit_) return false;
+bool ReplayWindow::Append(PublishedTransaction transaction, Clock::time_point now,
+                          std::size_t* skipped) {
+  if (skipped != nullptr) *skipped = 0;
+  if (newest_commit_.valid()) {
+    if (transaction.commit_lsn < newest_commit_) return false;
+    if (transaction.commit_lsn == newest_commit_) {
+      // The next part of the transaction being published, or a part of it (or all of it) again
+      // after a reconnect: only events after the newest id are new.
+      if (newest_complete_) return false;
+      auto& events = transaction.events;
+      auto first_new = std::find_if(events.begin(), events.end(),
+                                    [&](const StreamEventPtr& e) { return newest_id_ < e->id; });
+      const auto dropped = static_cast<std::size_t>(first_new - events.begin());
+      events.erase(events.begin(), first_new);
+      if (skipped != nullptr) *skipped = dropped;
+      if (events.empty() && !transaction.complete) return false;
+    }
+  }
   newest_commit_ = transaction.commit_lsn;
+  newest_complete_ = transaction.complete;
   newest_end_ = std::max(newest_end_, transaction.end_lsn);
   wal_end_ = std::max(wal_end_, transaction.end_lsn);
   if (transaction.events.empty()) {
     // Nothing to retain; with nothing older retained, the slot may move past it.
-    if (transactions_.empty()) ack_lsn_ = std::max(ack_lsn_, transaction.end_lsn);
+    if (transactions_.empty() && transaction.complete) {
+      ack_lsn_ = std::max(ack_lsn_, transaction.end_lsn);
+    } else if (transaction.complete && !transactions_.empty() &&
+               transactions_.back().transaction.commit_lsn == transaction.commit_lsn) {
+      // The last part of a transaction carried no new event: its retained parts end it.
+      transactions_.back().transaction.complete = true;
+    }
     return true;
   }
   newest_id_ = std::max(newest_id_, transaction.events.back()->id);
-  event_count_ += transaction.events.size();
-  transactions_.push_back(Retained{std::move(transaction), now});
+  uint64_t bytes = 0;
+  for (const auto& event : transaction.events) bytes += RetainedBytes(*event);
+  Retained retained{std::move(transaction), now, bytes, appended_events_, appended_bytes_};
+  event_count_ += retained.transaction.events.size();
+  byte_count_ += bytes;
+  appended_events_ += retained.transaction.events.size();
+  appended_bytes_ += bytes;
+  transactions_.push_back(std::move(retained));
   return true;
 }
 
@@ -43,7 +73,8 @@ void ReplayWindow::MarkGap() {
 
 void ReplayWindow::ObserveIdleWalEnd(Lsn wal_end) {
   wal_end_ = std::max(wal_end_, wal_end);
-  if (transactions_.empty()) ack_lsn_ = std::max(ack_lsn_, wal_end);
+  // Never past a transaction whose parts are still being published.
+  if (transactions_.empty() && newest_complete_) ack_lsn_ = std::max(ack_lsn_, wal_end);
 }
 
 uint64_t ReplayWindow::RetainedWalBytes() const {
@@ -52,18 +83,34 @@ uint64_t ReplayWindow::RetainedWalBytes() const {
 
 void ReplayWindow::EvictOldest() {
   auto& oldest = transactions_.front();
-  ack_lsn_ = std::max(ack_lsn_, oldest.transaction.end_lsn);
+  // Only the last part of a transaction lets the slot move past it.
+  if (oldest.transaction.complete) ack_lsn_ = std::max(ack_lsn_, oldest.transaction.end_lsn);
   floor_ = std::max(floor_, oldest.transaction.events.back()->id);
   event_count_ -= oldest.transaction.events.size();
+  byte_count_ -= oldest.bytes;
   transactions_.pop_front();
 }
 
+bool ReplayWindow::OldestTransactionComplete() const {
+  return transactions_.front().transaction.commit_lsn < newest_commit_ || newest_complete_;
+}
+
 void ReplayWindow::Trim(Clock::time_point now) {
-  while (!transactions_.empty() && (event_count_ > limits_.max_events ||
-                                    now - transactions_.front().received > limits_.max_age ||
-                                    RetainedWalBytes() > limits_.max_wal_bytes)) {
+  while (!transactions_.empty() &&
+         (event_count_ > limits_.max_events || byte_count_ > limits_.max_bytes ||
+          now - transactions_.front().received > limits_.max_age ||
+          (RetainedWalBytes() > limits_.max_wal_bytes && OldestTransactionComplete()))) {
     EvictOldest();
   }
+}
+
+ReplayWindow::Needed ReplayWindow::NeededAfter(const EventId& id) const {
+  // The first part whose newest event is after `id`: it and every later one are needed.
+  auto first = std::upper_bound(
+      transactions_.begin(), transactions_.end(), id,
+      [](const EventId& value, const Retained& r) { return value < r.transaction.events.back()->id; });
+  if (first == transactions_.end()) return {};
+  return {appended_events_ - first->events_before, appended_bytes_ - first->bytes_before};
 }
 
 ReplayWindow::Resume ReplayWindow::After(const EventId& from, std::size_t max_events) const {

@@ -2,11 +2,13 @@
 // gets every event it missed, and the slot acknowledgement that makes the window survive a
 // daemon restart (CONTRACT.md §4 "Event ids and resume").
 //
-// The window holds whole committed transactions in commit order and is bounded by event count,
-// age and retained WAL bytes. Its acknowledged LSN is the end LSN of the newest transaction that
-// has left the window, never of one still in it: after a restart the slot decodes the window
-// again. The slot delivers at least once, so a transaction at or below the newest one seen is a
-// duplicate and is dropped.
+// The window holds committed transactions in commit order, a large one as consecutive parts, and
+// is bounded by event count, bytes, age and retained WAL bytes. Its acknowledged LSN is the end
+// LSN of the newest transaction that has left the window whole, never of one (or a part of one)
+// still in it: after a restart the slot decodes the window again. The slot delivers at least
+// once, so a transaction at or below the newest one seen is a duplicate and is dropped, and so are
+// the events of a part at or below the newest id (a large transaction decoded again after a
+// reconnect in the middle of its delivery continues where it stopped).
 //
 // Pure and single-threaded: the caller (the event hub) serializes access.
 #pragma once
@@ -26,6 +28,7 @@ struct ReplayLimits {
   std::size_t max_events = 100'000;
   std::chrono::milliseconds max_age = std::chrono::minutes(15);
   uint64_t max_wal_bytes = 256ull << 20;  // WAL the server keeps for us beyond the acknowledgement
+  uint64_t max_bytes = 64ull << 20;       // serialized events held (RetainedBytes)
 };
 
 class ReplayWindow {
@@ -39,10 +42,13 @@ class ReplayWindow {
   // complete. Also the acknowledgement until transactions leave the window.
   void SetStart(decoder::Lsn confirmed_flush);
 
-  // Adds a committed transaction received at `now`. Returns false for a duplicate (commit LSN not
-  // above the newest seen), which is ignored. Transactions without events are not retained but
-  // still advance the acknowledgement once older ones have left.
-  bool Append(PublishedTransaction transaction, Clock::time_point now);
+  // Adds a committed transaction (or the next part of one) received at `now`. Returns false for a
+  // duplicate (commit LSN below the newest seen, or equal to it with every event at or below the
+  // newest id), which is ignored; a part that is partly new keeps only its new events, and
+  // `*skipped` (when given) tells how many leading events it dropped. Transactions without events
+  // are not retained but still advance the acknowledgement once older ones have left.
+  bool Append(PublishedTransaction transaction, Clock::time_point now,
+              std::size_t* skipped = nullptr);
 
   // The server's WAL position while no transaction is open (keepalive walEnd): with nothing
   // retained the acknowledgement follows it, so an idle walcast never makes PostgreSQL keep WAL.
@@ -53,8 +59,20 @@ class ReplayWindow {
   // the gap resume normally.
   void MarkGap();
 
-  // Drops whole transactions from the old end while a limit is exceeded.
+  // Drops transactions (or parts) from the old end while a limit is exceeded. The WAL bound
+  // leaves a transaction still being published alone: dropping its parts would not move the
+  // acknowledgement, only take events from its readers.
   void Trim(Clock::time_point now);
+
+  // Events and bytes retained after `id`, counted by whole parts from the one holding it (so
+  // slightly more than exact). For pacing a large transaction: how much of the window a reader
+  // at `id` still needs.
+  struct Needed {
+    uint64_t events = 0;
+    uint64_t bytes = 0;
+  };
+  Needed NeededAfter(const decoder::EventId& id) const;
+  const ReplayLimits& limits() const { return limits_; }
 
   // The LSN to report as flushed to the slot.
   decoder::Lsn AckLsn() const { return ack_lsn_; }
@@ -77,6 +95,7 @@ class ReplayWindow {
   std::optional<decoder::EventId> OldestId() const;
   std::optional<decoder::EventId> LastId() const;
   std::size_t EventCount() const { return event_count_; }
+  uint64_t ByteCount() const { return byte_count_; }
   std::size_t TransactionCount() const { return transactions_.size(); }
   uint64_t RetainedWalBytes() const;
 
@@ -84,12 +103,21 @@ class ReplayWindow {
   struct Retained {
     PublishedTransaction transaction;
     Clock::time_point received;
+    uint64_t bytes;         // RetainedBytes of its events
+    uint64_t events_before;  // events appended before it, ever (for NeededAfter)
+    uint64_t bytes_before;
   };
   void EvictOldest();
+  // The oldest retained part belongs to a transaction whose last part has been appended.
+  bool OldestTransactionComplete() const;
 
   ReplayLimits limits_;
   std::deque<Retained> transactions_;  // only transactions with events
   std::size_t event_count_ = 0;
+  uint64_t byte_count_ = 0;
+  uint64_t appended_events_ = 0;  // ever
+  uint64_t appended_bytes_ = 0;
+  bool newest_complete_ = true;  // the newest transaction's last part has been appended
   decoder::Lsn ack_lsn_;
   decoder::Lsn newest_commit_;  // duplicates are at or below it
   decoder::Lsn newest_end_;     // end of the newest transaction seen, retained or not

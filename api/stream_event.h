@@ -41,12 +41,20 @@ using StreamEventPtr = std::shared_ptr<const StreamEvent>;
 // `server_time` is the RFC 3339 send time shared by the events of one transaction.
 StreamEventPtr MakeStreamEvent(const decoder::OrderEvent& event, std::string_view server_time);
 
-// The events of one committed transaction, in commit order. `end_lsn` is what the slot is
-// acknowledged with once the transaction may be forgotten.
+// The events of one committed transaction, in commit order, or of one part of it: a large
+// transaction is published in consecutive parts with the same commit and end LSN, `complete` only
+// on the last. `end_lsn` is what the slot is acknowledged with once the whole transaction may be
+// forgotten.
 struct PublishedTransaction {
   decoder::Lsn commit_lsn;
   decoder::Lsn end_lsn;
   std::vector<StreamEventPtr> events;
+  bool complete = true;
 };
+
+// Bytes an event holds in the replay window (its frame text dominates).
+inline std::size_t RetainedBytes(const StreamEvent& event) {
+  return sizeof(StreamEvent) + event.json.size() + event.name.size();
+}
 
 }  // namespace walcast::api

@@ -28,6 +28,7 @@
 #include "router.h"
 #include "server_context.h"
 #include "source_probe.h"
+#include "spill_directory.h"
 #include "static_files.h"
 #include "systemd_notify.h"
 #include "write_tracker.h"
@@ -60,6 +61,7 @@ bool App::Start() {
   replay.max_events = config_.replay_max_events;
   replay.max_age = std::chrono::seconds(config_.replay_max_age_seconds);
   replay.max_wal_bytes = config_.replay_max_wal_bytes;
+  replay.max_bytes = config_.replay_max_bytes;
   hub_ = std::make_shared<api::EventHub>(replay);
   metrics_ = std::make_shared<api::Metrics>();
   stream_context_ = std::make_shared<api::StreamContext>();
@@ -182,6 +184,12 @@ api::HealthReport App::Health() const {
                              : 0;
     }
     if (!stream.streaming && db.up) report.problem = stream.problem;
+    // A failure that keeps coming back (a transaction that cannot be handed on) must not look
+    // healthy during each attempt in between.
+    if (stream.streaming && db.up && !stream.last_failure.empty() &&
+        std::chrono::steady_clock::now() - stream.last_failure_at < std::chrono::seconds(60)) {
+      report.problem = "recovering from: " + stream.last_failure;
+    }
   } else if (notify) {
     auto state = notify->State();
     report.source = "notify";
@@ -208,6 +216,15 @@ std::string App::MetricsText() const {
   gauges.slow_clients_dropped = stream_context_->counters.slow_clients_dropped.load();
   gauges.events_sent = stream_context_->counters.events_sent.load();
   gauges.uptime_seconds = health.uptime_seconds;
+  gauges.replay_window_bytes = hub_->RetainedBytes();
+  {
+    std::lock_guard lock(source_mutex_);
+    if (spill_) {
+      gauges.spill_bytes = spill_->LiveBytes();
+      gauges.spilled_transactions = spill_->CreatedFiles();
+    }
+    if (replication_) gauges.decode_errors = replication_->State().decode_failures;
+  }
   return metrics_->Render(gauges);
 }
 
@@ -218,7 +235,17 @@ void App::CreateChangeSource() {
 }
 
 void App::CreateReplication() {
-  auto pipeline = std::make_unique<ChangePipeline>(hub_, metrics_, decoder::StreamDecoderOptions{});
+  std::string spill_dir = config_.spill_dir;
+  if (spill_dir.empty()) {
+    const char* tmpdir = std::getenv("TMPDIR");
+    spill_dir = tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/var/tmp";
+  }
+  spill_ = std::make_shared<SpillDirectory>(spill_dir, config_.spill_max_bytes);
+  PipelineOptions pipeline_options;
+  pipeline_options.decoder.max_buffered_bytes = config_.txn_memory_bytes;
+  pipeline_options.decoder.spill = spill_.get();
+  pipeline_options.stall_timeout = std::chrono::seconds(config_.slow_client_timeout_seconds);
+  auto pipeline = std::make_unique<ChangePipeline>(hub_, metrics_, std::move(pipeline_options));
   pipeline->SetWriteTracker(write_tracker_);
   write_tracker_->SetEnabled(true);  // replication reports xids: writes get their eventId
   pipeline_ = std::move(pipeline);

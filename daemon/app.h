@@ -37,6 +37,7 @@ class ReplicationStream;
 namespace walcast::daemon {
 
 class WatchdogPinger;
+class SpillDirectory;
 
 class App {
  public:
@@ -83,6 +84,9 @@ class App {
   // pointers (the objects are thread-safe).
   mutable std::mutex source_mutex_;
   bool stopping_ = false;  // under source_mutex_: no source starts after Shutdown
+  // Where the replication decoder spills large open transactions; declared before pipeline_ so
+  // that it outlives it.
+  std::shared_ptr<SpillDirectory> spill_;
   std::unique_ptr<database::ReplicationHandler> pipeline_;
   std::shared_ptr<database::ReplicationStream> replication_;
   std::unique_ptr<database::NotifyHandler> notify_pipeline_;

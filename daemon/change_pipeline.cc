@@ -5,15 +5,26 @@
 #include "pg_time.h"
 
 namespace walcast::daemon {
+namespace {
+
+std::string ServerTimeNow(int64_t* now) {
+  *now = decoder::UnixMicros(std::chrono::system_clock::now());
+  return decoder::FormatRfc3339(*now);
+}
+
+}  // namespace
 
 ChangePipeline::ChangePipeline(std::shared_ptr<api::EventHub> hub,
-                               std::shared_ptr<api::Metrics> metrics,
-                               decoder::StreamDecoderOptions options)
-    : hub_(std::move(hub)), metrics_(std::move(metrics)), options_(std::move(options)) {}
+                               std::shared_ptr<api::Metrics> metrics, PipelineOptions options)
+    : hub_(std::move(hub)), metrics_(std::move(metrics)), options_(std::move(options)) {
+  if (options_.part_events == 0) options_.part_events = 1;
+}
 
 void ChangePipeline::OnStreamStart(decoder::Lsn confirmed_flush) {
-  // A new walsender session re-sends Relation messages and restarts open transactions.
-  decoder_.emplace(options_);
+  // A new walsender session re-sends Relation messages and restarts open transactions, and
+  // sends a transaction whose delivery was cut short again: the hub keeps only its new events.
+  delivery_.reset();
+  decoder_.emplace(options_.decoder);
   hub_->OnStreamStart(confirmed_flush);
 }
 
@@ -26,23 +37,34 @@ decoder::Status ChangePipeline::OnXLogData(const decoder::XLogData& data) {
 
 void ChangePipeline::OnKeepalive(decoder::Lsn wal_end) {
   // Only between transactions may the acknowledgement follow the server's position: an open
-  // transaction (or a streamed one not yet committed) must be decoded again after a restart.
-  const auto& assembler = decoder_->assembler();
-  if (!assembler.in_transaction() && !assembler.in_stream_block() &&
-      assembler.open_streamed_transactions() == 0) {
-    hub_->ObserveIdleWalEnd(wal_end);
-  }
+  // transaction (or a streamed one not yet committed, or one still being handed on) must be
+  // decoded again after a restart.
+  if (decoder_->between_transactions() && !delivery_) hub_->ObserveIdleWalEnd(wal_end);
 }
 
 decoder::Lsn ChangePipeline::FlushLsn() { return hub_->AckLsn(); }
 
 void ChangePipeline::Publish(decoder::CommittedTransaction transaction) {
+  if (transaction.spilled || transaction.events.size() > options_.part_events) {
+    // Large: handed on in parts by Drain, which the stream calls before reading on.
+    spdlog::info("transaction xid={} lsn={} is large ({}): publishing it in parts of {} events",
+                 transaction.xid, transaction.commit_lsn.ToString(),
+                 transaction.spilled
+                     ? "spilled " + std::to_string(transaction.spilled->spilled_bytes()) +
+                           " bytes to disk"
+                     : std::to_string(transaction.events.size()) + " events",
+                 options_.part_events);
+    delivery_.emplace();
+    delivery_->transaction = std::move(transaction);
+    delivery_->started = std::chrono::steady_clock::now();
+    return;
+  }
   api::PublishedTransaction published;
   published.commit_lsn = transaction.commit_lsn;
   published.end_lsn = transaction.end_lsn;
   published.events.reserve(transaction.events.size());
-  int64_t now = decoder::UnixMicros(std::chrono::system_clock::now());
-  std::string server_time = decoder::FormatRfc3339(now);
+  int64_t now = 0;
+  std::string server_time = ServerTimeNow(&now);
   for (const auto& event : transaction.events) {
     published.events.push_back(api::MakeStreamEvent(event, server_time));
   }
@@ -61,6 +83,95 @@ void ChangePipeline::Publish(decoder::CommittedTransaction transaction) {
   spdlog::debug("transaction xid={} lsn={} end={} events={}{}", transaction.xid,
                 transaction.commit_lsn.ToString(), transaction.end_lsn.ToString(), count,
                 fresh ? "" : " (duplicate, skipped)");
+}
+
+decoder::Status ChangePipeline::PrepareNextPart() {
+  Delivery& delivery = *delivery_;
+  decoder::CommittedTransaction& txn = delivery.transaction;
+  std::vector<decoder::OrderEvent> read;
+  const std::vector<decoder::OrderEvent>* source = &read;
+  std::size_t begin = 0;
+  std::size_t end = 0;
+  if (txn.spilled) {
+    read.reserve(options_.part_events);
+    auto more = txn.spilled->Next(options_.part_events, &read);
+    if (!more.ok()) return more.error();
+    delivery.more = *more;
+    end = read.size();
+  } else {
+    source = &txn.events;
+    begin = delivery.next_event;
+    end = std::min(txn.events.size(), begin + options_.part_events);
+    delivery.next_event = end;
+    delivery.more = end < txn.events.size();
+  }
+  api::PublishedTransaction part;
+  part.commit_lsn = txn.commit_lsn;
+  part.end_lsn = txn.end_lsn;
+  part.complete = !delivery.more;
+  part.events.reserve(end - begin);
+  int64_t now = 0;
+  std::string server_time = ServerTimeNow(&now);
+  for (std::size_t i = begin; i < end; ++i) {
+    const decoder::OrderEvent& event = (*source)[i];
+    part.events.push_back(api::MakeStreamEvent(event, server_time));
+  }
+  if (delivery.first_id.empty() && !part.events.empty()) {
+    delivery.first_id = std::string(part.events.front()->id.view());
+  }
+  if (!txn.spilled) {
+    // Parts already handed on need not stay in memory twice.
+    for (std::size_t i = begin; i < end; ++i) txn.events[i] = decoder::OrderEvent();
+  }
+  delivery.part = std::move(part);
+  return {};
+}
+
+decoder::Result<database::Backlog> ChangePipeline::Drain() {
+  if (!delivery_) return database::Backlog::kNone;
+  // A few parts per call, so the stream yields to the event loop between them.
+  for (int parts = 0; parts < 8; ++parts) {
+    if (!delivery_->part) {
+      if (auto status = PrepareNextPart(); !status.ok()) {
+        delivery_.reset();
+        return status.error();
+      }
+    }
+    api::PublishedTransaction& part = *delivery_->part;
+    uint64_t bytes = 0;
+    for (const auto& event : part.events) bytes += api::RetainedBytes(*event);
+    if (!hub_->RoomForPart(part.events.size(), bytes, options_.stall_timeout)) {
+      return database::Backlog::kWaitForReaders;
+    }
+    const bool last = part.complete;
+    delivery_->published += part.events.size();
+    std::vector<api::StreamEventPtr> events = part.events;
+    // A part decoded again after a reconnect is a duplicate (or partly one) and not counted.
+    if (hub_->Publish(std::move(part))) {
+      for (const auto& event : events) metrics_->CountEvent(event->keys.operation);
+    }
+    delivery_->part.reset();
+    if (last) {
+      FinishDelivery();
+      return database::Backlog::kNone;
+    }
+  }
+  return database::Backlog::kMore;
+}
+
+void ChangePipeline::FinishDelivery() {
+  Delivery& delivery = *delivery_;
+  const auto& txn = delivery.transaction;
+  if (write_tracker_ && !delivery.first_id.empty() && txn.xid != decoder::kInvalidXid) {
+    write_tracker_->Published(txn.xid, delivery.first_id);
+  }
+  auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - delivery.started);
+  spdlog::info("transaction xid={} lsn={} end={} published: {} events in {:.2f} s ({:.0f}/s)",
+               txn.xid, txn.commit_lsn.ToString(), txn.end_lsn.ToString(), delivery.published,
+               seconds.count(),
+               seconds.count() > 0 ? static_cast<double>(delivery.published) / seconds.count()
+                                   : 0.0);
+  delivery_.reset();
 }
 
 }  // namespace walcast::daemon

@@ -39,6 +39,11 @@ constexpr EnvBinding kEnvBindings[] = {
     {"--replay-max-events", "WALCAST_REPLAY_MAX_EVENTS"},
     {"--replay-max-age", "WALCAST_REPLAY_MAX_AGE"},
     {"--replay-max-wal-bytes", "WALCAST_REPLAY_MAX_WAL_BYTES"},
+    {"--replay-max-bytes", "WALCAST_REPLAY_MAX_BYTES"},
+    {"--txn-memory-bytes", "WALCAST_TXN_MEMORY_BYTES"},
+    {"--spill-dir", "WALCAST_SPILL_DIR"},
+    {"--spill-max-bytes", "WALCAST_SPILL_MAX_BYTES"},
+    {"--slow-client-timeout", "WALCAST_SLOW_CLIENT_TIMEOUT"},
     {"--max-client-queue-messages", "WALCAST_MAX_CLIENT_QUEUE_MESSAGES"},
     {"--max-client-queue-bytes", "WALCAST_MAX_CLIENT_QUEUE_BYTES"},
     {"--sse-heartbeat", "WALCAST_SSE_HEARTBEAT"},
@@ -157,6 +162,28 @@ void DefineOptions(CLI::App& app, Config& c, std::string& source) {
       ->group("Change stream");
   AddOption(app, "--replay-max-wal-bytes", c.replay_max_wal_bytes,
             "WAL bytes the slot may hold back for the replay window")
+      ->check(CLI::PositiveNumber)
+      ->group("Change stream");
+  AddOption(app, "--replay-max-bytes", c.replay_max_bytes,
+            "Bytes of serialized events the replay window holds")
+      ->check(CLI::PositiveNumber)
+      ->group("Change stream");
+  AddOption(app, "--txn-memory-bytes", c.txn_memory_bytes,
+            "Memory for the changes of open transactions; beyond, the largest spills to disk")
+      ->check(CLI::PositiveNumber)
+      ->group("Change stream");
+  AddOption(app, "--spill-dir", c.spill_dir,
+            "Directory of spill files (unlinked: nothing is left behind; default: $TMPDIR or "
+            "/var/tmp)")
+      ->group("Change stream");
+  AddOption(app, "--spill-max-bytes", c.spill_max_bytes,
+            "Disk all spill files may use; a transaction needing more stops the stream with an "
+            "error until this is raised")
+      ->check(CLI::PositiveNumber)
+      ->group("Change stream");
+  AddOption(app, "--slow-client-timeout", c.slow_client_timeout_seconds,
+            "Seconds a client catching up may read nothing and still hold back a large "
+            "transaction's publication")
       ->check(CLI::PositiveNumber)
       ->group("Change stream");
   AddOption(app, "--max-client-queue-messages", c.max_client_queue_messages,

@@ -50,6 +50,14 @@ struct Config {
   std::size_t replay_max_events = 100'000;
   unsigned replay_max_age_seconds = 900;
   uint64_t replay_max_wal_bytes = 256ull << 20;
+  uint64_t replay_max_bytes = 64ull << 20;
+  // Large transactions (docs/change-stream.md): decoded changes of open transactions held in
+  // memory, beyond which they spill to unlinked files in spill_dir, bounded by spill_max_bytes;
+  // a committed one is published in parts at the pace of the clients still reading.
+  std::size_t txn_memory_bytes = 32 << 20;
+  std::string spill_dir;  // empty: $TMPDIR, else /var/tmp
+  uint64_t spill_max_bytes = 8ull << 30;
+  unsigned slow_client_timeout_seconds = 10;
   // Per-client outbound queue; a client that cannot keep up reads from the shared replay window
   // instead, and is disconnected only when what it needs has left the window.
   std::size_t max_client_queue_messages = 1024;

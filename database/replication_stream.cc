@@ -92,15 +92,34 @@ void ReplicationStream::SetStreaming(bool streaming, std::string problem) {
 
 asio::awaitable<void> ReplicationStream::Run() {
   Backoff backoff(options_.backoff_min, options_.backoff_max);
+  Backoff repeat_backoff(options_.backoff_max, options_.repeat_backoff_max);
+  std::string previous_reason;
   while (!stopped_) {
     auto started = std::chrono::steady_clock::now();
+    const uint64_t decode_failures_before = State().decode_failures;
     std::string reason = co_await ConnectAndStream();
     connection_.Close();
     if (stopped_) break;
     SetStreaming(false, reason);
-    // A connection that streamed for a while earns a fast retry; repeated failures back off.
-    if (std::chrono::steady_clock::now() - started > 30s) backoff.Reset();
+    // A connection that streamed for a while earns a fast retry; repeated failures back off,
+    // and the same failure again (a transaction that cannot be handled, decoded again after each
+    // reconnect) keeps backing off however long each attempt streamed.
+    const bool decode_failed = State().decode_failures != decode_failures_before;
+    const bool repeated = decode_failed && reason == previous_reason;
+    if (std::chrono::steady_clock::now() - started > 30s && !repeated) backoff.Reset();
+    if (!repeated) repeat_backoff.Reset();
+    previous_reason = reason;
     auto wait = backoff.Next();
+    if (repeated) wait = std::max(wait, repeat_backoff.Next());
+    {
+      // Only a message that could not be handled counts as a failure of the data: a lost
+      // connection or a server restart is reported while it lasts, then forgotten.
+      std::lock_guard lock(mutex_);
+      if (decode_failed) {
+        state_.last_failure = reason;
+        state_.last_failure_at = std::chrono::steady_clock::now();
+      }
+    }
     spdlog::warn("replication stopped slot={} lsn={}: {}; reconnecting in {} ms", options_.slot,
                  received_lsn_.ToString(), reason, wait.count());
     if (!co_await SleepUnlessStopped(timer_, wait, stopped_)) break;
@@ -208,7 +227,11 @@ std::optional<std::string> ReplicationStream::HandleFrame(std::string_view copy_
   if (auto* data = std::get_if<decoder::XLogData>(&*frame)) {
     received_lsn_ = std::max({received_lsn_, data->data_start, data->wal_end});
     decoder::Status status = handler_.OnXLogData(*data);
-    if (!status.ok()) return "cannot decode the stream: " + status.error().ToString();
+    if (!status.ok()) {
+      std::lock_guard lock(mutex_);
+      ++state_.decode_failures;
+      return "cannot decode the stream: " + status.error().ToString();
+    }
   } else {
     const auto& keepalive = std::get<decoder::PrimaryKeepalive>(*frame);
     received_lsn_ = std::max(received_lsn_, keepalive.wal_end);
@@ -244,6 +267,31 @@ bool ReplicationStream::SendStatus(bool reply_requested, bool final) {
   return true;
 }
 
+asio::awaitable<std::optional<std::string>> ReplicationStream::DrainHandler(
+    std::chrono::steady_clock::time_point* next_status) {
+  while (!stopped_) {
+    auto backlog = handler_.Drain();
+    if (!backlog.ok()) {
+      std::lock_guard lock(mutex_);
+      ++state_.decode_failures;
+      co_return "cannot hand on a transaction: " + backlog.error().ToString();
+    }
+    if (*backlog == Backlog::kNone) co_return std::nullopt;
+    // The server waits behind TCP meanwhile; status updates keep wal_sender_timeout away.
+    if (std::chrono::steady_clock::now() >= *next_status) {
+      if (!SendStatus(false)) co_return "cannot send a status update";
+      *next_status = std::chrono::steady_clock::now() + options_.status_interval;
+      if (auto error = co_await connection_.Flush(10s)) co_return error->message;
+    }
+    if (*backlog == Backlog::kWaitForReaders) {
+      if (!co_await SleepUnlessStopped(timer_, 2ms, stopped_)) break;
+    } else {
+      co_await asio::post(strand_, asio::use_awaitable);
+    }
+  }
+  co_return std::nullopt;
+}
+
 asio::awaitable<std::string> ReplicationStream::Stream() {
   auto next_status = std::chrono::steady_clock::now();
   int frames_in_slice = 0;
@@ -254,6 +302,8 @@ asio::awaitable<std::string> ReplicationStream::Stream() {
       std::unique_ptr<char, decltype(&PQfreemem)> owned(buffer, &PQfreemem);
       bool reply_now = false;
       if (auto error = HandleFrame(std::string_view(buffer, length), &reply_now)) co_return *error;
+      owned.reset();
+      if (auto error = co_await DrainHandler(&next_status)) co_return *error;
       if (reply_now || std::chrono::steady_clock::now() >= next_status) {
         if (!SendStatus(false)) co_return "cannot send a status update";
         next_status = std::chrono::steady_clock::now() + options_.status_interval;

@@ -37,6 +37,18 @@ struct ReplicationOptions {
   std::chrono::milliseconds status_interval{1000};
   std::chrono::milliseconds backoff_min{250};
   std::chrono::milliseconds backoff_max{5000};
+  // The longer cap for the same failure again (a transaction that cannot be handed on): each
+  // attempt makes the server decode it again, so it is retried ever more rarely.
+  std::chrono::milliseconds repeat_backoff_max{60000};
+};
+
+// What the handler still has to hand on after a message (a large committed transaction goes to
+// clients in parts, at their pace): the stream calls Drain again before reading further, so the
+// server is held back (TCP backpressure) while status updates keep the connection alive.
+enum class Backlog {
+  kNone,            // everything received is handed on: read the next message
+  kMore,            // call Drain again (the stream yields to the event loop in between)
+  kWaitForReaders,  // nothing can go now: call Drain again after a short wait
 };
 
 // What the stream hands its data to. Called on the stream's strand.
@@ -53,10 +65,16 @@ class ReplicationHandler {
   virtual void OnKeepalive(decoder::Lsn wal_end) = 0;
   // The LSN to report as flushed: only a commit end whose events are safely handed on.
   virtual decoder::Lsn FlushLsn() = 0;
+  // Hands on more of what the last message left pending. An error ends the connection like a
+  // decode error (the slot sends the transaction again; what was handed on is not repeated).
+  virtual decoder::Result<Backlog> Drain() { return Backlog::kNone; }
 };
 
 struct ReplicationState {
   bool streaming = false;
+  uint64_t decode_failures = 0;  // connections ended because a message could not be handled
+  std::string last_failure;      // why the last connection ended, when it ended in a failure
+  std::chrono::steady_clock::time_point last_failure_at;
   std::string problem = "waiting for the database";  // operator-facing reason while not streaming
   decoder::Lsn confirmed_lsn;                        // last flush position reported to the server
   decoder::Lsn server_wal_end;                       // latest WAL position the server told us
@@ -80,6 +98,10 @@ class ReplicationStream : public std::enable_shared_from_this<ReplicationStream>
   boost::asio::awaitable<std::string> Stream();
   // Handles one CopyData payload; returns an error message to end the connection.
   std::optional<std::string> HandleFrame(std::string_view copy_data, bool* reply_now);
+  // Lets the handler hand on what the last frame left pending, keeping the connection alive with
+  // status updates meanwhile. Returns an error message to end the connection.
+  boost::asio::awaitable<std::optional<std::string>> DrainHandler(
+      std::chrono::steady_clock::time_point* next_status);
   // `final`: the last update before closing, which always carries the acknowledgement.
   bool SendStatus(bool reply_requested, bool final = false);
   void SetStreaming(bool streaming, std::string problem);

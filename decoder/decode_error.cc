@@ -20,6 +20,10 @@ std::string_view ErrorCodeName(ErrorCode code) {
       return "out of sequence";
     case ErrorCode::kMemoryLimit:
       return "memory limit";
+    case ErrorCode::kSpillLimit:
+      return "spill limit";
+    case ErrorCode::kStorage:
+      return "spill storage";
     case ErrorCode::kBadPayload:
       return "bad payload";
   }

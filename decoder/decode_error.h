@@ -25,6 +25,8 @@ enum class ErrorCode : uint8_t {
   kSchemaMismatch,   // a tuple does not fit its relation (column count, binary value)
   kSequence,         // a message out of order (Commit without Begin, nested stream blocks, ...)
   kMemoryLimit,      // buffered transactions exceed the configured bound
+  kSpillLimit,       // a spilled transaction needs more disk than the configured bound
+  kStorage,          // the spill file could not be written or read back
   kBadPayload,       // a NOTIFY payload that is not of the expected shape
 };
 

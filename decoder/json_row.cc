@@ -4,6 +4,25 @@
 
 namespace walcast::decoder {
 
+std::optional<Row> Row::FromRaw(std::string_view raw, uint32_t json_size, uint32_t count) {
+  if (json_size > raw.size() || (raw.size() - json_size) / sizeof(Span) != count ||
+      (raw.size() - json_size) % sizeof(Span) != 0) {
+    return std::nullopt;
+  }
+  Row row;
+  row.buffer_.assign(raw);
+  row.json_size_ = json_size;
+  row.count_ = count;
+  for (size_t i = 0; i < count; ++i) {
+    const Span s = row.span(i);
+    if (uint64_t{s.key_begin} + s.key_size > json_size ||
+        uint64_t{s.value_begin} + s.value_size > json_size) {
+      return std::nullopt;
+    }
+  }
+  return row;
+}
+
 Row::Span Row::span(size_t i) const {
   Span span;
   std::memcpy(&span, buffer_.data() + json_size_ + i * sizeof(Span), sizeof(Span));

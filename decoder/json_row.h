@@ -37,6 +37,15 @@ class Row {
 
   friend bool operator==(const Row& a, const Row& b) { return a.json() == b.json(); }
 
+  // The row's whole representation (JSON, then the column index), for spilling it to disk and
+  // reading it back with FromRaw without parsing the JSON again.
+  std::string_view raw() const { return buffer_; }
+  uint32_t raw_json_size() const { return json_size_; }
+  uint32_t raw_count() const { return count_; }
+  // The inverse of raw(): nullopt unless the sizes fit and every indexed name and value lies
+  // inside the JSON (so bytes damaged on disk are refused, never read out of bounds).
+  static std::optional<Row> FromRaw(std::string_view raw, uint32_t json_size, uint32_t count);
+
  private:
   friend class RowBuilder;
   struct Span {

@@ -27,6 +27,9 @@ namespace walcast::decoder {
 struct StreamDecoderOptions {
   std::vector<TableName> tables = {TableName{}};  // public.orders
   size_t max_buffered_bytes = TransactionAssembler::kDefaultMaxBufferedBytes;
+  // Where open transactions go beyond max_buffered_bytes (nullptr: nowhere, kMemoryLimit). Not
+  // owned; must outlive the decoder and the transactions it returns.
+  SpillSpace* spill = nullptr;
 };
 
 class StreamDecoder {
@@ -41,6 +44,12 @@ class StreamDecoder {
 
   const RelationCache& relations() const { return relations_; }
   const TransactionAssembler& assembler() const { return assembler_; }
+  // No transaction open or streamed-in-progress: every change received so far is committed (or
+  // aborted), so an acknowledgement may follow the server's position.
+  bool between_transactions() const {
+    return !assembler_.in_transaction() && !assembler_.in_stream_block() &&
+           assembler_.open_streamed_transactions() == 0;
+  }
 
  private:
   Result<const RelationInfo*> Lookup(uint32_t relation_id, std::string_view kind,

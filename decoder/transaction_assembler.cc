@@ -1,5 +1,6 @@
 #include "transaction_assembler.h"
 
+#include <algorithm>
 #include <string>
 #include <utility>
 
@@ -17,10 +18,75 @@ std::string Xid(uint32_t xid) { return "xid " + std::to_string(xid); }
 
 constexpr size_t kSpareEntriesCapacity = 64;
 
+size_t BytesOf(const BufferedChange& change) {
+  return sizeof(BufferedChange) + (change.event ? change.event->ApproxBytes() : 0);
+}
+
+// Adds a spill error's context: which transaction, how much it had written.
+DecodeError InSpill(DecodeError error, std::string_view kind, uint32_t xid, uint64_t written) {
+  error.kind = kind;
+  error.reason = "spilling " + Xid(xid) + " (" + std::to_string(written) +
+                 " bytes on disk): " + error.reason;
+  return error;
+}
+
 }  // namespace
 
-TransactionAssembler::TransactionAssembler(size_t max_buffered_bytes)
-    : max_buffered_bytes_(max_buffered_bytes) {}
+SpilledEvents::SpilledEvents(std::unique_ptr<SpillFile> file, std::vector<BufferedChange> tail,
+                             std::vector<Abort> aborts, Lsn commit_lsn, uint32_t xid,
+                             int64_t commit_time_unix)
+    : file_(std::move(file)),
+      tail_(std::move(tail)),
+      aborts_(std::move(aborts)),
+      commit_lsn_(commit_lsn),
+      xid_(xid),
+      commit_time_(commit_time_unix) {}
+
+Result<std::optional<BufferedChange>> SpilledEvents::NextChange() {
+  while (!file_done_) {
+    auto record = file_->Next();
+    if (!record.ok()) return record.error();
+    if (!*record) {
+      file_done_ = true;
+      file_.reset();  // frees the disk space now, not when the last batch is gone
+      break;
+    }
+    auto change = ReadBufferedChange(**record);
+    if (!change.ok()) return change.error();
+    const uint64_t position = records_read_++;
+    if (std::any_of(aborts_.begin(), aborts_.end(), [&](const Abort& abort) {
+          return abort.subxid == change->xid && position < abort.records;
+        })) {
+      continue;
+    }
+    return std::optional<BufferedChange>(std::move(change).value());
+  }
+  if (tail_next_ == tail_.size()) return std::optional<BufferedChange>();
+  return std::optional<BufferedChange>(std::move(tail_[tail_next_++]));
+}
+
+Result<bool> SpilledEvents::Next(size_t max_events, std::vector<OrderEvent>* out) {
+  size_t added = 0;
+  while (added < max_events) {
+    auto change = NextChange();
+    if (!change.ok()) return change.error();
+    if (!*change) return false;
+    BufferedChange& entry = **change;
+    if (entry.event) {
+      OrderEvent& event = out->emplace_back(std::move(*entry.event));
+      event.id = EventId(commit_lsn_, index_);
+      event.lsn = commit_lsn_;
+      event.xid = xid_;
+      event.timestamp = commit_time_;
+      ++added;
+    }
+    index_ += entry.slots;
+  }
+  return true;
+}
+
+TransactionAssembler::TransactionAssembler(size_t max_buffered_bytes, SpillSpace* spill)
+    : max_buffered_bytes_(max_buffered_bytes), spill_space_(spill) {}
 
 Status TransactionAssembler::Begin(const BeginMessage& message) {
   if (current_) {
@@ -45,8 +111,8 @@ Result<CommittedTransaction> TransactionAssembler::Commit(const CommitMessage& m
   }
   Pending pending = std::move(*current_);
   current_.reset();
-  return Finish(std::move(pending), message.commit_lsn, message.end_lsn, message.commit_time,
-                false);
+  return Finish("Commit", std::move(pending), message.commit_lsn, message.end_lsn,
+                message.commit_time, false);
 }
 
 Status TransactionAssembler::StreamStart(const StreamStartMessage& message) {
@@ -92,7 +158,8 @@ Result<CommittedTransaction> TransactionAssembler::StreamCommit(
   }
   Pending pending = std::move(it->second);
   streams_.erase(it);
-  return Finish(std::move(pending), message.commit_lsn, message.end_lsn, message.commit_time, true);
+  return Finish("StreamCommit", std::move(pending), message.commit_lsn, message.end_lsn,
+                message.commit_time, true);
 }
 
 Status TransactionAssembler::StreamAbort(const StreamAbortMessage& message) {
@@ -135,34 +202,87 @@ Status TransactionAssembler::AddChange(std::string_view kind, uint32_t stream_xi
     pending->entries.back().slots += slots;
     return Status();
   }
-  const size_t bytes = sizeof(Entry) + (event ? event->ApproxBytes() : 0);
+  BufferedChange change{xid, slots, std::move(event)};
+  const size_t bytes = BytesOf(change);
   if (buffered_bytes_ + bytes > max_buffered_bytes_) {
-    return DecodeError{ErrorCode::kMemoryLimit, kind, "", 0,
-                       "buffering " + Xid(pending->xid) + " would exceed the limit of " +
-                           std::to_string(max_buffered_bytes_) + " bytes (" +
-                           std::to_string(buffered_bytes_) + " held by " +
-                           std::to_string(streams_.size() + (current_ ? 1 : 0)) +
-                           " open transactions)"};
+    if (spill_space_ == nullptr) {
+      return DecodeError{ErrorCode::kMemoryLimit, kind, "", 0,
+                         "buffering " + Xid(pending->xid) + " would exceed the limit of " +
+                             std::to_string(max_buffered_bytes_) + " bytes (" +
+                             std::to_string(buffered_bytes_) + " held by " +
+                             std::to_string(streams_.size() + (current_ ? 1 : 0)) +
+                             " open transactions)"};
+    }
+    bool direct = false;
+    if (auto status = MakeRoom(bytes, kind, &direct); !status.ok()) return status;
+    if (direct) return AppendToSpill(*pending, change, kind);
   }
-  pending->entries.push_back(Entry{xid, slots, std::move(event)});
+  pending->entries.push_back(std::move(change));
   pending->bytes += bytes;
   buffered_bytes_ += bytes;
   return Status();
 }
 
+Status TransactionAssembler::MakeRoom(size_t bytes, std::string_view kind, bool* direct) {
+  while (buffered_bytes_ + bytes > max_buffered_bytes_) {
+    // The largest holder goes to disk first: the fewest files for the most memory.
+    Pending* largest = current_ && current_->bytes > 0 ? &*current_ : nullptr;
+    for (auto& [stream_xid, stream] : streams_) {
+      if (stream.bytes > 0 && (largest == nullptr || stream.bytes > largest->bytes)) {
+        largest = &stream;
+      }
+    }
+    if (largest == nullptr) break;
+    if (auto status = Spill(*largest, kind); !status.ok()) return status;
+  }
+  // Order stays right either way: a transaction's in-memory changes always follow its file's.
+  *direct = buffered_bytes_ + bytes > max_buffered_bytes_;
+  return Status();
+}
+
+Status TransactionAssembler::AppendToSpill(Pending& pending, const BufferedChange& change,
+                                           std::string_view kind) {
+  if (!pending.spill) {
+    auto file = spill_space_->Create();
+    if (!file.ok()) return InSpill(file.error(), kind, pending.xid, 0);
+    pending.spill = std::move(file).value();
+    ++spilled_transactions_;
+  }
+  record_.clear();
+  AppendBufferedChange(change, &record_);
+  if (auto status = pending.spill->Append(record_); !status.ok()) {
+    return InSpill(status.error(), kind, pending.xid, pending.spill->size());
+  }
+  ++pending.spilled_records;
+  return Status();
+}
+
+Status TransactionAssembler::Spill(Pending& pending, std::string_view kind) {
+  for (const BufferedChange& change : pending.entries) {
+    if (auto status = AppendToSpill(pending, change, kind); !status.ok()) return status;
+  }
+  buffered_bytes_ -= pending.bytes;
+  pending.bytes = 0;
+  pending.entries = {};  // releases the capacity too
+  return Status();
+}
+
 void TransactionAssembler::Drop(Pending& pending, uint32_t subxid) {
   size_t dropped = 0;
-  std::erase_if(pending.entries, [&](const Entry& entry) {
+  std::erase_if(pending.entries, [&](const BufferedChange& entry) {
     if (entry.xid != subxid) return false;
-    dropped += sizeof(Entry) + (entry.event ? entry.event->ApproxBytes() : 0);
+    dropped += BytesOf(entry);
     return true;
   });
   pending.bytes -= dropped;
   buffered_bytes_ -= dropped;
+  // Its spilled changes are skipped when the file is read back.
+  if (pending.spill) pending.aborted.push_back({subxid, pending.spilled_records});
 }
 
-CommittedTransaction TransactionAssembler::Finish(Pending pending, Lsn commit_lsn, Lsn end_lsn,
-                                                  int64_t commit_time, bool streamed) {
+Result<CommittedTransaction> TransactionAssembler::Finish(std::string_view kind, Pending pending,
+                                                          Lsn commit_lsn, Lsn end_lsn,
+                                                          int64_t commit_time, bool streamed) {
   buffered_bytes_ -= pending.bytes;
   CommittedTransaction txn;
   txn.xid = pending.xid;
@@ -170,9 +290,22 @@ CommittedTransaction TransactionAssembler::Finish(Pending pending, Lsn commit_ls
   txn.end_lsn = end_lsn;
   txn.commit_time = UnixMicrosFromPg(commit_time);
   txn.streamed = streamed;
+  if (pending.spill) {
+    // The in-memory tail goes to the file too: while the transaction is published part by part,
+    // the next transactions' changes get the whole memory bound. The reader assigns ids.
+    pending.bytes = 0;  // no longer counted in buffered_bytes_ (subtracted above)
+    for (const BufferedChange& change : pending.entries) {
+      if (auto status = AppendToSpill(pending, change, kind); !status.ok()) return status.error();
+    }
+    txn.spilled = std::make_shared<SpilledEvents>(std::move(pending.spill),
+                                                  std::vector<BufferedChange>{},
+                                                  std::move(pending.aborted), commit_lsn,
+                                                  pending.xid, txn.commit_time);
+    return txn;
+  }
   txn.events.reserve(pending.entries.size());
   uint32_t index = 0;
-  for (Entry& entry : pending.entries) {
+  for (BufferedChange& entry : pending.entries) {
     if (entry.event) {
       OrderEvent& event = txn.events.emplace_back(std::move(*entry.event));
       event.id = EventId(commit_lsn, index);

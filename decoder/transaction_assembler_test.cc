@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <random>
 
 #include "pg_time.h"
+#include "testing/memory_spill_space.h"
 
 namespace walcast::decoder {
 namespace {
@@ -266,6 +268,148 @@ TEST(TransactionAssembler, EnforcesTheMemoryBound) {
   Result<CommittedTransaction> txn = small.Commit({0, Lsn(1), Lsn(2), 0});
   ASSERT_TRUE(txn.ok());
   EXPECT_EQ(txn->change_count, 100000u);
+}
+
+// Every event of a committed transaction, spilled or not, with ids: "marker@index".
+Markers_t AllMarkers(CommittedTransaction& txn) {
+  if (txn.spilled) {
+    Result<bool> more = true;
+    while (more.ok() && *more) more = txn.spilled->Next(3, &txn.events);
+    EXPECT_TRUE(more.ok()) << more.error().ToString();
+    txn.change_count = txn.spilled->change_count();
+  }
+  return Markers(txn);
+}
+
+TEST(TransactionAssembler, SpillsBeyondTheBoundAndReadsBackInOrder) {
+  testing::MemorySpillSpace space;
+  TransactionAssembler assembler(2048, &space);
+  ASSERT_TRUE(assembler.Begin({Lsn(0x900), 0, 7}).ok());
+  Markers_t expected;
+  for (int i = 0; i < 200; ++i) {
+    ASSERT_TRUE(assembler.AddChange("Delete", 0, Event("e" + std::to_string(i))).ok());
+    if (i % 10 == 9) {
+      ASSERT_TRUE(assembler.AddChange("Delete", 0, std::nullopt).ok());
+    }
+    EXPECT_LE(assembler.buffered_bytes(), 2048u);
+  }
+  EXPECT_EQ(space.live_files(), 1);
+  EXPECT_GT(space.live_bytes(), 0u);
+  Result<CommittedTransaction> txn = assembler.Commit({0, Lsn(0x900), Lsn(0x990), 5});
+  ASSERT_TRUE(txn.ok()) << txn.error().ToString();
+  ASSERT_NE(txn->spilled, nullptr);
+  EXPECT_TRUE(txn->events.empty());
+  EXPECT_EQ(assembler.buffered_bytes(), 0u);
+  EXPECT_EQ(assembler.spilled_transactions(), 1u);
+  Markers_t markers = AllMarkers(*txn);
+  ASSERT_EQ(markers.size(), 200u);
+  int index = 0;
+  for (int i = 0; i < 200; ++i) {
+    EXPECT_EQ(markers[i], "e" + std::to_string(i) + "@" + std::to_string(index));
+    index += (i % 10 == 9) ? 2 : 1;
+  }
+  EXPECT_EQ(txn->change_count, 220u);
+  EXPECT_EQ(txn->events.back().xid, 7u);
+  EXPECT_EQ(txn->events.back().lsn, Lsn(0x900));
+  EXPECT_EQ(txn->events.back().timestamp, UnixMicrosFromPg(5));
+  // The file is freed as soon as it has been read.
+  EXPECT_EQ(space.live_files(), 0);
+}
+
+TEST(TransactionAssembler, SpillingNeverChangesWhatIsCommitted) {
+  // The same random mix of interleaved streamed transactions, subtransaction aborts, whole
+  // aborts and small commits, assembled once in memory and once with a bound that spills: the
+  // committed events and their ids must be identical.
+  for (uint32_t seed = 1; seed <= 20; ++seed) {
+    std::mt19937 random(seed);
+    testing::MemorySpillSpace space;
+    TransactionAssembler in_memory(SIZE_MAX);
+    TransactionAssembler spilling(1500, &space);
+    auto both = [&](const std::function<Status(TransactionAssembler&)>& step) {
+      Status a = step(in_memory);
+      Status b = step(spilling);
+      ASSERT_TRUE(a.ok()) << a.error().ToString();
+      ASSERT_TRUE(b.ok()) << b.error().ToString();
+    };
+    std::vector<uint32_t> open;
+    uint32_t next_xid = 100;
+    uint64_t lsn = 0x1000;
+    int marker = 0;
+    for (int step = 0; step < 300; ++step) {
+      int action = static_cast<int>(random() % 10);
+      if (action < 5 || open.empty()) {
+        uint32_t xid = open.empty() || random() % 4 == 0 ? next_xid++ : open[random() % open.size()];
+        bool first = std::find(open.begin(), open.end(), xid) == open.end();
+        if (first) open.push_back(xid);
+        both([&](TransactionAssembler& a) { return a.StreamStart({xid, first}); });
+        int changes = 1 + static_cast<int>(random() % 30);
+        for (int c = 0; c < changes; ++c) {
+          uint32_t subxid = random() % 3 == 0 ? xid + 10000 + random() % 3 : xid;
+          std::optional<OrderEvent> event;
+          if (random() % 5 != 0) event = Event("m" + std::to_string(marker++));
+          both([&](TransactionAssembler& a) { return a.AddChange("Insert", subxid, event); });
+        }
+        both([&](TransactionAssembler& a) { return a.StreamStop(); });
+      } else if (action < 7) {
+        uint32_t xid = open[random() % open.size()];
+        uint32_t subxid = random() % 2 == 0 ? xid : xid + 10000 + random() % 3;
+        both([&](TransactionAssembler& a) { return a.StreamAbort({xid, subxid}); });
+        if (subxid == xid) std::erase(open, xid);
+      } else if (action < 8) {
+        ++lsn;
+        both([&](TransactionAssembler& a) { return a.Begin({Lsn(lsn), 0, next_xid}); });
+        both([&](TransactionAssembler& a) {
+          return a.AddChange("Insert", 0, Event("s" + std::to_string(marker)));
+        });
+        ++marker;
+        ++next_xid;
+        Result<CommittedTransaction> a = in_memory.Commit({0, Lsn(lsn), Lsn(lsn), 0});
+        Result<CommittedTransaction> b = spilling.Commit({0, Lsn(lsn), Lsn(lsn), 0});
+        ASSERT_TRUE(a.ok() && b.ok());
+        EXPECT_EQ(AllMarkers(*a), AllMarkers(*b));
+      } else {
+        size_t pick = random() % open.size();
+        uint32_t xid = open[pick];
+        open.erase(open.begin() + static_cast<std::ptrdiff_t>(pick));
+        ++lsn;
+        Result<CommittedTransaction> a = in_memory.StreamCommit({xid, 0, Lsn(lsn), Lsn(lsn), 0});
+        Result<CommittedTransaction> b = spilling.StreamCommit({xid, 0, Lsn(lsn), Lsn(lsn), 0});
+        ASSERT_TRUE(a.ok()) << a.error().ToString();
+        ASSERT_TRUE(b.ok()) << b.error().ToString();
+        EXPECT_EQ(AllMarkers(*a), AllMarkers(*b)) << "seed " << seed << " xid " << xid;
+        EXPECT_EQ(a->change_count, b->change_count);
+      }
+      EXPECT_LE(spilling.buffered_bytes(), 1500u);
+    }
+    EXPECT_GT(spilling.spilled_transactions(), 0u) << "seed " << seed << " never spilled";
+  }
+}
+
+TEST(TransactionAssembler, AbortedSpilledTransactionFreesItsFile) {
+  testing::MemorySpillSpace space;
+  TransactionAssembler assembler(1024, &space);
+  ASSERT_TRUE(assembler.StreamStart({5, true}).ok());
+  for (int i = 0; i < 50; ++i) ASSERT_TRUE(assembler.AddChange("Insert", 5, Event("x")).ok());
+  ASSERT_TRUE(assembler.StreamStop().ok());
+  EXPECT_EQ(space.live_files(), 1);
+  ASSERT_TRUE(assembler.StreamAbort({5, 5}).ok());
+  EXPECT_EQ(space.live_files(), 0);
+  EXPECT_EQ(space.live_bytes(), 0u);
+  EXPECT_EQ(assembler.buffered_bytes(), 0u);
+}
+
+TEST(TransactionAssembler, SpillLimitIsAClearError) {
+  testing::MemorySpillSpace space(4000);
+  TransactionAssembler assembler(1024, &space);
+  ASSERT_TRUE(assembler.Begin({Lsn(0x77), 0, 9}).ok());
+  Status status;
+  for (int i = 0; i < 1000 && status.ok(); ++i) {
+    status = assembler.AddChange("Delete", 0, Event(std::string(50, 'y')));
+  }
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().code, ErrorCode::kSpillLimit);
+  EXPECT_NE(status.error().reason.find("xid 9"), std::string::npos) << status.error().reason;
+  EXPECT_EQ(status.error().kind, "Delete");
 }
 
 }  // namespace

@@ -13,7 +13,17 @@ std::vector<std::string> Feed(StreamDecoder& decoder, const std::vector<std::str
       break;
     }
     if (!*result) continue;
-    const CommittedTransaction& txn = **result;
+    CommittedTransaction& txn = **result;
+    if (txn.spilled) {
+      // A spilled transaction renders like any other: every event, read back in batches.
+      Result<bool> more = true;
+      while (more.ok() && *more) more = txn.spilled->Next(7, &txn.events);
+      if (!more.ok()) {
+        lines.push_back("error: " + more.error().ToString());
+        break;
+      }
+      txn.change_count = txn.spilled->change_count();
+    }
     lines.push_back("commit xid=" + std::to_string(txn.xid) + " lsn=" + txn.commit_lsn.ToString() +
                     " end=" + txn.end_lsn.ToString() +
                     " changes=" + std::to_string(txn.change_count) +
