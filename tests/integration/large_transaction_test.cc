@@ -1,14 +1,15 @@
 // Transactions of any size (docs/change-stream.md): a million rows deleted in one transaction
 // (REPLICA IDENTITY FULL, so every delete carries its whole row), half a million updated, the same
 // delete streamed by PostgreSQL while it runs (protocol 2), a SIGKILL while it is being delivered,
-// two concurrent large transactions between small ones, and the disk bound exceeded. A client that
-// keeps reading gets every event once, in commit order, with the usual ids
-// (`<commit LSN hex16>-<index hex8>`), and walcastd's resident memory stays within what its flags
-// allow whatever the transaction's size.
+// two concurrent large transactions between small ones, a client that stops reading, and the disk
+// bound exceeded. A client that keeps reading gets every event once, in commit order, with the
+// usual ids (`<commit LSN hex16>-<index hex8>`), and walcastd's resident memory stays within what
+// its flags allow whatever the transaction's size.
 //
 // WALCAST_TEST_LARGE_TXN_ROWS (default 1,000,000) sets the size of the large delete; the update
-// uses half of it, the concurrent and disk-bound cases a fifth. Rows are inserted before walcastd
-// creates its slot, so only the transactions under test are decoded. Labelled `slow`.
+// uses half of it, the concurrent, stalled-client and disk-bound cases a fifth. Rows are inserted
+// before walcastd creates its slot, so only the transactions under test are decoded. Labelled
+// `slow`.
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 #include <signal.h>
@@ -33,6 +34,7 @@
 #include "pg_session.h"
 #include "rss_sampler.h"
 #include "sse_client.h"
+#include "ws_client.h"
 
 namespace walcast::testing {
 namespace {
@@ -534,6 +536,44 @@ TEST_F(LargeTransaction, ConcurrentLargeTransactionsKeepCommitOrder) {
     at += commit.count;
     wal_before = commit.wal_after;
   }
+}
+
+// A client that stops reading holds a large transaction back for --slow-client-timeout at most;
+// then it is closed as too slow by the usual rule (`error`, WebSocket close 4008) while a client
+// that keeps reading gets the whole transaction.
+TEST_F(LargeTransaction, AStalledClientIsClosedAsSlowWhileAReaderGetsEverything) {
+  const std::size_t rows = LargeRows() / 5;
+  Prepare("large_stalled", kWholeAtCommit, rows);
+  ASSERT_FALSE(HasFailure());
+  auto flags = BoundedMemoryFlags();
+  // The stalled client never answers pings: the idle timeout is kept out of the way.
+  flags.insert(flags.end(), {"--slow-client-timeout", "2", "--ws-idle-timeout", "3600"});
+  StartDaemon(flags);
+  ASSERT_FALSE(HasFailure());
+  WsClient stalled(port_, "/ws", {}, 4096);
+  ASSERT_TRUE(stalled.NextEvent("welcome", 30s));
+  auto reader = Connect();
+  ASSERT_FALSE(HasFailure());
+  session_->Exec("DELETE FROM orders");
+  int64_t after = InsertOne("after");
+
+  Received received;
+  received.changes.reserve(rows + 1);
+  auto end = ReadChanges(*reader, received, UntilCount(rows + 1));
+  ASSERT_EQ(end, ReadEnd::kDone) << received.changes.size() << " of " << rows + 1
+                                 << " changes arrived\n"
+                                 << Tail(daemon_->Log());
+  EXPECT_TRUE(received.problems.empty()) << received.problems.front();
+  EXPECT_EQ(CheckWholeTransaction(received.changes, 0, rows, 'd', first_order_), "");
+  EXPECT_EQ(received.changes[rows].order_id, after);
+
+  std::optional<std::string> last;
+  while (auto message = stalled.Next(30s)) last = message;
+  EXPECT_TRUE(stalled.Closed());
+  EXPECT_EQ(stalled.CloseCode(), 4008) << Tail(daemon_->Log());
+  ASSERT_TRUE(last);
+  EXPECT_NE(last->find("slow consumer"), std::string::npos) << *last;
+  EXPECT_EQ(MetricValue(Metrics(), "walcast_slow_clients_dropped_total"), 1);
 }
 
 // A transaction that needs more disk than --spill-max-bytes: a clear error, /health and /metrics
