@@ -30,7 +30,12 @@ void ChangePipeline::OnStreamStart(decoder::Lsn confirmed_flush) {
 
 decoder::Status ChangePipeline::OnXLogData(const decoder::XLogData& data) {
   auto result = decoder_->Feed(data.message);
-  if (!result.ok()) return result.error();
+  if (!result.ok()) {
+    // The connection ends; the decoder's buffers and spill files go now, not at the reconnect
+    // (which may be a long backoff away).
+    decoder_.reset();
+    return result.error();
+  }
   if (result->has_value()) Publish(std::move(**result));
   return {};
 }
@@ -39,7 +44,9 @@ void ChangePipeline::OnKeepalive(decoder::Lsn wal_end) {
   // Only between transactions may the acknowledgement follow the server's position: an open
   // transaction (or a streamed one not yet committed, or one still being handed on) must be
   // decoded again after a restart.
-  if (decoder_->between_transactions() && !delivery_) hub_->ObserveIdleWalEnd(wal_end);
+  if (decoder_ && decoder_->between_transactions() && !delivery_) {
+    hub_->ObserveIdleWalEnd(wal_end);
+  }
 }
 
 decoder::Lsn ChangePipeline::FlushLsn() { return hub_->AckLsn(); }
