@@ -21,6 +21,7 @@
 #include <cstdlib>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -46,11 +47,12 @@ constexpr std::size_t kMiB = std::size_t{1} << 20;
 // changes before spilling, the replay window 32 MiB of events.
 constexpr std::size_t kTxnMemoryBytes = 16 * kMiB;
 constexpr std::size_t kReplayMaxBytes = 32 * kMiB;
-// What walcastd's RSS may grow by while it delivers a transaction of any size: twice what the
-// two bounds allow (a window part being written while the next is read back), doubled again for
-// AddressSanitizer's allocator and shadow pages, plus 64 MiB for socket buffers, the client queue
-// and the quarantine (kept at 16 MiB below). Holding the whole million-row delete takes about
-// 1 GiB, and the old in-memory bound alone was 256 MiB of decoded rows, so both exceed it.
+// What walcastd's RSS may grow by while it delivers a transaction of any size: four times the two
+// bounds (allocator slack, a part held both as decoded rows and as frames, AddressSanitizer's
+// shadow pages) plus 64 MiB for socket buffers, the client queues and ASan's quarantine (16 MiB,
+// set below). Measured: 110-130 MiB above idle for the million-row delete, whose events are
+// 440 MiB of JSON; with both bounds raised to 8 GiB, so that walcastd holds it whole, the peak
+// was 1.7 GiB above idle.
 constexpr std::size_t kRssBound = 4 * (kTxnMemoryBytes + kReplayMaxBytes) + 64 * kMiB;
 // How long a reading client may see no change event before the case fails. Generous: a
 // sanitizer build on two shared cores decodes a few tens of thousands of rows per second.
@@ -212,18 +214,18 @@ std::string CheckWholeTransaction(const std::vector<Change>& changes, std::size_
   const uint64_t lsn = changes[begin].commit_lsn;
   for (std::size_t i = 0; i < count; ++i) {
     const Change& change = changes[begin + i];
-    std::string where = "change " + std::to_string(i) + ": ";
-    if (change.commit_lsn != lsn) findings.Add(where + "another commit LSN");
+    auto where = [i] { return "change " + std::to_string(i) + ": "; };
+    if (change.commit_lsn != lsn) findings.Add(where() + "another commit LSN");
     if (change.index != i) {
-      findings.Add(where + "index " + std::to_string(change.index) + ", expected " +
+      findings.Add(where() + "index " + std::to_string(change.index) + ", expected " +
                    std::to_string(i));
     }
-    if (change.operation != operation) findings.Add(where + "operation " + change.operation);
+    if (change.operation != operation) findings.Add(where() + "operation " + change.operation);
     int64_t slot = change.order_id - first_order;
     if (slot < 0 || slot >= static_cast<int64_t>(count)) {
-      findings.Add(where + "order " + std::to_string(change.order_id) + " is not in the set");
+      findings.Add(where() + "order " + std::to_string(change.order_id) + " is not in the set");
     } else if (seen[static_cast<std::size_t>(slot)]) {
-      findings.Add(where + "order " + std::to_string(change.order_id) + " twice");
+      findings.Add(where() + "order " + std::to_string(change.order_id) + " twice");
     } else {
       seen[static_cast<std::size_t>(slot)] = true;
     }
