@@ -32,9 +32,9 @@ struct MetricsGauges {
   double uptime_seconds = 0;
   // Large transactions (replication source only).
   uint64_t replay_window_bytes = 0;
-  uint64_t spill_bytes = 0;             // on disk now
-  uint64_t spilled_transactions = 0;    // ever
-  uint64_t decode_errors = 0;           // replication connections ended by a message it could not handle
+  uint64_t spill_bytes = 0;           // on disk now
+  uint64_t spilled_transactions = 0;  // ever
+  uint64_t decode_errors = 0;  // replication connections ended by a message it could not handle
 };
 
 class Metrics {

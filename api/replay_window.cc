@@ -106,9 +106,10 @@ void ReplayWindow::Trim(Clock::time_point now) {
 
 ReplayWindow::Needed ReplayWindow::NeededAfter(const EventId& id) const {
   // The first part whose newest event is after `id`: it and every later one are needed.
-  auto first = std::upper_bound(
-      transactions_.begin(), transactions_.end(), id,
-      [](const EventId& value, const Retained& r) { return value < r.transaction.events.back()->id; });
+  auto first = std::upper_bound(transactions_.begin(), transactions_.end(), id,
+                                [](const EventId& value, const Retained& r) {
+                                  return value < r.transaction.events.back()->id;
+                                });
   if (first == transactions_.end()) return {};
   return {appended_events_ - first->events_before, appended_bytes_ - first->bytes_before};
 }

@@ -103,7 +103,7 @@ class ReplayWindow {
   struct Retained {
     PublishedTransaction transaction;
     Clock::time_point received;
-    uint64_t bytes;         // RetainedBytes of its events
+    uint64_t bytes;          // RetainedBytes of its events
     uint64_t events_before;  // events appended before it, ever (for NeededAfter)
     uint64_t bytes_before;
   };

@@ -54,13 +54,13 @@ decoder::Lsn ChangePipeline::FlushLsn() { return hub_->AckLsn(); }
 void ChangePipeline::Publish(decoder::CommittedTransaction transaction) {
   if (transaction.spilled || transaction.events.size() > options_.part_events) {
     // Large: handed on in parts by Drain, which the stream calls before reading on.
-    spdlog::info("transaction xid={} lsn={} is large ({}): publishing it in parts of {} events",
-                 transaction.xid, transaction.commit_lsn.ToString(),
-                 transaction.spilled
-                     ? "spilled " + std::to_string(transaction.spilled->spilled_bytes()) +
-                           " bytes to disk"
-                     : std::to_string(transaction.events.size()) + " events",
-                 options_.part_events);
+    spdlog::info(
+        "transaction xid={} lsn={} is large ({}): publishing it in parts of {} events",
+        transaction.xid, transaction.commit_lsn.ToString(),
+        transaction.spilled
+            ? "spilled " + std::to_string(transaction.spilled->spilled_bytes()) + " bytes to disk"
+            : std::to_string(transaction.events.size()) + " events",
+        options_.part_events);
     delivery_.emplace();
     delivery_->transaction = std::move(transaction);
     delivery_->started = std::chrono::steady_clock::now();
@@ -173,11 +173,10 @@ void ChangePipeline::FinishDelivery() {
     write_tracker_->Published(txn.xid, delivery.first_id);
   }
   auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - delivery.started);
-  spdlog::info("transaction xid={} lsn={} end={} published: {} events in {:.2f} s ({:.0f}/s)",
-               txn.xid, txn.commit_lsn.ToString(), txn.end_lsn.ToString(), delivery.published,
-               seconds.count(),
-               seconds.count() > 0 ? static_cast<double>(delivery.published) / seconds.count()
-                                   : 0.0);
+  spdlog::info(
+      "transaction xid={} lsn={} end={} published: {} events in {:.2f} s ({:.0f}/s)", txn.xid,
+      txn.commit_lsn.ToString(), txn.end_lsn.ToString(), delivery.published, seconds.count(),
+      seconds.count() > 0 ? static_cast<double>(delivery.published) / seconds.count() : 0.0);
   delivery_.reset();
 }
 

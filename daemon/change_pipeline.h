@@ -50,8 +50,8 @@ class ChangePipeline : public database::ReplicationHandler {
   // A committed transaction being published in parts.
   struct Delivery {
     decoder::CommittedTransaction transaction;
-    std::size_t next_event = 0;  // in transaction.events, when not spilled
-    bool more = true;            // events remain to be read
+    std::size_t next_event = 0;                     // in transaction.events, when not spilled
+    bool more = true;                               // events remain to be read
     std::optional<api::PublishedTransaction> part;  // serialized, waiting for room
     std::size_t published = 0;
     std::string first_id;  // for the write tracker

@@ -142,8 +142,8 @@ class SpillDirectory::File : public decoder::SpillFile {
       size_t have = buffer_.size();
       buffer_.resize(want);
       while (have < size) {
-        ssize_t got = ::pread(fd_, buffer_.data() + have, want - have,
-                              static_cast<off_t>(file_offset_));
+        ssize_t got =
+            ::pread(fd_, buffer_.data() + have, want - have, static_cast<off_t>(file_offset_));
         if (got < 0) {
           if (errno == EINTR) continue;
           buffer_.resize(have);

@@ -79,8 +79,7 @@ TEST_F(SpillDirectoryTest, AnUnusableDirectoryIsAClearError) {
   auto file = space.Create();
   ASSERT_FALSE(file.ok());
   EXPECT_EQ(file.error().code, decoder::ErrorCode::kStorage);
-  EXPECT_NE(file.error().reason.find(blocker.string()), std::string::npos)
-      << file.error().reason;
+  EXPECT_NE(file.error().reason.find(blocker.string()), std::string::npos) << file.error().reason;
 }
 
 }  // namespace

@@ -304,6 +304,7 @@ asio::awaitable<std::string> ReplicationStream::Stream() {
       if (auto error = HandleFrame(std::string_view(buffer, length), &reply_now)) co_return *error;
       owned.reset();
       if (auto error = co_await DrainHandler(&next_status)) co_return *error;
+      if (stopped_) break;
       if (reply_now || std::chrono::steady_clock::now() >= next_status) {
         if (!SendStatus(false)) co_return "cannot send a status update";
         next_status = std::chrono::steady_clock::now() + options_.status_interval;

@@ -40,7 +40,8 @@ std::optional<bool> ReadFlag(ByteReader& reader, std::string_view field) {
   auto flag = reader.ReadU8(field);
   if (!flag) return std::nullopt;
   if (*flag > 1) {
-    reader.Fail(ErrorCode::kBadValue, field, offset, "expected 0 or 1, got " + std::to_string(*flag));
+    reader.Fail(ErrorCode::kBadValue, field, offset,
+                "expected 0 or 1, got " + std::to_string(*flag));
     return std::nullopt;
   }
   return *flag == 1;

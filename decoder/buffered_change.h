@@ -25,8 +25,8 @@
 namespace walcast::decoder {
 
 struct BufferedChange {
-  uint32_t xid = 0;    // the (sub)transaction that made it, for subtransaction aborts
-  uint32_t slots = 1;  // changes it stands for (consecutive skipped changes share one)
+  uint32_t xid = 0;                 // the (sub)transaction that made it, for subtransaction aborts
+  uint32_t slots = 1;               // changes it stands for (consecutive skipped changes share one)
   std::optional<OrderEvent> event;  // nullopt for a change to a table that is not selected
 };
 

@@ -24,7 +24,8 @@ Output Committed(Result<CommittedTransaction> result) {
 }  // namespace
 
 StreamDecoder::StreamDecoder(StreamDecoderOptions options)
-    : normalizer_(std::move(options.tables)), assembler_(options.max_buffered_bytes, options.spill) {}
+    : normalizer_(std::move(options.tables)),
+      assembler_(options.max_buffered_bytes, options.spill) {}
 
 Output StreamDecoder::Feed(std::string_view bytes) {
   const bool in_stream_block = assembler_.in_stream_block();

@@ -25,8 +25,8 @@ size_t BytesOf(const BufferedChange& change) {
 // Adds a spill error's context: which transaction, how much it had written.
 DecodeError InSpill(DecodeError error, std::string_view kind, uint32_t xid, uint64_t written) {
   error.kind = kind;
-  error.reason = "spilling " + Xid(xid) + " (" + std::to_string(written) +
-                 " bytes on disk): " + error.reason;
+  error.reason =
+      "spilling " + Xid(xid) + " (" + std::to_string(written) + " bytes on disk): " + error.reason;
   return error;
 }
 
@@ -297,10 +297,9 @@ Result<CommittedTransaction> TransactionAssembler::Finish(std::string_view kind,
     for (const BufferedChange& change : pending.entries) {
       if (auto status = AppendToSpill(pending, change, kind); !status.ok()) return status.error();
     }
-    txn.spilled = std::make_shared<SpilledEvents>(std::move(pending.spill),
-                                                  std::vector<BufferedChange>{},
-                                                  std::move(pending.aborted), commit_lsn,
-                                                  pending.xid, txn.commit_time);
+    txn.spilled = std::make_shared<SpilledEvents>(
+        std::move(pending.spill), std::vector<BufferedChange>{}, std::move(pending.aborted),
+        commit_lsn, pending.xid, txn.commit_time);
     return txn;
   }
   txn.events.reserve(pending.entries.size());

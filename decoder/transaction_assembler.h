@@ -61,8 +61,7 @@ class SpilledEvents {
     uint64_t records;
   };
   SpilledEvents(std::unique_ptr<SpillFile> file, std::vector<BufferedChange> tail,
-                std::vector<Abort> aborts, Lsn commit_lsn, uint32_t xid,
-                int64_t commit_time_unix);
+                std::vector<Abort> aborts, Lsn commit_lsn, uint32_t xid, int64_t commit_time_unix);
 
   // Appends up to `max_events` next events to `out`, with ids and commit fields set. Returns
   // whether more follow; an error if the file cannot be read back.
@@ -125,11 +124,11 @@ class TransactionAssembler {
   // construct a nested class with them inside std::optional before the outer class is complete.
   struct Pending {
     uint32_t xid;
-    Lsn final_lsn;  // from Begin; checked against Commit
-    std::vector<BufferedChange> entries;  // in memory, after those in `spill`
-    size_t bytes;                         // of `entries`
-    std::unique_ptr<SpillFile> spill;     // the older changes, once memory ran short
-    uint64_t spilled_records;             // in `spill`
+    Lsn final_lsn;                              // from Begin; checked against Commit
+    std::vector<BufferedChange> entries;        // in memory, after those in `spill`
+    size_t bytes;                               // of `entries`
+    std::unique_ptr<SpillFile> spill;           // the older changes, once memory ran short
+    uint64_t spilled_records;                   // in `spill`
     std::vector<SpilledEvents::Abort> aborted;  // subtransactions aborted after a spill
   };
 

@@ -338,7 +338,8 @@ TEST(TransactionAssembler, SpillingNeverChangesWhatIsCommitted) {
     for (int step = 0; step < 300; ++step) {
       int action = static_cast<int>(random() % 10);
       if (action < 5 || open.empty()) {
-        uint32_t xid = open.empty() || random() % 4 == 0 ? next_xid++ : open[random() % open.size()];
+        uint32_t xid =
+            open.empty() || random() % 4 == 0 ? next_xid++ : open[random() % open.size()];
         bool first = std::find(open.begin(), open.end(), xid) == open.end();
         if (first) open.push_back(xid);
         both([&](TransactionAssembler& a) { return a.StreamStart({xid, first}); });
