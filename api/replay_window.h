@@ -28,7 +28,7 @@ struct ReplayLimits {
   std::size_t max_events = 100'000;
   std::chrono::milliseconds max_age = std::chrono::minutes(15);
   uint64_t max_wal_bytes = 256ull << 20;  // WAL the server keeps for us beyond the acknowledgement
-  uint64_t max_bytes = 64ull << 20;       // serialized events held (RetainedBytes)
+  uint64_t max_bytes = 48ull << 20;       // serialized events held (RetainedBytes)
 };
 
 class ReplayWindow {

@@ -50,7 +50,7 @@ struct Config {
   std::size_t replay_max_events = 100'000;
   unsigned replay_max_age_seconds = 900;
   uint64_t replay_max_wal_bytes = 256ull << 20;
-  uint64_t replay_max_bytes = 64ull << 20;
+  uint64_t replay_max_bytes = 48ull << 20;
   // Large transactions (docs/change-stream.md): decoded changes of open transactions held in
   // memory, beyond which they spill to unlinked files in spill_dir, bounded by spill_max_bytes;
   // a committed one is published in parts at the pace of the clients still reading.
