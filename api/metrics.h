@@ -30,6 +30,11 @@ struct MetricsGauges {
   uint64_t slow_clients_dropped = 0;
   uint64_t events_sent = 0;
   double uptime_seconds = 0;
+  // ConnectionBudget: client connections open, the cap (0: none), refused and reclaimed.
+  uint64_t connections = 0;
+  uint64_t max_connections = 0;
+  uint64_t connections_refused = 0;
+  uint64_t connections_reclaimed = 0;
 };
 
 class Metrics {

@@ -1,6 +1,7 @@
 #include "app.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <boost/asio/co_spawn.hpp>
@@ -44,6 +45,24 @@ fs::path DefaultDataDir() {
   auto exe = fs::read_symlink("/proc/self/exe", ec);
   if (ec) return "share/walcast";
   return exe.parent_path().parent_path() / "share" / "walcast";
+}
+
+// Client connections the daemon keeps open at once: --max-connections, or the descriptor limit
+// less a reserve: two descriptors per PostgreSQL connection (libpq's socket and the dup() Asio
+// waits on; the REST pool, the monitor, the change source), the listener, epoll and timers, log
+// and static files. Clients past the cap are refused (or idle ones reclaimed), so accept() never
+// runs out of descriptors that PostgreSQL connections need.
+std::size_t ConnectionCap(const Config& config) {
+  if (config.max_connections > 0) return config.max_connections;
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return 0;
+  const auto descriptors = static_cast<std::size_t>(limit.rlim_cur);
+  const std::size_t reserve =
+      std::max<std::size_t>(32 + 2 * (config.db_pool_size + 2), descriptors / 10);
+  const std::size_t cap = descriptors > reserve + 8 ? descriptors - reserve : 8;
+  spdlog::info("connection cap {} (RLIMIT_NOFILE {}, {} kept for the database and files)", cap,
+               descriptors, descriptors > cap ? descriptors - cap : 0);
+  return cap;
 }
 
 }  // namespace
@@ -129,6 +148,7 @@ bool App::Start() {
   api::ServerLimits limits;
   limits.max_body_bytes = config_.max_body_bytes;
   limits.read_timeout = std::chrono::seconds(config_.read_timeout_seconds);
+  limits.max_connections = ConnectionCap(config_);
   api::GuardOptions guard;
   guard.rate_limit.requests_per_second = config_.rate_limit;
   guard.api_token = config_.api_token;
@@ -142,6 +162,7 @@ bool App::Start() {
     spdlog::critical("--host {} is not an IP address: {}", config_.host, bind_error.message());
     return false;
   }
+  server_context_ = context;
   listener_ = std::make_shared<api::Listener>(io_context_, context);
   bind_error = listener_->Open({address, config_.port});
   if (bind_error) {
@@ -208,6 +229,13 @@ std::string App::MetricsText() const {
   gauges.slow_clients_dropped = stream_context_->counters.slow_clients_dropped.load();
   gauges.events_sent = stream_context_->counters.events_sent.load();
   gauges.uptime_seconds = health.uptime_seconds;
+  if (server_context_) {
+    const auto& budget = server_context_->budget();
+    gauges.connections = budget.open();
+    gauges.max_connections = budget.max_open();
+    gauges.connections_refused = budget.refused();
+    gauges.connections_reclaimed = budget.reclaimed();
+  }
   return metrics_->Render(gauges);
 }
 
@@ -229,6 +257,9 @@ void App::CreateReplication() {
   options.params.emplace_back("options", "-c TimeZone=UTC -c DateStyle=ISO");
   options.slot = config_.slot;
   options.publication = config_.publication;
+  options.on_server_position = [hub = hub_](decoder::Lsn position) {
+    hub->ObserveServerPosition(position);
+  };
   replication_ = std::make_shared<database::ReplicationStream>(io_context_.get_executor(),
                                                                std::move(options), *pipeline_);
 }

@@ -17,6 +17,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -37,6 +38,9 @@ struct ReplicationOptions {
   std::chrono::milliseconds status_interval{1000};
   std::chrono::milliseconds backoff_min{250};
   std::chrono::milliseconds backoff_max{5000};
+  // On each connect, before streaming starts: the server's flushed WAL position
+  // (IDENTIFY_SYSTEM's xlogpos), beyond which no change has been decoded by anyone. Optional.
+  std::function<void(decoder::Lsn)> on_server_position;
 };
 
 // What the stream hands its data to. Called on the stream's strand.
