@@ -38,7 +38,9 @@ TEST(Utf8, AcceptsWellFormedAndRejectsEveryIllFormedClass) {
     EXPECT_EQ(IsValidUtf8(c.bytes), c.valid) << c.name;
     std::string repaired = ToValidUtf8(c.bytes);
     EXPECT_TRUE(IsValidUtf8(repaired)) << c.name;
-    if (c.valid) EXPECT_EQ(repaired, c.bytes) << c.name;
+    if (c.valid) {
+      EXPECT_EQ(repaired, c.bytes) << c.name;
+    }
   }
   EXPECT_EQ(Utf8CodePoints("\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80"), 3u);
 }

@@ -20,6 +20,7 @@ namespace walcast::api {
 class EventHub;
 class Metrics;
 class Listener;
+class ServerContext;
 class StaticFiles;
 class WriteTracker;
 namespace orders {

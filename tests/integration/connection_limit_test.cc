@@ -12,6 +12,7 @@
 #include "daemon_process.h"
 #include "http_client.h"
 #include "orders_database.h"
+#include "pg_cluster.h"
 #include "pg_session.h"
 #include "raw_http.h"
 #include "sse_client.h"
