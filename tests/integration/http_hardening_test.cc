@@ -8,6 +8,8 @@
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
+#include <cstdlib>
+#include <fstream>
 #include <set>
 #include <thread>
 
@@ -108,11 +110,12 @@ TEST_F(HttpHardening, AmbiguousRequestFramingIsRefusedAndNeverSmuggles) {
 TEST_F(HttpHardening, HeadHasNoBodyOnAnyRouteOrStatus) {
   Start("hard_head");
   InsertRows(3);
+  const std::string id = session_->Scalar("SELECT min(id) FROM orders");
   const std::vector<std::pair<std::string, int>> targets = {
       {"/health", 200},
       {"/api", 200},
       {"/api/orders", 200},
-      {"/api/orders/1", 200},
+      {"/api/orders/" + id, 200},
       {"/api/orders/999999", 404},
       {"/api/orders/abc", 400},
       {"/api/orders/stats", 200},
@@ -320,8 +323,12 @@ TEST_F(HttpHardening, ApiDescriptionListsEveryEventBothWays) {
 // Tokens never reach the log (query or header, any status, any level), control bytes of a target
 // are escaped, and PostgreSQL's notices go through the logger instead of raw stderr.
 TEST_F(HttpHardening, LogsCarryNoSecretsNoRawControlBytesAndNoRawNotices) {
+  // A schema file that only raises a notice (the database has the real schema already).
+  const char* tmp = std::getenv("WALCAST_TEST_TMPDIR");
+  const std::string schema = std::string(tmp ? tmp : "/tmp") + "/notice_schema.sql";
+  std::ofstream(schema) << "DO $$ BEGIN RAISE NOTICE 'walcast test notice'; END $$;\n";
   Start("hard_logs", {"--log-level", "debug", "--stream-token", "streamsecret123", "--api-token",
-                      "apisecret456", "--apply-schema"});
+                      "apisecret456", "--apply-schema", "--schema-file", schema});
   SseClient sse(port_, "/api/events?access_token=streamsecret123&status=pending");
   EXPECT_EQ(sse.status(), 200);
   HttpGet(port_, "/api/orders?access_token=streamsecret123&token=apisecret456");
@@ -339,9 +346,9 @@ TEST_F(HttpHardening, LogsCarryNoSecretsNoRawControlBytesAndNoRawNotices) {
     EXPECT_EQ(log.find(secret), std::string::npos) << secret << " in the log";
   }
   EXPECT_EQ(log.find('\x01'), std::string::npos);
-  // The schema's idempotent DDL raises notices ("already exists, skipping") on a second apply.
   EXPECT_EQ(log.find("NOTICE:  "), std::string::npos) << "libpq's raw notice format";
-  EXPECT_NE(log.find("postgres NOTICE"), std::string::npos) << log.substr(0, 3000);
+  EXPECT_NE(log.find("postgres NOTICE db=" + db_.name), std::string::npos) << log.substr(0, 3000);
+  EXPECT_NE(log.find("walcast test notice"), std::string::npos);
 }
 
 }  // namespace
