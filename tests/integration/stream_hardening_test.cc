@@ -197,7 +197,7 @@ TEST_F(StreamHardening, MalformedWebSocketKeyIs400) {
         "dGhlIHNhbXBsZSBub25j!Q==", "dGhlIHNhbXBsZSBub25jZSBsb25nZXI="}) {
     std::string response =
         RawExchange(port_,
-                    "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade, close\r\n"
                     "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: " +
                         key + "\r\n\r\n",
                     5s);
@@ -240,15 +240,16 @@ TEST_F(StreamHardening, SlowSseReaderKeepsItsStreamWhileItsEventsAreInTheWindow)
   ASSERT_TRUE(reader.Send("GET /api/events HTTP/1.1\r\nHost: x\r\n\r\n"));
   ASSERT_NE(reader.ReadUntil("event: welcome", 30s).find("event: welcome"), std::string::npos);
   // Enough to fill the socket buffers on both sides, so the server's write blocks.
-  for (int i = 0; i < 40; ++i) {
+  // ~12 MB of events: more than the kernel buffers hold, so the server's write blocks.
+  for (int i = 0; i < 80; ++i) {
     session_->Exec(
-        "INSERT INTO orders (customer_name, product_name) SELECT 's' || g, repeat('y', 1000) "
-        "FROM generate_series(1, 200) g");
+        "INSERT INTO orders (customer_name, product_name) SELECT 's' || g || repeat('c', 240), "
+        "repeat('y', 250) FROM generate_series(1, 200) g");
   }
   std::this_thread::sleep_for(35s);
   std::size_t inserts = 0;
   auto deadline = std::chrono::steady_clock::now() + 120s;
-  while (inserts < 8000 && !reader.closed() && std::chrono::steady_clock::now() < deadline) {
+  while (inserts < 16000 && !reader.closed() && std::chrono::steady_clock::now() < deadline) {
     std::string text = reader.ReadUntil("", 1s);
     inserts = 0;
     for (auto at = text.find("event: orders:insert"); at != std::string::npos;
@@ -256,7 +257,7 @@ TEST_F(StreamHardening, SlowSseReaderKeepsItsStreamWhileItsEventsAreInTheWindow)
       ++inserts;
     }
   }
-  EXPECT_EQ(inserts, 8000u);
+  EXPECT_EQ(inserts, 16000u);
   EXPECT_FALSE(reader.closed()) << "closed while its events were still in the window";
   EXPECT_EQ(Counter(HttpGet(port_, "/metrics").body, "walcast_slow_clients_dropped_total"), 0);
 }
@@ -269,10 +270,10 @@ TEST_F(StreamHardening, SseReaderWhoseEventsLeftTheWindowGetsErrorAndIsCounted) 
   RawSocket reader(port_, 4096);
   ASSERT_TRUE(reader.Send("GET /api/events HTTP/1.1\r\nHost: x\r\n\r\n"));
   ASSERT_NE(reader.ReadUntil("event: welcome", 30s).find("event: welcome"), std::string::npos);
-  for (int i = 0; i < 20; ++i) {
+  for (int i = 0; i < 80; ++i) {
     session_->Exec(
-        "INSERT INTO orders (customer_name, product_name) SELECT 'd' || g, repeat('z', 200) "
-        "FROM generate_series(1, 200) g");
+        "INSERT INTO orders (customer_name, product_name) SELECT 'd' || g || repeat('c', 240), "
+        "repeat('z', 250) FROM generate_series(1, 200) g");
   }
   std::string text = reader.ReadUntilClose(120s);
   EXPECT_TRUE(reader.closed());
