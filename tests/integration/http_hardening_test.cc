@@ -155,9 +155,12 @@ TEST_F(HttpHardening, BodyOverTheLimitGetsA413TheClientCanRead) {
         "Content-Length: " +
         std::to_string(size) + "\r\n\r\n";
     ASSERT_TRUE(socket.Send(head));
-    // A client that sends the whole body before reading (as most do).
-    std::thread sender([&] { socket.Send(std::string(size, 'x')); });
+    // A client that sends the whole body before reading (as most do): the server must let it
+    // finish (no EPIPE or reset while sending), then it reads the answer.
+    bool sent_all = false;
+    std::thread sender([&] { sent_all = socket.Send(std::string(size, 'x')); });
     sender.join();
+    EXPECT_TRUE(sent_all) << size << ": the server closed while the client was sending";
     std::string response = socket.ReadUntilClose(30s);
     EXPECT_EQ(StatusOf(response), 413) << size << ": " << response.substr(0, 200);
     EXPECT_NE(response.find("Request body too large"), std::string::npos) << size;
@@ -168,9 +171,9 @@ TEST_F(HttpHardening, BodyOverTheLimitGetsA413TheClientCanRead) {
       socket.Send("POST /api/orders HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
                   "Transfer-Encoding: chunked\r\n\r\n"));
   std::string chunk = "10000\r\n" + std::string(0x10000, 'x') + "\r\n";
-  for (int i = 0; i < 32; ++i) {
-    if (!socket.Send(chunk)) break;
-  }
+  bool sent_all = true;
+  for (int i = 0; i < 32 && sent_all; ++i) sent_all = socket.Send(chunk);
+  EXPECT_TRUE(sent_all) << "chunked: the server closed while the client was sending";
   EXPECT_EQ(StatusOf(socket.ReadUntilClose(30s)), 413);
   EXPECT_EQ(HttpGet(port_, "/health").status, 200);
 }

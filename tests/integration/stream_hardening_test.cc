@@ -195,12 +195,12 @@ TEST_F(StreamHardening, MalformedWebSocketKeyIs400) {
   for (std::string key :
        {"", "abc", "dGhlIHNhbXBsZSBub25jZQ", "dGhlIHNhbXBsZSBub25jZQ=", "dGhlIHNhbXBsZSBub25jZR==",
         "dGhlIHNhbXBsZSBub25j!Q==", "dGhlIHNhbXBsZSBub25jZSBsb25nZXI="}) {
-    std::string response =
-        RawExchange(port_,
-                    "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade, close\r\n"
-                    "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: " +
-                        key + "\r\n\r\n",
-                    5s);
+    std::string response = RawExchange(
+        port_,
+        "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade, close\r\n"
+        "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: " +
+            key + "\r\n\r\n",
+        5s);
     EXPECT_EQ(StatusOf(response), 400) << "key '" << key << "': " << response.substr(0, 100);
   }
   std::string good = RawExchange(
