@@ -7,6 +7,8 @@
 
 #include <limits>
 
+#include "utf8.h"
+
 namespace walcast::api {
 namespace {
 
@@ -65,7 +67,7 @@ ClientMessage ParseFilter(const rapidjson::Value* data, bool subscribe) {
       list = CommaList(member.value, false, key, &error);
       if (list) invalid = filter.AddOperations(*list);
     } else {
-      return ClientMessageError{"unknown field " + std::string(key)};
+      return ClientMessageError{"unknown field " + std::string(Utf8Prefix(key, 64))};
     }
     if (!list) return ClientMessageError{error};
     if (invalid) return ClientMessageError{*invalid};
@@ -80,13 +82,18 @@ ClientMessage ParseFilter(const rapidjson::Value* data, bool subscribe) {
 
 ClientMessage ParseClientMessage(std::string_view text) {
   rapidjson::Document doc;
-  doc.Parse(text.data(), text.size());
+  doc.Parse<rapidjson::kParseValidateEncodingFlag>(text.data(), text.size());
   if (doc.HasParseError()) {
     return ClientMessageError{std::string("malformed JSON: ") +
                               rapidjson::GetParseError_En(doc.GetParseError()) + " at offset " +
                               std::to_string(doc.GetErrorOffset())};
   }
   if (!doc.IsObject()) return ClientMessageError{"a message is a JSON object {\"event\",\"data\"}"};
+  // What is echoed (a ping's payload) or named in an error must be valid text in a text frame.
+  if (!JsonStringsAreValidUtf8(doc)) {
+    return ClientMessageError{
+        "strings must be valid Unicode (a \\u escape of a lone surrogate is not)"};
+  }
   auto event = doc.FindMember("event");
   if (event == doc.MemberEnd() || !event->value.IsString()) {
     return ClientMessageError{"missing string field event"};
@@ -97,7 +104,7 @@ ClientMessage ParseClientMessage(std::string_view text) {
   if (name == "subscribe") return ParseFilter(data, true);
   if (name == "unsubscribe") return ParseFilter(data, false);
   if (name == "ping") return PingMessage{data ? ToJson(*data) : "null"};
-  return ClientMessageError{"unknown event " + std::string(name.substr(0, 64)) +
+  return ClientMessageError{"unknown event " + std::string(Utf8Prefix(name, 64)) +
                             " (expected subscribe, unsubscribe or ping)"};
 }
 

@@ -39,9 +39,14 @@ void ClientStream::Start(std::weak_ptr<EventSubscriber> self) {
     behind_ = true;
   } else {
     if (from_) {
-      PushControl("resync", ResyncMessage("the requested event id is older than the replay window; "
-                                          "refetch through the REST API",
-                                          subscription.oldest_id));
+      PushControl("resync",
+                  ResyncMessage(subscription.status == ReplayWindow::ResumeStatus::kNeverProduced
+                                    ? "the requested event id was never produced by this "
+                                      "database (beyond its newest change); refetch through the "
+                                      "REST API"
+                                    : "the requested event id is older than the replay window; "
+                                      "refetch through the REST API",
+                                subscription.oldest_id));
     }
     // Live from here: deliveries from now on are new to this client.
     cursor_ = subscription.head;

@@ -6,6 +6,7 @@
 #include <chrono>
 
 #include "pg_time.h"
+#include "utf8.h"
 
 namespace walcast::api {
 namespace {
@@ -73,7 +74,8 @@ std::string ResyncMessage(std::string_view reason,
 std::string ErrorMessage(std::string_view message) {
   return Envelope("error", [&](Writer& w) {
     w.Key("message");
-    String(w, message);
+    // Messages may quote client input; a text frame must be valid UTF-8 whatever it quotes.
+    String(w, ToValidUtf8(message));
   });
 }
 

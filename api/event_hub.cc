@@ -11,6 +11,11 @@ void EventHub::OnStreamStart(decoder::Lsn confirmed_flush) {
   window_.SetStart(confirmed_flush);
 }
 
+void EventHub::ObserveServerPosition(decoder::Lsn position) {
+  std::lock_guard lock(mutex_);
+  window_.SetServerPosition(position);
+}
+
 bool EventHub::Publish(PublishedTransaction transaction) {
   auto all = std::make_shared<std::vector<StreamEventPtr>>(transaction.events);
   // Reused: with 10,000 subscribers a fresh vector per transaction is a 160 KB allocation, which

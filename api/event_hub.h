@@ -44,6 +44,9 @@ class EventHub {
 
   // --- publisher side (the change source) ---
   void OnStreamStart(decoder::Lsn confirmed_flush);
+  // The server's written WAL position at a (re)connect: resumes from beyond it get resync
+  // (ReplayWindow::SetServerPosition).
+  void ObserveServerPosition(decoder::Lsn position);
   // Returns false for a duplicate (already published), which reaches nobody. A large
   // transaction comes as parts (PublishedTransaction::complete), each published when
   // RoomForPart allows.

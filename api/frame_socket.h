@@ -14,8 +14,10 @@
 // Used on the session's strand only.
 #pragma once
 
+#include <array>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/buffer.hpp>
+#include <boost/asio/compose.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -121,10 +123,53 @@ class FrameSocket {
 // Beast's close handshake ends with a teardown of the next layer: the TCP socket's.
 void teardown(boost::beast::role_type role, FrameSocket& socket, boost::beast::error_code& ec);
 
+// The asynchronous teardown drains what the client still sends before closing. Beast's own TCP
+// teardown (1.81) stops after one read, so a client still sending a message the server refused
+// (over the size limit) got a reset, which destroys the close frame in its receive buffer: it saw
+// 1006 instead of 1009. Bounded: at most kMaxTeardownDrainBytes, and Beast's close timeout.
+inline constexpr std::size_t kMaxTeardownDrainBytes = 64u << 20;
+
+namespace detail {
+
+struct DrainingTeardown {
+  boost::asio::ip::tcp::socket& socket;
+  boost::beast::role_type role;
+  std::unique_ptr<std::array<char, 16 * 1024>> buffer;
+  std::size_t drained = 0;
+  bool started = false;
+
+  template <class Self>
+  void operator()(Self& self, boost::beast::error_code ec = {}, std::size_t bytes = 0) {
+    if (!started) {
+      started = true;
+      boost::beast::error_code ignored;
+      if (role == boost::beast::role_type::server) {
+        socket.shutdown(boost::asio::socket_base::shutdown_send, ignored);
+      }
+    } else {
+      drained += bytes;
+      if (ec || drained >= kMaxTeardownDrainBytes) {
+        boost::beast::error_code ignored;
+        if (role == boost::beast::role_type::client) {
+          socket.shutdown(boost::asio::socket_base::shutdown_send, ignored);
+        }
+        socket.close(ignored);
+        // The peer's end of stream is the expected way for a teardown to finish.
+        return self.complete(ec == boost::asio::error::eof ? boost::beast::error_code() : ec);
+      }
+    }
+    socket.async_read_some(boost::asio::buffer(*buffer), std::move(self));
+  }
+};
+
+}  // namespace detail
+
 template <class TeardownHandler>
 void async_teardown(boost::beast::role_type role, FrameSocket& socket, TeardownHandler&& handler) {
-  boost::beast::websocket::async_teardown(role, socket.next_layer(),
-                                          std::forward<TeardownHandler>(handler));
+  boost::asio::async_compose<TeardownHandler, void(boost::beast::error_code)>(
+      detail::DrainingTeardown{socket.next_layer(), role,
+                               std::make_unique<std::array<char, 16 * 1024>>()},
+      handler, socket.next_layer());
 }
 
 }  // namespace walcast::api

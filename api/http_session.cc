@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "json_response.h"
+#include "log_text.h"
 #include "server_context.h"
 #include "sse_session.h"
 #include "stream_auth.h"
@@ -43,10 +44,25 @@ void AddCommonHeaders(Response& response, const std::string& request_id, const R
                "form-action 'self'");
 }
 
+// RFC 6455 §4.1: the key is the base64 encoding of a 16-byte nonce, so exactly 22 base64
+// characters (the last one's low four bits zero, as a canonical encoder writes it) and "==".
+bool IsValidWebSocketKey(std::string_view key) {
+  constexpr std::string_view kAlphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  if (key.size() != 24 || key.substr(22) != "==") return false;
+  for (std::size_t i = 0; i < 22; ++i) {
+    auto value = kAlphabet.find(key[i]);
+    if (value == std::string_view::npos) return false;
+    if (i == 21 && (value & 0x0F) != 0) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
-HttpSession::HttpSession(asio::ip::tcp::socket socket, std::shared_ptr<ServerContext> context)
-    : stream_(std::move(socket)), context_(std::move(context)) {
+HttpSession::HttpSession(asio::ip::tcp::socket socket, std::shared_ptr<ServerContext> context,
+                         ConnectionBudget::Ticket ticket)
+    : stream_(std::move(socket)), context_(std::move(context)), ticket_(std::move(ticket)) {
   beast::error_code ec;
   auto endpoint = stream_.socket().remote_endpoint(ec);
   peer_address_ = ec ? "unknown" : endpoint.address().to_string();
@@ -57,7 +73,32 @@ void HttpSession::Run() {
   asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->DoRead(); });
 }
 
+void HttpSession::Reclaim() {
+  asio::post(stream_.get_executor(), [self = shared_from_this()] {
+    // Only a session still waiting for a request is closed; one that has just got it finishes.
+    if (!self->waiting_for_request_) return;
+    spdlog::debug("http connection reclaimed at the connection cap peer={}", self->peer_);
+    beast::error_code ignored;
+    self->stream_.socket().close(ignored);
+  });
+}
+
+HttpSession::InFlight HttpSession::MakeInFlight(http::verb method, std::string_view target,
+                                                unsigned version, bool keep_alive,
+                                                std::string_view origin) {
+  return InFlight{context_->NextRequestId(),
+                  method,
+                  std::string(target),
+                  LoggableTarget(target),
+                  version,
+                  keep_alive,
+                  std::chrono::steady_clock::now(),
+                  std::string(origin)};
+}
+
 void HttpSession::DoRead() {
+  waiting_for_request_ = true;
+  idle_ = context_->budget().Idle(weak_from_this());
   parser_.emplace();
   parser_->body_limit(context_->limits().max_body_bytes);
   parser_->header_limit(static_cast<std::uint32_t>(context_->limits().max_header_bytes));
@@ -69,6 +110,9 @@ void HttpSession::DoRead() {
 }
 
 void HttpSession::OnRead(beast::error_code ec, std::size_t) {
+  waiting_for_request_ = false;
+  context_->budget().Busy(idle_);
+  idle_ = ConnectionBudget::kNotIdle;
   if (ec == http::error::end_of_stream || ec == asio::error::connection_reset ||
       ec == asio::error::operation_aborted) {
     return DoClose();
@@ -89,24 +133,30 @@ void HttpSession::OnRead(beast::error_code ec, std::size_t) {
     spdlog::debug("http malformed request peer={}: {}", peer_, ec.message());
     return RejectUnreadable(http::status::bad_request, "Malformed HTTP request");
   }
+  // RFC 9112 §6.3: a request whose Transfer-Encoding does not end in chunked has no length a
+  // server can trust, and one with both Transfer-Encoding and Content-Length is a smuggling
+  // attempt. Beast reads the first as bodyless (its bytes would become the next request), and
+  // takes the length from the second; both are refused and the connection closed.
+  if (parser_->get().count(http::field::transfer_encoding) > 0 &&
+      (!parser_->chunked() || parser_->get().count(http::field::content_length) > 0)) {
+    spdlog::debug("http request with an unusable Transfer-Encoding peer={}", peer_);
+    return RejectUnreadable(http::status::bad_request,
+                            "Transfer-Encoding must end with chunked (and come without "
+                            "Content-Length)");
+  }
 
   Request request = parser_->release();
-  in_flight_ = InFlight{context_->NextRequestId(),
-                        request.method(),
-                        std::string(request.target()),
-                        request.version(),
-                        request.keep_alive(),
-                        std::chrono::steady_clock::now(),
-                        std::string(request[http::field::origin])};
+  in_flight_ = MakeInFlight(request.method(), request.target(), request.version(),
+                            request.keep_alive(), request[http::field::origin]);
   if (auto refused = context_->guard().Check(request, peer_address_)) {
     return Send(std::move(*refused));
   }
   if (websocket::is_upgrade(request) && PathOf(request.target()) == "/ws") {
     return StartWebSocket(std::move(request));
   }
-  if (request.method() == http::verb::get && context_->stream() &&
-      PathOf(request.target()) == "/api/events") {
-    return StartEventStream(request);
+  if (context_->stream() && PathOf(request.target()) == "/api/events") {
+    if (request.method() == http::verb::get) return StartEventStream(request);
+    if (request.method() == http::verb::head) return Send(EventStreamHead());
   }
   // The router may answer from another thread (database routes): come back to this strand.
   // Routes log with the request id; a client's own X-Request-Id header is replaced.
@@ -127,38 +177,35 @@ void HttpSession::OnRead(beast::error_code ec, std::size_t) {
   context_->router().Handle(request, respond);
 }
 
-// A streamed body (the export): the head with chunked transfer encoding, then one chunk per
-// piece the producer delivers, each written before the next is asked for.
+// A streamed body (the export): the head, then one piece at a time, each written before the next
+// is asked for. HTTP/1.1 gets chunked encoding; HTTP/1.0 has none, so the body is the raw bytes
+// and its end is the close. Either way memory holds one piece, whatever the table's size.
 void HttpSession::SendStreamed(Response head, BodyProducer producer) {
   AddCommonHeaders(head, in_flight_.request_id, context_->guard(), in_flight_.origin);
   head.version(in_flight_.version);
-  head.keep_alive(in_flight_.keep_alive);
   head.body().clear();
-  if (in_flight_.version < 11) {
-    // HTTP/1.0 has no chunked encoding: gather the body and send it whole.
-    auto self = shared_from_this();
-    return Respond([self](Response response) {
-             asio::post(self->stream_.get_executor(),
-                        [self, response = std::move(response)]() mutable {
-                          self->Send(std::move(response));
-                        });
-           })
-        .Stream(std::move(head), std::move(producer));
+  streamed_chunked_ = in_flight_.version >= 11;
+  if (streamed_chunked_) {
+    head.keep_alive(in_flight_.keep_alive);
+    head.chunked(true);
+  } else {
+    head.keep_alive(false);
+    head.erase(http::field::content_length);
   }
   context_->metrics().CountHttp(RouteLabel(PathOf(in_flight_.target)), head.result_int());
   spdlog::debug("http {} {} status={} (streamed) request={} peer={}",
-                std::string_view(http::to_string(in_flight_.method)), in_flight_.target,
+                std::string_view(http::to_string(in_flight_.method)), in_flight_.log_target,
                 head.result_int(), in_flight_.request_id, peer_);
-  head.chunked(true);
   std::ostringstream head_text;
   head_text << head.base();
-  producer_ = std::move(producer);
-  streamed_close_ = head.need_eof();
+  // HEAD: the same head, no body; the producer is never asked for a piece.
+  producer_ = in_flight_.method == http::verb::head ? nullptr : std::move(producer);
+  streamed_close_ = !streamed_chunked_ || head.need_eof();
   auto text = std::make_shared<std::string>(head_text.str());
   stream_.expires_after(context_->limits().read_timeout);
   asio::async_write(stream_, asio::buffer(*text),
                     [self = shared_from_this(), text](beast::error_code ec, std::size_t) {
-                      self->OnChunkWritten(ec, false);
+                      self->OnChunkWritten(ec, !self->producer_);
                     });
 }
 
@@ -181,6 +228,14 @@ void HttpSession::OnChunkWritten(beast::error_code ec, bool last) {
 
 void HttpSession::WriteChunk(std::optional<std::string> chunk) {
   stream_.expires_after(context_->limits().read_timeout);
+  if (!streamed_chunked_) {
+    if (!chunk) return OnChunkWritten({}, true);  // the close ends the body
+    auto data = std::make_shared<std::string>(std::move(*chunk));
+    return asio::async_write(stream_, asio::buffer(*data),
+                             [self = shared_from_this(), data](beast::error_code ec, std::size_t) {
+                               self->OnChunkWritten(ec, false);
+                             });
+  }
   if (!chunk) {
     http::chunk_last<http::chunk_crlf> last;
     return asio::async_write(stream_, last,
@@ -197,16 +252,42 @@ void HttpSession::WriteChunk(std::optional<std::string> chunk) {
 }
 
 // A request that could not be read whole: answer and close, since the rest of the stream cannot
-// be trusted to start at a message boundary.
+// be trusted to start at a message boundary. The client may still be sending (a body over the
+// limit): what it sends is drained before the close, or the close would reset the connection and
+// destroy the answer in the client's receive buffer.
 void HttpSession::RejectUnreadable(http::status status, std::string_view message) {
-  in_flight_ = InFlight{context_->NextRequestId(),
-                        parser_->get().method(),
-                        std::string(parser_->get().target()),
-                        parser_->get().version() ? parser_->get().version() : 11,
-                        false,
-                        std::chrono::steady_clock::now(),
-                        std::string(parser_->get()[http::field::origin])};
+  const auto& partial = parser_->get();
+  in_flight_ =
+      MakeInFlight(partial.method(), partial.target(), partial.version() ? partial.version() : 11,
+                   false, partial[http::field::origin]);
+  drain_after_write_ = true;
   Send(JsonError(status, message));
+}
+
+void HttpSession::DrainThenClose() {
+  beast::error_code ignored;
+  stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  drained_bytes_ = 0;
+  stream_.expires_after(context_->limits().drain_timeout);
+  // Bytes the parser had buffered beyond the request count as drained.
+  buffer_.consume(buffer_.size());
+  stream_.async_read_some(asio::buffer(drain_buffer_),
+                          [self = shared_from_this()](beast::error_code ec, std::size_t bytes) {
+                            self->OnDrained(ec, bytes);
+                          });
+}
+
+void HttpSession::OnDrained(beast::error_code ec, std::size_t bytes) {
+  drained_bytes_ += bytes;
+  if (ec || drained_bytes_ >= context_->limits().drain_max_bytes) {
+    // End of the client's data, the time or byte bound, or an error: the connection is done.
+    stream_.close();
+    return;
+  }
+  stream_.async_read_some(asio::buffer(drain_buffer_),
+                          [self = shared_from_this()](beast::error_code ec, std::size_t bytes) {
+                            self->OnDrained(ec, bytes);
+                          });
 }
 
 // The parts of a stream request both /api/events and /ws take: the token, `from` (or
@@ -228,14 +309,18 @@ std::optional<HttpSession::StreamRequest> HttpSession::ParseStreamRequest(const 
   if (from_text && !from_text->empty()) {
     parsed.from = decoder::EventId::Parse(*from_text);
     if (!parsed.from) {
-      Send(JsonError(http::status::bad_request, "Invalid event id",
-                     {{"from", "expected an event id such as 0000000001A3F2C8-00000003"}}));
-      return std::nullopt;
+      parsed.reason = "invalid from: expected an event id such as 0000000001A3F2C8-00000003";
+      parsed.invalid =
+          JsonError(http::status::bad_request, "Invalid event id",
+                    {{"from", "expected an event id such as 0000000001A3F2C8-00000003"}});
+      return parsed;
     }
   }
   if (auto error = StreamFilter::FromQuery(query, &parsed.filter)) {
-    Send(JsonError(http::status::bad_request, "Invalid stream filter", {{"filter", *error}}));
-    return std::nullopt;
+    parsed.reason = "invalid stream filter: " + *error;
+    parsed.invalid =
+        JsonError(http::status::bad_request, "Invalid stream filter", {{"filter", *error}});
+    return parsed;
   }
   parsed.slot = stream->limiter->Acquire(peer_address_);
   if (!parsed.slot) {
@@ -259,40 +344,53 @@ void HttpSession::StartWebSocket(Request request) {
       return Send(JsonError(http::status::forbidden, "Origin not allowed"));
     }
   }
+  if (!IsValidWebSocketKey(request[http::field::sec_websocket_key])) {
+    return Send(JsonError(http::status::bad_request, "Invalid WebSocket handshake",
+                          {{"Sec-WebSocket-Key", "must be the base64 encoding of 16 bytes"}}));
+  }
   auto parsed = ParseStreamRequest(request);
   if (!parsed) return;
   context_->metrics().CountHttp("/ws", 101);
   stream_.expires_never();
-  std::make_shared<WebSocketSession>(stream_.release_socket(), stream, std::move(parsed->filter),
-                                     parsed->from, in_flight_.request_id, peer_,
-                                     std::move(parsed->slot))
-      ->Run(std::move(request));
+  auto session = std::make_shared<WebSocketSession>(
+      stream_.release_socket(), stream, std::move(parsed->filter), parsed->from,
+      in_flight_.request_id, peer_, std::move(parsed->slot));
+  session->KeepTicket(std::move(ticket_));
+  if (parsed->invalid) return session->Refuse(std::move(request), parsed->reason);
+  session->Run(std::move(request));
 }
 
 void HttpSession::StartEventStream(const Request& request) {
   const auto& stream = context_->stream();
   auto parsed = ParseStreamRequest(request);
   if (!parsed) return;
+  if (parsed->invalid) return Send(std::move(*parsed->invalid));
   std::optional<decoder::EventId> from = parsed->from;
   StreamFilter filter = std::move(parsed->filter);
   auto slot = std::move(parsed->slot);
 
-  Response head(http::status::ok, in_flight_.version);
-  head.set(http::field::content_type, "text/event-stream; charset=utf-8");
-  head.set(http::field::cache_control, "no-store");
-  head.set("X-Accel-Buffering", "no");  // proxies must not buffer an event stream
+  Response head = EventStreamHead();
   AddCommonHeaders(head, in_flight_.request_id, context_->guard(), in_flight_.origin);
   head.keep_alive(true);
   std::ostringstream head_text;
   head_text << head.base();
 
   context_->metrics().CountHttp("/api/events", 200);
-  spdlog::debug("http GET {} status=200 (event stream) request={} peer={}", in_flight_.target,
+  spdlog::debug("http GET {} status=200 (event stream) request={} peer={}", in_flight_.log_target,
                 in_flight_.request_id, peer_);
   stream_.expires_never();
-  std::make_shared<SseSession>(std::move(stream_), stream, std::move(filter), from,
-                               in_flight_.request_id, peer_, std::move(slot))
-      ->Start(head_text.str());
+  auto session = std::make_shared<SseSession>(std::move(stream_), stream, std::move(filter), from,
+                                              in_flight_.request_id, peer_, std::move(slot));
+  session->KeepTicket(std::move(ticket_));
+  session->Start(head_text.str());
+}
+
+Response HttpSession::EventStreamHead() const {
+  Response head(http::status::ok, in_flight_.version);
+  head.set(http::field::content_type, "text/event-stream; charset=utf-8");
+  head.set(http::field::cache_control, "no-store");
+  head.set("X-Accel-Buffering", "no");  // proxies must not buffer an event stream
+  return head;
 }
 
 void HttpSession::Send(Response response) {
@@ -304,6 +402,9 @@ void HttpSession::Send(Response response) {
       !response.chunked()) {
     response.prepare_payload();
   }
+  // HEAD (RFC 9110 §9.3.2): the GET response's header fields, Content-Length included, and no
+  // body, whatever the route or status, or a client reusing the connection goes out of step.
+  if (in_flight_.method == http::verb::head) response.body().clear();
 
   auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
                     std::chrono::steady_clock::now() - in_flight_.started)
@@ -314,11 +415,11 @@ void HttpSession::Send(Response response) {
           ? spdlog::level::warn
           : spdlog::level::debug;
   spdlog::log(level, "http {} {} status={} us={} request={} peer={}",
-              std::string_view(http::to_string(in_flight_.method)), in_flight_.target,
+              std::string_view(http::to_string(in_flight_.method)), in_flight_.log_target,
               response.result_int(), micros, in_flight_.request_id, peer_);
 
   context_->metrics().CountHttp(RouteLabel(PathOf(in_flight_.target)), response.result_int());
-  bool close = response.need_eof();
+  bool close = response.need_eof() || drain_after_write_;
   writing_ = std::make_shared<Response>(std::move(response));
   http::async_write(stream_, *writing_,
                     [self = shared_from_this(), close](beast::error_code ec, std::size_t bytes) {
@@ -332,6 +433,7 @@ void HttpSession::OnWrite(bool close, beast::error_code ec, std::size_t) {
     spdlog::debug("http write failed peer={}: {}", peer_, ec.message());
     return DoClose();
   }
+  if (drain_after_write_) return DrainThenClose();
   if (close) return DoClose();
   DoRead();
 }

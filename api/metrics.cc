@@ -103,6 +103,16 @@ std::string Metrics::Render(const MetricsGauges& gauges) const {
     gauge("walcast_slot_lag_bytes", "WAL the slot holds beyond walcast's acknowledgement.", "gauge",
           *gauges.slot_lag_bytes);
   }
+  gauge("walcast_connections", "Open client connections (HTTP, SSE and WebSocket).", "gauge",
+        gauges.connections);
+  gauge("walcast_connections_max", "The cap on open client connections (0: none).", "gauge",
+        gauges.max_connections);
+  gauge("walcast_connections_refused_total",
+        "Connections refused at the cap (answered 503 and closed).", "counter",
+        gauges.connections_refused);
+  gauge("walcast_connections_reclaimed_total",
+        "Idle connections closed at the cap to make room for new ones.", "counter",
+        gauges.connections_reclaimed);
   gauge("walcast_uptime_seconds", "Seconds since walcastd started.", "gauge",
         gauges.uptime_seconds);
   return out;

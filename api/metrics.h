@@ -35,6 +35,11 @@ struct MetricsGauges {
   uint64_t spill_bytes = 0;           // on disk now
   uint64_t spilled_transactions = 0;  // ever
   uint64_t decode_errors = 0;  // replication connections ended by a message it could not handle
+  // ConnectionBudget: client connections open, the cap (0: none), refused and reclaimed.
+  uint64_t connections = 0;
+  uint64_t max_connections = 0;
+  uint64_t connections_refused = 0;
+  uint64_t connections_reclaimed = 0;
 };
 
 class Metrics {

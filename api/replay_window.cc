@@ -21,6 +21,10 @@ void ReplayWindow::SetStart(Lsn confirmed_flush) {
   }
 }
 
+void ReplayWindow::SetServerPosition(Lsn position) {
+  server_position_ = std::max(server_position_, position);
+}
+
 bool ReplayWindow::Append(PublishedTransaction transaction, Clock::time_point now,
                           std::size_t* skipped) {
   if (skipped != nullptr) *skipped = 0;
@@ -118,6 +122,14 @@ ReplayWindow::Resume ReplayWindow::After(const EventId& from, std::size_t max_ev
   Resume resume;
   if (from < floor_) {
     resume.status = ResumeStatus::kTooOld;
+    return resume;
+  }
+  // A commit LSN at or beyond the server's written WAL (when it was last asked) and beyond every
+  // transaction seen since cannot be an id anyone decoded. An id within a transaction already seen
+  // (a made-up index) is not: later events follow it normally.
+  if (server_position_.valid() && newest_id_ < from && from.commit_lsn() >= server_position_ &&
+      from.commit_lsn() > newest_commit_ && from.commit_lsn() >= wal_end_) {
+    resume.status = ResumeStatus::kNeverProduced;
     return resume;
   }
   // The first transaction whose newest event is after `from`; every later one is entirely after.

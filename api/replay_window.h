@@ -50,6 +50,14 @@ class ReplayWindow {
   bool Append(PublishedTransaction transaction, Clock::time_point now,
               std::size_t* skipped = nullptr);
 
+  // How far the server's WAL had been written when the source (re)connected (IDENTIFY_SYSTEM's
+  // xlogpos). Every event any walcast has decoded from this server has a commit LSN below it or
+  // below what this window has seen since: a `from` at or beyond both was never produced (an id
+  // from another database, a forged one, one from before a restore that rewound the WAL) and is
+  // answered with resync instead of waiting for ids that may never come. Until a position is
+  // known such a `from` is not judged.
+  void SetServerPosition(decoder::Lsn position);
+
   // The server's WAL position while no transaction is open (keepalive walEnd): with nothing
   // retained the acknowledgement follows it, so an idle walcast never makes PostgreSQL keep WAL.
   void ObserveIdleWalEnd(decoder::Lsn wal_end);
@@ -78,8 +86,9 @@ class ReplayWindow {
   decoder::Lsn AckLsn() const { return ack_lsn_; }
 
   enum class ResumeStatus {
-    kOk,      // `events` are every retained event after `from`, in order
-    kTooOld,  // events after `from` have left the window: the client must resync
+    kOk,             // `events` are every retained event after `from`, in order
+    kTooOld,         // events after `from` have left the window: the client must resync
+    kNeverProduced,  // `from` is beyond anything the server has written: the client must resync
   };
   struct Resume {
     ResumeStatus status = ResumeStatus::kOk;
@@ -119,10 +128,11 @@ class ReplayWindow {
   uint64_t appended_bytes_ = 0;
   bool newest_complete_ = true;  // the newest transaction's last part has been appended
   decoder::Lsn ack_lsn_;
-  decoder::Lsn newest_commit_;  // duplicates are at or below it
-  decoder::Lsn newest_end_;     // end of the newest transaction seen, retained or not
-  decoder::Lsn wal_end_;        // the furthest position known on the server
-  decoder::EventId newest_id_;  // the newest event id appended
+  decoder::Lsn newest_commit_;    // duplicates are at or below it
+  decoder::Lsn newest_end_;       // end of the newest transaction seen, retained or not
+  decoder::Lsn wal_end_;          // the furthest position known on the server
+  decoder::Lsn server_position_;  // SetServerPosition; invalid while unknown
+  decoder::EventId newest_id_;    // the newest event id appended
   // Events after `floor_` are complete in the window: resumes from below it are too old.
   decoder::EventId floor_;
 };

@@ -49,8 +49,8 @@ void Router::Handle(const Request& request, const Respond& respond) const {
   }
 
   if (path == "/api/events") {
-    // GET is taken over by the HTTP session when a change source runs.
-    if (method != http::verb::get) return respond(MethodNotAllowed("GET"));
+    // GET and HEAD are taken over by the HTTP session when a change source runs.
+    if (!read_method) return respond(MethodNotAllowed("GET, HEAD"));
     return respond(JsonError(http::status::service_unavailable, "Change stream unavailable"));
   }
 
@@ -63,7 +63,16 @@ void Router::Handle(const Request& request, const Respond& respond) const {
     return respond(std::move(response));
   }
 
-  if (services_.rest && services_.rest(request, respond)) return;
+  if (services_.rest) {
+    if (method == http::verb::head) {
+      // HEAD is answered as GET; the session sends the head without the body.
+      Request as_get = request;
+      as_get.method(http::verb::get);
+      if (services_.rest(as_get, respond)) return;
+    } else if (services_.rest(request, respond)) {
+      return;
+    }
+  }
 
   // Everything under /api is the JSON API: an unknown path there is never a file.
   if (path == "/api" || path.starts_with("/api/")) {

@@ -13,7 +13,8 @@ ServerContext::ServerContext(Router router, ServerLimits limits,
       limits_(limits),
       stream_(std::move(stream)),
       metrics_(std::move(metrics)),
-      guard_(std::make_unique<RequestGuard>(std::move(guard), metrics_.get())) {
+      guard_(std::make_unique<RequestGuard>(std::move(guard), metrics_.get())),
+      budget_(std::make_shared<ConnectionBudget>(limits_.max_connections)) {
   // A random prefix keeps request ids of different runs (and replicas) apart in shared logs.
   std::random_device device;
   run_prefix_ = fmt::format("{:06x}", device() & 0xffffff);

@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "connection_budget.h"
 #include "metrics.h"
 #include "request_guard.h"
 #include "router.h"
@@ -20,6 +21,12 @@ struct ServerLimits {
   std::size_t max_body_bytes = 64 * 1024;
   std::size_t max_header_bytes = 16 * 1024;
   std::chrono::seconds read_timeout{30};  // a request's headers and body, and keep-alive idle
+  // Client connections open at once (HTTP, SSE and WebSocket); 0: no cap (ConnectionBudget).
+  std::size_t max_connections = 0;
+  // After a response that closes a connection while the client may still be sending (a 413),
+  // at most this much is read and dropped, for at most this long, so the client reads the answer.
+  std::size_t drain_max_bytes = 16u << 20;
+  std::chrono::seconds drain_timeout{5};
 };
 
 class ServerContext {
@@ -34,6 +41,7 @@ class ServerContext {
   Metrics& metrics() const { return *metrics_; }
   // Rate limit, CORS and write token, checked before routing.
   RequestGuard& guard() const { return *guard_; }
+  ConnectionBudget& budget() const { return *budget_; }
 
   // A short id unique within this run, carried in X-Request-Id and every log line of a request.
   std::string NextRequestId();
@@ -44,6 +52,7 @@ class ServerContext {
   std::shared_ptr<StreamContext> stream_;
   std::shared_ptr<Metrics> metrics_;
   std::unique_ptr<RequestGuard> guard_;
+  std::shared_ptr<ConnectionBudget> budget_;
   std::string run_prefix_;
   std::atomic<uint64_t> next_request_{1};
 };

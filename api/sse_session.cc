@@ -20,7 +20,8 @@ SseSession::SseSession(beast::tcp_stream stream, std::shared_ptr<StreamContext> 
       client_(std::move(context), std::move(filter), from, std::move(client_id), std::move(peer),
               "sse", std::move(slot)),
       inbox_(client_.context().outbound.max_messages),
-      heartbeat_(stream_.get_executor()) {}
+      heartbeat_(stream_.get_executor()),
+      close_grace_(stream_.get_executor()) {}
 
 void SseSession::Start(std::string response_head) {
   asio::dispatch(stream_.get_executor(),
@@ -64,7 +65,9 @@ void SseSession::Shutdown() {
 }
 
 void SseSession::DoWrite() {
-  if (writing_ || closed_) return;
+  if (closed_) return;
+  if (client_.closing()) StartCloseGrace();
+  if (writing_) return;
   auto& queue = client_.queue();
   if (queue.Empty()) {
     if (client_.closing()) Close(client_.slow() ? "slow consumer" : "closing");
@@ -96,7 +99,6 @@ void SseSession::DoWrite() {
       buffers_.push_back(asio::buffer(message.owned));
     }
   }
-  stream_.expires_after(client_.context().write_timeout);
   asio::async_write(stream_, buffers_,
                     [self = shared_from_this()](beast::error_code ec, std::size_t bytes) {
                       self->OnWrite(ec, bytes);
@@ -136,10 +138,22 @@ void SseSession::ScheduleHeartbeat() {
   });
 }
 
+void SseSession::StartCloseGrace() {
+  if (close_grace_started_) return;
+  close_grace_started_ = true;
+  close_grace_.expires_after(client_.context().close_grace);
+  close_grace_.async_wait([self = shared_from_this()](beast::error_code ec) {
+    if (ec) return;
+    self->Close(self->client_.slow() ? "slow consumer: did not read its error event in time"
+                                     : "closing: did not read its last events in time");
+  });
+}
+
 void SseSession::Close(std::string_view why) {
   if (closed_) return;
   closed_ = true;
   heartbeat_.cancel();
+  close_grace_.cancel();
   client_.Unsubscribe();
   spdlog::info("sse client={} peer={} disconnected: {}", client_.client_id(), client_.peer(), why);
   beast::error_code ignored;

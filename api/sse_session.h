@@ -3,8 +3,11 @@
 // The stream itself (welcome, backlog or resync, live events in id order with no gap and no
 // duplicate, filters, the slow-client bound) is ClientStream's; this class writes it as
 // `id:`/`event:`/`data:` blocks, sends a comment every heartbeat so proxies keep an idle stream
-// open, and notices the client leaving. A slow client gets an `error` event and is disconnected;
-// it resumes with Last-Event-ID.
+// open, and notices the client leaving. Slow clients follow the WebSocket rules: no write has a
+// deadline, the client reads from the replay window at its own pace, and only when the events it
+// still needs have left the window does it get an `error` event (counted in
+// walcast_slow_clients_dropped_total) and is disconnected, after at most
+// StreamContext::close_grace for reading what is queued; it resumes with Last-Event-ID.
 //
 // Lives as long as a pending handler holds shared_from_this(); all state is on its strand.
 #pragma once
@@ -18,6 +21,7 @@
 #include <vector>
 
 #include "client_stream.h"
+#include "connection_budget.h"
 #include "delivery_inbox.h"
 
 namespace walcast::api {
@@ -36,12 +40,17 @@ class SseSession : public EventSubscriber, public std::enable_shared_from_this<S
   void Shutdown() override;
   void Notice(std::string name, std::string json) override;
 
+  // The connection's place in the server's ConnectionBudget, released with the session.
+  void KeepTicket(ConnectionBudget::Ticket ticket) { ticket_ = std::move(ticket); }
+
  private:
   void DoWrite();
   void OnWrite(boost::beast::error_code ec, std::size_t bytes);
   void DoReadForClose();
   void ScheduleHeartbeat();
   void Close(std::string_view why);
+  // Once the stream is closing: the client has close_grace to read the rest, then it is closed.
+  void StartCloseGrace();
 
   boost::beast::tcp_stream stream_;
   ClientStream client_;
@@ -56,7 +65,10 @@ class SseSession : public EventSubscriber, public std::enable_shared_from_this<S
   std::vector<std::string> prefixes_;
   std::vector<boost::asio::const_buffer> buffers_;
   boost::asio::steady_timer heartbeat_;
+  boost::asio::steady_timer close_grace_;
+  bool close_grace_started_ = false;
   std::array<char, 512> discard_;
+  ConnectionBudget::Ticket ticket_;
 };
 
 }  // namespace walcast::api

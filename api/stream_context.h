@@ -26,7 +26,11 @@ struct StreamContext {
   std::shared_ptr<EventHub> hub;
   OutboundLimits outbound;
   std::chrono::seconds heartbeat{15};
-  std::chrono::seconds write_timeout{30};
+  // A client being closed (too slow, or the daemon stopping) gets this long to read what is
+  // queued for it, its `error` or `server_shutdown` last; then the connection is closed anyway.
+  // Before that, no write has a deadline: a slow client may lag as long as the events it still
+  // needs are in the replay window (docs/change-stream.md).
+  std::chrono::seconds close_grace{30};
   std::chrono::seconds ws_idle_timeout{60};       // WebSocket: ping at half, close at the full time
   std::string stream_token;                       // empty: the streams are open
   std::vector<std::string> allowed_origins{"*"};  // browsers' Origin for /ws (the CORS allowlist)

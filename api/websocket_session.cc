@@ -16,10 +16,11 @@ namespace websocket = beast::websocket;
 
 namespace {
 
+// Frames larger than this are refused by Beast itself (close 1009) from the frame header, before
+// they are buffered; smaller ones over the message limit get 1008 from the session.
+constexpr std::size_t kHardMessageLimit = 1 << 20;
 // Past this many refused messages in a row, a client that ignores the rate limit is closed.
 constexpr int kRefusalsBeforeClose = 20;
-// Frames larger than this are refused by Beast itself (close 1009) before they are buffered.
-constexpr std::size_t kHardMessageLimit = 1 << 20;
 // Bytes handed to the socket layer but not sent yet, beyond which the session stops moving
 // messages from its queue (which is bounded by messages and bytes, and refilled from the replay
 // window): enough for a few full gathered writes.
@@ -52,6 +53,10 @@ void WebSocketSession::Run(Request request) {
     self->ws_.set_option(websocket::stream_base::decorator(
         [](websocket::response_type& response) { response.set(http::field::server, "walcast"); }));
     self->ws_.read_message_max(kHardMessageLimit);
+    self->ws_.control_callback([weak = std::weak_ptr<WebSocketSession>(self)](
+                                   websocket::frame_type kind, beast::string_view) {
+      if (auto session = weak.lock()) session->OnControlFrame(kind);
+    });
     std::weak_ptr<WebSocketSession> weak = self;
     self->ws_.next_layer().SetOwner(weak, [weak] {
       if (auto session = weak.lock()) session->DoWrite();
@@ -60,12 +65,33 @@ void WebSocketSession::Run(Request request) {
   });
 }
 
+void WebSocketSession::Refuse(Request request, std::string reason) {
+  refusal_ = std::move(reason);
+  Run(std::move(request));
+}
+
 void WebSocketSession::OnAccept(beast::error_code ec) {
   if (ec) return Finish("handshake failed: " + ec.message());
   accepted_ = true;
-  client_.Start(weak_from_this());
+  if (refusal_) {
+    client_.PushControl("error", ErrorMessage(*refusal_), /*final=*/true);
+  } else {
+    client_.Start(weak_from_this());
+  }
   DoRead();
   DoWrite();
+}
+
+void WebSocketSession::OnControlFrame(websocket::frame_type kind) {
+  if (kind != websocket::frame_type::ping || closing_) return;
+  if (TakeToken()) {
+    refused_ = 0;
+  } else if (++refused_ > kRefusalsBeforeClose) {
+    // Not from inside Beast's read operation, which is running this callback.
+    asio::post(ws_.get_executor(), [self = shared_from_this()] {
+      self->CloseWith(websocket::close_code::policy_error, "too many messages");
+    });
+  }
 }
 
 void WebSocketSession::Deliver(std::shared_ptr<const std::vector<StreamEventPtr>> events) {
@@ -106,13 +132,17 @@ void WebSocketSession::DoRead() {
 
 void WebSocketSession::OnRead(beast::error_code ec, std::size_t bytes) {
   if (ec == websocket::error::closed) return Finish("client closed");
-  if (ec == websocket::error::message_too_big) return Finish("message over the hard limit");
+  if (ec == websocket::error::message_too_big) {
+    // Beast has sent close 1009 and torn the connection down.
+    return Finish("message over the size limit");
+  }
   if (ec) return Finish(ec.message());
-  if (!ws_.got_text()) {
-    client_.PushControl("error", ErrorMessage("binary frames are not supported; send JSON text"));
-  } else if (bytes > limits_.max_message_bytes) {
+  if (bytes > limits_.max_message_bytes) {
     CloseWith(websocket::close_code::policy_error, "message too big");
     return;
+  }
+  if (!ws_.got_text()) {
+    client_.PushControl("error", ErrorMessage("binary frames are not supported; send JSON text"));
   } else if (!TakeToken()) {
     if (++refused_ > kRefusalsBeforeClose) {
       CloseWith(websocket::close_code::policy_error, "too many messages");
@@ -174,7 +204,9 @@ void WebSocketSession::DoWrite() {
   socket.Flush();
   if (queue.Empty() && client_.closing()) {
     // The error or server_shutdown frame is queued; the close frame follows it in order.
-    if (client_.slow()) {
+    if (refusal_) {
+      CloseWith(websocket::close_code::policy_error, "invalid stream parameters");
+    } else if (client_.slow()) {
       CloseWith(websocket::close_code(4008), "slow consumer");
     } else {
       CloseWith(websocket::close_code::going_away, "server shutdown");

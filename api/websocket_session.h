@@ -5,8 +5,10 @@
 // ones answered with an `error` frame while the connection stays open. Beast's timeouts with
 // keep-alive pings (--ws-idle-timeout) reap half-open clients.
 //
-// Close codes: 1001 when the daemon stops, 1008 for policy (a message over the size limit, too
-// many messages), 4008 for a client too slow to keep up.
+// Close codes: 1001 when the daemon stops, 1008 for policy (a malformed `from` or filter in the
+// URL, a message over the size limit, too many messages), 1009 for a message over 1 MiB (Beast
+// refuses it from the frame header, without buffering it), 4008 for a client too slow to keep up.
+// Control frames (ping) count against the same message rate as text messages.
 //
 // Lives as long as a pending handler holds shared_from_this(); all state is on its strand.
 #pragma once
@@ -19,6 +21,7 @@
 #include <string>
 
 #include "client_stream.h"
+#include "connection_budget.h"
 #include "delivery_inbox.h"
 #include "frame_socket.h"
 #include "http_types.h"
@@ -40,6 +43,11 @@ class WebSocketSession : public EventSubscriber,
 
   // Completes the upgrade of `request` (already validated), then streams.
   void Run(Request request);
+  // Completes the upgrade of a request whose stream parameters are malformed, sends `reason` as
+  // an `error` and closes with 1008.
+  void Refuse(Request request, std::string reason);
+  // The connection's place in the server's ConnectionBudget, released with the session.
+  void KeepTicket(ConnectionBudget::Ticket ticket) { ticket_ = std::move(ticket); }
 
   void Deliver(std::shared_ptr<const std::vector<StreamEventPtr>> events) override;
   void Resync(std::string reason) override;
@@ -52,6 +60,8 @@ class WebSocketSession : public EventSubscriber,
   void OnRead(boost::beast::error_code ec, std::size_t bytes);
   void HandleMessage(std::string_view text);
   bool TakeToken();
+  // A ping from the client (answered by Beast): counted like a message.
+  void OnControlFrame(boost::beast::websocket::frame_type kind);
   void DoWrite();
   void CloseWith(boost::beast::websocket::close_code code, std::string_view reason);
   void Finish(std::string_view why);
@@ -68,6 +78,8 @@ class WebSocketSession : public EventSubscriber,
   double tokens_;
   std::chrono::steady_clock::time_point refilled_;
   int refused_ = 0;
+  std::optional<std::string> refusal_;  // Refuse(): the error sent instead of a stream
+  ConnectionBudget::Ticket ticket_;
 };
 
 }  // namespace walcast::api

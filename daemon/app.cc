@@ -1,6 +1,7 @@
 #include "app.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <boost/asio/co_spawn.hpp>
@@ -45,6 +46,24 @@ fs::path DefaultDataDir() {
   auto exe = fs::read_symlink("/proc/self/exe", ec);
   if (ec) return "share/walcast";
   return exe.parent_path().parent_path() / "share" / "walcast";
+}
+
+// Client connections the daemon keeps open at once: --max-connections, or the descriptor limit
+// less a reserve: two descriptors per PostgreSQL connection (libpq's socket and the dup() Asio
+// waits on; the REST pool, the monitor, the change source), the listener, epoll and timers, log
+// and static files. Clients past the cap are refused (or idle ones reclaimed), so accept() never
+// runs out of descriptors that PostgreSQL connections need.
+std::size_t ConnectionCap(const Config& config) {
+  if (config.max_connections > 0) return config.max_connections;
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return 0;
+  const auto descriptors = static_cast<std::size_t>(limit.rlim_cur);
+  const std::size_t reserve =
+      std::max<std::size_t>(32 + 2 * (config.db_pool_size + 2), descriptors / 10);
+  const std::size_t cap = descriptors > reserve + 8 ? descriptors - reserve : 8;
+  spdlog::info("connection cap {} (RLIMIT_NOFILE {}, {} kept for the database and files)", cap,
+               descriptors, descriptors > cap ? descriptors - cap : 0);
+  return cap;
 }
 
 }  // namespace
@@ -131,6 +150,7 @@ bool App::Start() {
   api::ServerLimits limits;
   limits.max_body_bytes = config_.max_body_bytes;
   limits.read_timeout = std::chrono::seconds(config_.read_timeout_seconds);
+  limits.max_connections = ConnectionCap(config_);
   api::GuardOptions guard;
   guard.rate_limit.requests_per_second = config_.rate_limit;
   guard.api_token = config_.api_token;
@@ -144,6 +164,7 @@ bool App::Start() {
     spdlog::critical("--host {} is not an IP address: {}", config_.host, bind_error.message());
     return false;
   }
+  server_context_ = context;
   listener_ = std::make_shared<api::Listener>(io_context_, context);
   bind_error = listener_->Open({address, config_.port});
   if (bind_error) {
@@ -216,170 +237,179 @@ std::string App::MetricsText() const {
   gauges.slow_clients_dropped = stream_context_->counters.slow_clients_dropped.load();
   gauges.events_sent = stream_context_->counters.events_sent.load();
   gauges.uptime_seconds = health.uptime_seconds;
-  gauges.replay_window_bytes = hub_->RetainedBytes();
-  {
-    std::lock_guard lock(source_mutex_);
-    if (spill_) {
-      gauges.spill_bytes = spill_->LiveBytes();
-      gauges.spilled_transactions = spill_->CreatedFiles();
+  if (server_context_) {
+    const auto& budget = server_context_->budget();
+    gauges.connections = budget.open();
+    gauges.max_connections = budget.max_open();
+    gauges.connections_refused = budget.refused();
+    gauges.connections_reclaimed = budget.reclaimed();
+    gauges.replay_window_bytes = hub_->RetainedBytes();
+    {
+      std::lock_guard lock(source_mutex_);
+      if (spill_) {
+        gauges.spill_bytes = spill_->LiveBytes();
+        gauges.spilled_transactions = spill_->CreatedFiles();
+      }
+      if (replication_) gauges.decode_errors = replication_->State().decode_failures;
     }
-    if (replication_) gauges.decode_errors = replication_->State().decode_failures;
+    return metrics_->Render(gauges);
   }
-  return metrics_->Render(gauges);
-}
 
-void App::CreateChangeSource() {
-  std::lock_guard lock(source_mutex_);
-  if (config_.source == SourceMode::kReplication) CreateReplication();
-  if (config_.source == SourceMode::kNotify) CreateNotify();
-}
-
-void App::CreateReplication() {
-  std::string spill_dir = config_.spill_dir;
-  if (spill_dir.empty()) {
-    const char* tmpdir = std::getenv("TMPDIR");
-    spill_dir = tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/var/tmp";
+  void App::CreateChangeSource() {
+    std::lock_guard lock(source_mutex_);
+    if (config_.source == SourceMode::kReplication) CreateReplication();
+    if (config_.source == SourceMode::kNotify) CreateNotify();
   }
-  spill_ = std::make_shared<SpillDirectory>(spill_dir, config_.spill_max_bytes);
-  PipelineOptions pipeline_options;
-  pipeline_options.decoder.max_buffered_bytes = config_.txn_memory_bytes;
-  pipeline_options.decoder.spill = spill_.get();
-  pipeline_options.stall_timeout = std::chrono::seconds(config_.slow_client_timeout_seconds);
-  auto pipeline = std::make_unique<ChangePipeline>(hub_, metrics_, std::move(pipeline_options));
-  pipeline->SetWriteTracker(write_tracker_);
-  write_tracker_->SetEnabled(true);  // replication reports xids: writes get their eventId
-  pipeline_ = std::move(pipeline);
-  database::ReplicationOptions options;
-  options.params = ConnectionParams(config_);
-  // The walsender renders values with its session's settings: UTC ISO timestamps are what the
-  // decoder turns into RFC 3339 fastest (other zones are converted too).
-  options.params.emplace_back("options", "-c TimeZone=UTC -c DateStyle=ISO");
-  options.slot = config_.slot;
-  options.publication = config_.publication;
-  replication_ = std::make_shared<database::ReplicationStream>(io_context_.get_executor(),
-                                                               std::move(options), *pipeline_);
-}
 
-void App::CreateNotify() {
-  // The pipeline claims the hub's id space (ids of this run, resync for older ones): only now
-  // that NOTIFY is the source.
-  notify_pipeline_ = std::make_unique<NotifyPipeline>(hub_, metrics_);
-  database::NotifyOptions options;
-  options.params = ConnectionParams(config_);
-  notify_ = std::make_shared<database::NotifySource>(io_context_.get_executor(), std::move(options),
-                                                     *notify_pipeline_);
-}
+  void App::CreateReplication() {
+    std::string spill_dir = config_.spill_dir;
+    if (spill_dir.empty()) {
+      const char* tmpdir = std::getenv("TMPDIR");
+      spill_dir = tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/var/tmp";
+    }
+    spill_ = std::make_shared<SpillDirectory>(spill_dir, config_.spill_max_bytes);
+    PipelineOptions pipeline_options;
+    pipeline_options.decoder.max_buffered_bytes = config_.txn_memory_bytes;
+    pipeline_options.decoder.spill = spill_.get();
+    pipeline_options.stall_timeout = std::chrono::seconds(config_.slow_client_timeout_seconds);
+    auto pipeline = std::make_unique<ChangePipeline>(hub_, metrics_, std::move(pipeline_options));
+    pipeline->SetWriteTracker(write_tracker_);
+    write_tracker_->SetEnabled(true);  // replication reports xids: writes get their eventId
+    pipeline_ = std::move(pipeline);
+    database::ReplicationOptions options;
+    options.params = ConnectionParams(config_);
+    // The walsender renders values with its session's settings: UTC ISO timestamps are what the
+    // decoder turns into RFC 3339 fastest (other zones are converted too).
+    options.params.emplace_back("options", "-c TimeZone=UTC -c DateStyle=ISO");
+    options.slot = config_.slot;
+    options.publication = config_.publication;
+    options.on_server_position = [hub = hub_](decoder::Lsn position) {
+      hub->ObserveServerPosition(position);
+    };
+    replication_ = std::make_shared<database::ReplicationStream>(io_context_.get_executor(),
+                                                                 std::move(options), *pipeline_);
+  }
 
-void App::StartChangeSourceLocked() {
-  if (stopping_) return;
-  if (replication_) replication_->Start();
-  if (notify_) notify_->Start();
-}
+  void App::CreateNotify() {
+    // The pipeline claims the hub's id space (ids of this run, resync for older ones): only now
+    // that NOTIFY is the source.
+    notify_pipeline_ = std::make_unique<NotifyPipeline>(hub_, metrics_);
+    database::NotifyOptions options;
+    options.params = ConnectionParams(config_);
+    notify_ = std::make_shared<database::NotifySource>(io_context_.get_executor(),
+                                                       std::move(options), *notify_pipeline_);
+  }
 
-void App::ChooseChangeSource() {
-  using namespace std::chrono_literals;
-  asio::co_spawn(
-      asio::make_strand(io_context_),
-      [this]() -> asio::awaitable<void> {
-        auto executor = co_await asio::this_coro::executor;
-        database::PgConnection connection(executor);
-        asio::steady_timer timer(executor);
-        auto backoff = std::chrono::milliseconds(250);
-        database::SourceProbe probe;
-        while (true) {
-          if (auto error = co_await connection.Connect(ConnectionParams(config_), 10s)) {
-            probe.error = error;
-            probe.reason = error->message;
-          } else {
-            probe = co_await database::ProbeSource(connection);
+  void App::StartChangeSourceLocked() {
+    if (stopping_) return;
+    if (replication_) replication_->Start();
+    if (notify_) notify_->Start();
+  }
+
+  void App::ChooseChangeSource() {
+    using namespace std::chrono_literals;
+    asio::co_spawn(
+        asio::make_strand(io_context_),
+        [this]() -> asio::awaitable<void> {
+          auto executor = co_await asio::this_coro::executor;
+          database::PgConnection connection(executor);
+          asio::steady_timer timer(executor);
+          auto backoff = std::chrono::milliseconds(250);
+          database::SourceProbe probe;
+          while (true) {
+            if (auto error = co_await connection.Connect(ConnectionParams(config_), 10s)) {
+              probe.error = error;
+              probe.reason = error->message;
+            } else {
+              probe = co_await database::ProbeSource(connection);
+            }
+            connection.Close();
+            if (!probe.error) break;
+            spdlog::warn("--source auto cannot probe the database: {}; retrying in {} ms",
+                         probe.reason, backoff.count());
+            timer.expires_after(backoff);
+            co_await timer.async_wait(asio::use_awaitable);
+            backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
           }
-          connection.Close();
-          if (!probe.error) break;
-          spdlog::warn("--source auto cannot probe the database: {}; retrying in {} ms",
-                       probe.reason, backoff.count());
-          timer.expires_after(backoff);
-          co_await timer.async_wait(asio::use_awaitable);
-          backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
-        }
-        std::lock_guard lock(source_mutex_);
-        if (stopping_) co_return;
-        if (probe.replication_possible) {
-          spdlog::info("--source auto chose replication: {}", probe.reason);
-          CreateReplication();
-        } else {
-          spdlog::warn(
-              "--source auto chose NOTIFY: {}; events carry no LSN and changes made while the "
-              "LISTEN connection is down are lost (clients are told to resync)",
-              probe.reason);
-          CreateNotify();
-        }
-        StartChangeSourceLocked();
-      },
-      asio::detached);
-}
+          std::lock_guard lock(source_mutex_);
+          if (stopping_) co_return;
+          if (probe.replication_possible) {
+            spdlog::info("--source auto chose replication: {}", probe.reason);
+            CreateReplication();
+          } else {
+            spdlog::warn(
+                "--source auto chose NOTIFY: {}; events carry no LSN and changes made while the "
+                "LISTEN connection is down are lost (clients are told to resync)",
+                probe.reason);
+            CreateNotify();
+          }
+          StartChangeSourceLocked();
+        },
+        asio::detached);
+  }
 
-// Tells every client the live client count when it has changed, at most once a second, so a UI
-// can show it without polling.
-void App::BroadcastClientCount() {
-  auto timer = std::make_shared<asio::steady_timer>(io_context_, std::chrono::seconds(1));
-  timer->async_wait([this, timer](boost::system::error_code ec) {
-    if (ec || stopping_clients_broadcast_) return;
-    uint64_t clients = hub_->Subscribers();
-    if (clients != last_client_count_) {
-      last_client_count_ = clients;
-      hub_->BroadcastNotice("clients", api::ClientsMessage(clients));
-    }
+  // Tells every client the live client count when it has changed, at most once a second, so a UI
+  // can show it without polling.
+  void App::BroadcastClientCount() {
+    auto timer = std::make_shared<asio::steady_timer>(io_context_, std::chrono::seconds(1));
+    timer->async_wait([this, timer](boost::system::error_code ec) {
+      if (ec || stopping_clients_broadcast_) return;
+      uint64_t clients = hub_->Subscribers();
+      if (clients != last_client_count_) {
+        last_client_count_ = clients;
+        hub_->BroadcastNotice("clients", api::ClientsMessage(clients));
+      }
+      BroadcastClientCount();
+    });
+  }
+
+  int App::Run() {
+    database_monitor_->Start();
+    listener_->Start();
     BroadcastClientCount();
-  });
-}
+    auto endpoint = listener_->LocalEndpoint();
+    spdlog::info("listening on http://{}:{} (threads={}, source={}, slot={}, web_root={})",
+                 endpoint.address().to_string(), endpoint.port(), config_.threads,
+                 SourceModeName(config_.source), config_.slot, config_.web_root);
 
-int App::Run() {
-  database_monitor_->Start();
-  listener_->Start();
-  BroadcastClientCount();
-  auto endpoint = listener_->LocalEndpoint();
-  spdlog::info("listening on http://{}:{} (threads={}, source={}, slot={}, web_root={})",
-               endpoint.address().to_string(), endpoint.port(), config_.threads,
-               SourceModeName(config_.source), config_.slot, config_.web_root);
+    asio::signal_set signals(io_context_, SIGINT, SIGTERM);
+    signals.async_wait([this](boost::system::error_code ec, int signal) {
+      if (ec) return;
+      spdlog::info("received signal {}, shutting down", signal);
+      Shutdown();
+    });
+    NotifyReady();
+    watchdog_ = std::make_unique<WatchdogPinger>(io_context_);
+    watchdog_->Start();
 
-  asio::signal_set signals(io_context_, SIGINT, SIGTERM);
-  signals.async_wait([this](boost::system::error_code ec, int signal) {
-    if (ec) return;
-    spdlog::info("received signal {}, shutting down", signal);
-    Shutdown();
-  });
-  NotifyReady();
-  watchdog_ = std::make_unique<WatchdogPinger>(io_context_);
-  watchdog_->Start();
-
-  std::vector<std::thread> threads;
-  for (unsigned i = 1; i < config_.threads; ++i) {
-    threads.emplace_back([this] { io_context_.run(); });
+    std::vector<std::thread> threads;
+    for (unsigned i = 1; i < config_.threads; ++i) {
+      threads.emplace_back([this] { io_context_.run(); });
+    }
+    io_context_.run();
+    for (auto& thread : threads) thread.join();
+    spdlog::info("stopped");
+    return 0;
   }
-  io_context_.run();
-  for (auto& thread : threads) thread.join();
-  spdlog::info("stopped");
-  return 0;
-}
 
-void App::Shutdown() {
-  NotifyStopping();
-  if (watchdog_) watchdog_->Stop();
-  stopping_clients_broadcast_ = true;
-  listener_->Stop();
-  hub_->ShutdownAll();
-  {
-    std::lock_guard lock(source_mutex_);
-    stopping_ = true;
-    if (replication_) replication_->Stop();
-    if (notify_) notify_->Stop();
+  void App::Shutdown() {
+    NotifyStopping();
+    if (watchdog_) watchdog_->Stop();
+    stopping_clients_broadcast_ = true;
+    listener_->Stop();
+    hub_->ShutdownAll();
+    {
+      std::lock_guard lock(source_mutex_);
+      stopping_ = true;
+      if (replication_) replication_->Stop();
+      if (notify_) notify_->Stop();
+    }
+    database_monitor_->Stop();
+    db_pool_->Stop();
+    // Idle keep-alive connections would keep the loop alive: give in-flight responses a moment,
+    // then stop. Well under the two seconds systemd and operators expect.
+    auto timer = std::make_shared<asio::steady_timer>(io_context_, std::chrono::milliseconds(300));
+    timer->async_wait([this, timer](boost::system::error_code) { io_context_.stop(); });
   }
-  database_monitor_->Stop();
-  db_pool_->Stop();
-  // Idle keep-alive connections would keep the loop alive: give in-flight responses a moment,
-  // then stop. Well under the two seconds systemd and operators expect.
-  auto timer = std::make_shared<asio::steady_timer>(io_context_, std::chrono::milliseconds(300));
-  timer->async_wait([this, timer](boost::system::error_code) { io_context_.stop(); });
-}
 
 }  // namespace walcast::daemon

@@ -20,6 +20,7 @@ namespace walcast::api {
 class EventHub;
 class Metrics;
 class Listener;
+class ServerContext;
 class StaticFiles;
 class WriteTracker;
 namespace orders {
@@ -92,6 +93,7 @@ class App {
   std::unique_ptr<database::NotifyHandler> notify_pipeline_;
   std::shared_ptr<database::NotifySource> notify_;
   std::shared_ptr<api::Listener> listener_;
+  std::shared_ptr<api::ServerContext> server_context_;  // for the connection gauges
   // REST API (api/orders/): its connection pool, routes, and the eventId matcher.
   std::shared_ptr<database::PgPool> db_pool_;
   std::shared_ptr<api::orders::OrderRoutes> order_routes_;

@@ -22,6 +22,7 @@ constexpr EnvBinding kEnvBindings[] = {
     {"--threads", "WALCAST_THREADS"},
     {"--max-body-bytes", "WALCAST_MAX_BODY_BYTES"},
     {"--read-timeout", "WALCAST_READ_TIMEOUT"},
+    {"--max-connections", "WALCAST_MAX_CONNECTIONS"},
     {"--db-host", "DB_HOST"},
     {"--db-port", "DB_PORT"},
     {"--db-name", "DB_NAME"},
@@ -96,6 +97,11 @@ void DefineOptions(CLI::App& app, Config& c, std::string& source) {
   AddOption(app, "--read-timeout", c.read_timeout_seconds,
             "Seconds a client has to send a whole request, and a kept-alive connection may idle")
       ->check(CLI::Range(1u, 3600u))
+      ->group("Server");
+  AddOption(app, "--max-connections", c.max_connections,
+            "Client connections (HTTP, SSE, WebSocket) open at once; past it idle keep-alive "
+            "connections are closed to make room, else new ones get 503. 0: the descriptor "
+            "limit (RLIMIT_NOFILE) less a reserve for PostgreSQL connections and files")
       ->group("Server");
   AddOption(app, "--web-root", c.web_root,
             "Directory of the web UI's static files (default: share/walcast/web beside the binary)")

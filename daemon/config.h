@@ -26,6 +26,9 @@ struct Config {
   // Time allowed to send a whole request (headers and body), and to stay idle between requests on
   // a kept-alive connection: a client slower than this is disconnected.
   unsigned read_timeout_seconds = 30;
+  // Client connections (HTTP, SSE, WebSocket) open at once. 0: derived from RLIMIT_NOFILE, less
+  // the descriptors PostgreSQL connections and the process itself need (App).
+  std::size_t max_connections = 0;
 
   // Database.
   std::string db_host = "localhost";

@@ -47,6 +47,9 @@ NotifyPipeline::NotifyPipeline(std::shared_ptr<api::EventHub> hub,
             << 32) {
   // The replay window's floor: a `from` below it (an id of an earlier run) gets resync.
   hub_->OnStreamStart(decoder::Lsn(base_));
+  // Ids of this run are produced live, never decoded again: one beyond the newest was never
+  // produced (resync rather than silence).
+  hub_->ObserveServerPosition(decoder::Lsn(base_));
 }
 
 void NotifyPipeline::OnListenStart(bool reconnect) {

@@ -142,36 +142,54 @@ const Statement& Search(std::string_view sort_by, bool ascending) {
   return statements[index * 2 + (ascending ? 1 : 0)];
 }
 
+// The original app's keys (its clients read them), each a JSON number or an RFC 3339 time; the
+// keys walcast added before (pending_orders, orders_last_24h, last_order_at, orders, ...) stay.
 const Statement& Analytics() {
   static const Statement s{
       "orders_analytics",
       "SELECT"
       " (SELECT json_build_object("
       "    'total_orders', count(*),"
+      "    'pending_count', count(*) FILTER (WHERE status = 'pending'),"
+      "    'shipped_count', count(*) FILTER (WHERE status = 'shipped'),"
+      "    'delivered_count', count(*) FILTER (WHERE status = 'delivered'),"
+      "    'pending_percentage', coalesce(round(100.0 * count(*) FILTER (WHERE status = 'pending')"
+      "        / nullif(count(*), 0), 2), 0),"
+      "    'shipped_percentage', coalesce(round(100.0 * count(*) FILTER (WHERE status = 'shipped')"
+      "        / nullif(count(*), 0), 2), 0),"
+      "    'delivered_percentage', coalesce(round(100.0 * count(*) FILTER"
+      "        (WHERE status = 'delivered') / nullif(count(*), 0), 2), 0),"
+      "    'latest_order', " WALCAST_JSON_TIME("max(created_at)") ","
+      "    'earliest_order', " WALCAST_JSON_TIME("min(created_at)") ","
+      "    'unique_customers', count(DISTINCT customer_name),"
+      "    'orders_today', count(*) FILTER (WHERE created_at >= date_trunc('day', now())),"
+      "    'orders_this_week', count(*) FILTER (WHERE created_at >= date_trunc('week', now())),"
       "    'pending_orders', count(*) FILTER (WHERE status = 'pending'),"
       "    'shipped_orders', count(*) FILTER (WHERE status = 'shipped'),"
       "    'delivered_orders', count(*) FILTER (WHERE status = 'delivered'),"
-      "    'unique_customers', count(DISTINCT customer_name),"
       "    'unique_products', count(DISTINCT product_name),"
       "    'orders_last_24h', count(*) FILTER (WHERE created_at >= now() - interval '24 hours'),"
       "    'orders_last_7d', count(*) FILTER (WHERE created_at >= now() - interval '7 days'))"
       "  FROM orders) AS overview,"
       " (SELECT coalesce(array_to_json(array_agg(t ORDER BY t.order_count DESC, t.customer_name)), '[]')"
       "  FROM (SELECT customer_name, count(*) AS order_count,"
+      "          array_agg(DISTINCT status ORDER BY status) AS statuses,"
       "          " WALCAST_JSON_TIME("max(updated_at)") " AS last_order_at"
       "        FROM orders GROUP BY customer_name"
-      "        ORDER BY count(*) DESC, customer_name LIMIT 10) t) AS top_customers,"
+      "        ORDER BY count(*) DESC, customer_name LIMIT 5) t) AS top_customers,"
       " (SELECT coalesce(array_to_json(array_agg(t ORDER BY t.order_count DESC, t.product_name)), '[]')"
-      "  FROM (SELECT product_name, count(*) AS order_count"
+      "  FROM (SELECT product_name, count(*) AS order_count,"
+      "          mode() WITHIN GROUP (ORDER BY status) AS most_common_status"
       "        FROM orders GROUP BY product_name"
-      "        ORDER BY count(*) DESC, product_name LIMIT 10) t) AS top_products,"
-      " (SELECT coalesce(array_to_json(array_agg(t ORDER BY t.date)), '[]')"
+      "        ORDER BY count(*) DESC, product_name LIMIT 5) t) AS top_products,"
+      " (SELECT coalesce(array_to_json(array_agg(t ORDER BY t.date DESC)), '[]')"
       "  FROM (SELECT to_char(date_trunc('day', created_at), 'YYYY-MM-DD') AS date,"
-      "          count(*) AS orders,"
+      "          count(*) AS orders_count,"
       "          count(*) FILTER (WHERE status = 'pending') AS pending,"
       "          count(*) FILTER (WHERE status = 'shipped') AS shipped,"
-      "          count(*) FILTER (WHERE status = 'delivered') AS delivered"
-      "        FROM orders WHERE created_at >= date_trunc('day', now()) - interval '29 days'"
+      "          count(*) FILTER (WHERE status = 'delivered') AS delivered,"
+      "          count(*) AS orders"
+      "        FROM orders WHERE created_at >= date_trunc('day', now()) - interval '6 days'"
       "        GROUP BY 1) t) AS daily_trend",
       true};
   return s;

@@ -1,6 +1,7 @@
 #include "pg_connection.h"
 
 #include <libpq-fe.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <boost/asio/as_tuple.hpp>
@@ -11,6 +12,32 @@
 namespace walcast::database {
 namespace asio = boost::asio;
 using stream_descriptor = asio::posix::stream_descriptor;
+
+namespace {
+
+// libpq prints notices and warnings from the server (a NOTICE from the schema's DDL, a WARNING)
+// to stderr by default: they go to the log instead, one line each, with the connection's context.
+void LogServerNotice(void* connection, const PGresult* notice) {
+  auto* conn = static_cast<PGconn*>(connection);
+  auto field = [notice](int code) {
+    const char* value = PQresultErrorField(notice, code);
+    return std::string_view(value ? value : "");
+  };
+  std::string_view severity = field(PG_DIAG_SEVERITY_NONLOCALIZED);
+  auto level = severity == "WARNING"                     ? spdlog::level::warn
+               : severity == "DEBUG" || severity.empty() ? spdlog::level::debug
+                                                         : spdlog::level::info;
+  std::string message(field(PG_DIAG_MESSAGE_PRIMARY));
+  for (char& c : message) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  auto text = [](const char* value) { return std::string_view(value ? value : ""); };
+  spdlog::log(level, "postgres {} db={} user={} host={} sqlstate={}: {}",
+              severity.empty() ? "NOTICE" : severity, text(PQdb(conn)), text(PQuser(conn)),
+              text(PQhost(conn)), field(PG_DIAG_SQLSTATE), message);
+}
+
+}  // namespace
 
 PgConnection::PgConnection(asio::any_io_executor executor)
     : executor_(std::move(executor)), socket_(executor_) {}
@@ -91,6 +118,7 @@ asio::awaitable<std::optional<PgError>> PgConnection::Connect(ConnectionParams p
 
   conn_.reset(PQconnectStartParams(keywords.data(), values.data(), /*expand_dbname=*/1));
   if (!conn_) co_return PgError{"", "out of memory creating a connection"};
+  PQsetNoticeReceiver(conn_.get(), LogServerNotice, conn_.get());
   if (PQstatus(conn_.get()) == CONNECTION_BAD) {
     auto error = ConnectionError("cannot connect");
     Close();

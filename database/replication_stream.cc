@@ -133,6 +133,15 @@ asio::awaitable<std::string> ReplicationStream::ConnectAndStream() {
   }
   Lsn confirmed_flush;
   if (auto problem = co_await Bootstrap(&confirmed_flush)) co_return *problem;
+  if (options_.on_server_position) {
+    // Columns: systemid, timeline, xlogpos, dbname. xlogpos is the flushed WAL position, on a
+    // standby too; every commit decoded so far, by this slot or any other, lies before it.
+    auto identified = co_await connection_.Exec("IDENTIFY_SYSTEM", 10s);
+    if (!identified.ok()) co_return Explain("IDENTIFY_SYSTEM failed", *identified.error);
+    if (auto position = Lsn::Parse(ResultText(identified, 0, 2))) {
+      options_.on_server_position(*position);
+    }
+  }
 
   std::string command = "START_REPLICATION SLOT " + QuoteIdentifier(options_.slot) +
                         " LOGICAL 0/0 (proto_version '2', streaming 'on', publication_names " +

@@ -17,6 +17,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -40,6 +41,9 @@ struct ReplicationOptions {
   // The longer cap for the same failure again (a transaction that cannot be handed on): each
   // attempt makes the server decode it again, so it is retried ever more rarely.
   std::chrono::milliseconds repeat_backoff_max{60000};
+  // On each connect, before streaming starts: the server's flushed WAL position
+  // (IDENTIFY_SYSTEM's xlogpos), beyond which no change has been decoded by anyone. Optional.
+  std::function<void(decoder::Lsn)> on_server_position;
 };
 
 // What the handler still has to hand on after a message (a large committed transaction goes to

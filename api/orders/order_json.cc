@@ -186,6 +186,9 @@ std::string AnalyticsBody(const decoder::Row& row, std::string_view generated_at
   Key(w, "generated_at");
   String(w, generated_at);
   w.EndObject();
+  // The original app put it beside `data`; inside `data` too, as walcast did first.
+  Key(w, "generated_at");
+  String(w, generated_at);
   return Done(w, buffer);
 }
 
@@ -211,7 +214,9 @@ const std::string& ApiDescriptionBody() {
          "Set the status of up to 1000 orders in one transaction. Body: {order_ids, status}"},
         {"GET", "/api/orders/stats", "Counts by status, unique customers, last update"},
         {"GET", "/api/orders/analytics",
-         "overview, top_customers, top_products, daily_trend (30 days), generated_at"},
+         "overview (counts, percentages, latest/earliest order, today, this week), "
+         "top_customers and top_products (top 5), daily_trend (last 7 days, newest first), "
+         "generated_at"},
         {"GET", "/api/orders/recent",
          "Orders updated in the last hours (1..720, 24). Query: limit"},
         {"GET", "/api/orders/search",
@@ -221,14 +226,20 @@ const std::string& ApiDescriptionBody() {
         {"GET", "/api/orders/export", "All orders, streamed. Query: format=csv|json"},
         {"GET", "/api/orders/customer/:name",
          "Orders whose customer name contains :name (case-insensitive); limit, offset"},
-        {"GET", "/api/events", "Server-Sent Events stream of order changes; from, filters"},
-        {"GET", "/ws", "WebSocket stream of order changes; from, filters, subscribe messages"},
+        {"GET", "/api/events",
+         "Server-Sent Events stream of order changes; from (or Last-Event-ID), status, order_id, "
+         "operation"},
+        {"GET", "/ws",
+         "WebSocket stream of order changes; from, status, order_id, operation; client events "
+         "subscribe, unsubscribe, ping"},
         {"GET", "/health", "Database and change stream health"},
         {"GET", "/metrics", "Prometheus metrics"},
     };
-    const char* events[] = {"welcome",       "orders:insert",   "orders:update",
-                            "orders:delete", "orders:truncate", "resync",
-                            "pong",          "error",           "server_shutdown"};
+    // Server to client (both streams; pong only on /ws), and client to server (/ws).
+    const char* events[] = {"welcome",         "orders:insert", "orders:update", "orders:delete",
+                            "orders:truncate", "resync",        "pong",          "error",
+                            "server_shutdown", "clients"};
+    const char* client_events[] = {"subscribe", "unsubscribe", "ping"};
     rapidjson::StringBuffer buffer;
     Writer w(buffer);
     Success(w);
@@ -251,7 +262,20 @@ const std::string& ApiDescriptionBody() {
     w.EndArray();
     Key(w, "events");
     w.StartArray();
+    // Every event name, either direction; then each direction on its own.
     for (const char* name : events) String(w, name);
+    for (const char* name : client_events) {
+      if (std::string_view(name) != "ping") String(w, name);  // "ping" once, below
+    }
+    String(w, "ping");
+    w.EndArray();
+    Key(w, "serverEvents");
+    w.StartArray();
+    for (const char* name : events) String(w, name);
+    w.EndArray();
+    Key(w, "clientEvents");
+    w.StartArray();
+    for (const char* name : client_events) String(w, name);
     w.EndArray();
     w.EndObject();
     return Done(w, buffer);

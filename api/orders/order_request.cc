@@ -8,6 +8,7 @@
 
 #include "pg_time.h"
 #include "url.h"
+#include "utf8.h"
 
 namespace walcast::api::orders {
 namespace {
@@ -41,6 +42,10 @@ std::optional<Invalid> ParseObject(std::string_view body, rapidjson::Document* d
                                  " at offset " + std::to_string(doc->GetErrorOffset())}}};
   }
   if (!doc->IsObject()) return OneField("body", "must be a JSON object");
+  // PostgreSQL refuses text that is not UTF-8 (a lone surrogate escape decodes to such bytes).
+  if (!JsonStringsAreValidUtf8(*doc)) {
+    return OneField("body", "strings must be valid Unicode (no lone surrogate escapes)");
+  }
   return std::nullopt;
 }
 
@@ -67,7 +72,11 @@ void ReadName(const rapidjson::Value& object, const char* field, bool required,
     return;
   }
   auto length = Utf8Length(trimmed);
-  if (!length || *length > kMaxNameCharacters) {
+  if (!length) {
+    errors->push_back({field, "must be valid UTF-8 text"});
+    return;
+  }
+  if (*length > kMaxNameCharacters) {
     errors->push_back({field, "must be at most 255 characters"});
     return;
   }
@@ -90,12 +99,16 @@ void ReadStatus(const rapidjson::Value& object, bool required, std::optional<std
 }
 
 // A query parameter: nullopt when absent or empty (empty form fields are "no filter"). A
-// malformed escape is an error rather than silently absent.
+// malformed escape, or a value that is not UTF-8 text (which PostgreSQL would refuse), is an error
+// rather than silently absent.
 std::optional<Invalid> Param(std::string_view query, std::string_view name,
                              std::optional<std::string>* out) {
   out->reset();
   auto value = QueryParameter(query, name);
   if (value) {
+    if (!IsValidUtf8(*value)) {
+      return OneField(std::string(name), "must be valid UTF-8 text (percent-encoded)");
+    }
     if (!value->empty()) *out = std::move(*value);
     return std::nullopt;
   }
@@ -166,15 +179,24 @@ bool IsDigits(std::string_view text) {
   return true;
 }
 
-// RFC 3339 (a 'T' or ' ' between date and time, a zone or none meaning UTC) or YYYY-MM-DD.
-// Sets the UTC bound; `*date_only` when the text was a date.
+// The range of bounds: years 0001 to 9999 in UTC. PostgreSQL has no year 0 ("0000-01-01" is out
+// of range there) and four-digit years are what RFC 3339 writes.
+constexpr std::string_view kFirstBound = "0001-01-01T00:00:00Z";
+constexpr std::string_view kEndOfBounds = "9999-12-31T23:59:59.999999Z";
+
+// RFC 3339 (a 'T' or ' ' between date and time, a zone or none meaning UTC) or YYYY-MM-DD, from
+// 0001-01-01 to 9999-12-31 (in UTC, once the zone is applied). Sets the UTC bound; `*date_only`
+// when the text was a date.
 bool ParseDate(std::string_view text, std::string* bound, bool* date_only) {
   *date_only = text.size() == 10 && IsDigits(text.substr(0, 4)) && text[4] == '-' &&
                IsDigits(text.substr(5, 2)) && text[7] == '-' && IsDigits(text.substr(8, 2));
   std::optional<int64_t> micros =
       *date_only ? decoder::ParsePgTimestamp(std::string(text) + "T00:00:00Z")
                  : (text.size() >= 19 ? decoder::ParsePgTimestamp(text) : std::nullopt);
-  if (!micros) return false;
+  if (!micros || *micros < *decoder::ParsePgTimestamp(kFirstBound) ||
+      *micros > *decoder::ParsePgTimestamp(kEndOfBounds)) {
+    return false;
+  }
   bound->clear();
   return decoder::AppendRfc3339(*micros, bound);
 }
@@ -188,23 +210,7 @@ bool IsOrderStatus(std::string_view status) {
   return false;
 }
 
-std::optional<size_t> Utf8Length(std::string_view text) {
-  size_t count = 0;
-  for (size_t i = 0; i < text.size(); ++count) {
-    auto lead = static_cast<unsigned char>(text[i]);
-    size_t extra = lead < 0x80             ? 0
-                   : (lead & 0xE0) == 0xC0 ? 1
-                   : (lead & 0xF0) == 0xE0 ? 2
-                   : (lead & 0xF8) == 0xF0 ? 3
-                                           : 4;  // a continuation byte or 0xF8..0xFF
-    if (extra == 4 || text.size() - i <= extra) return std::nullopt;
-    for (size_t k = 1; k <= extra; ++k) {
-      if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) return std::nullopt;
-    }
-    i += extra + 1;
-  }
-  return count;
-}
+std::optional<size_t> Utf8Length(std::string_view text) { return Utf8CodePoints(text); }
 
 std::optional<Invalid> CheckJsonContentType(std::string_view content_type) {
   auto semicolon = content_type.find(';');
@@ -334,13 +340,20 @@ std::optional<Invalid> ParseSearchQuery(std::string_view query, SearchQuery* out
     std::string parsed;
     bool date_only = false;
     if (!ParseDate(**text, &parsed, &date_only)) {
-      return OneField(name, "must be an RFC 3339 time or a YYYY-MM-DD date");
+      return OneField(name,
+                      "must be an RFC 3339 time or a YYYY-MM-DD date from 0001-01-01 to "
+                      "9999-12-31");
     }
     if (is_to && date_only) {
-      // The whole day: up to the next midnight, exclusive.
+      // The whole day: up to the next midnight, exclusive (the last day: its last microsecond,
+      // inclusive, since the next midnight has a five-digit year).
       auto micros = decoder::ParsePgTimestamp(parsed);
-      parsed = decoder::FormatRfc3339(*micros + int64_t{86'400'000'000});
-      out->to_exclusive = true;
+      if (parsed.starts_with("9999-12-31")) {
+        parsed = std::string(kEndOfBounds);
+      } else {
+        parsed = decoder::FormatRfc3339(*micros + int64_t{86'400'000'000});
+        out->to_exclusive = true;
+      }
     }
     *bound = std::move(parsed);
   }

@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "json_response.h"
+#include "log_text.h"
 #include "order_json.h"
 #include "order_queries.h"
 #include "order_request.h"
@@ -107,7 +108,7 @@ bool OrderRoutes::Handle(const Request& request, const Respond& respond) const {
   const std::string log =
       "request=" +
       (request_id == request.end() ? std::string("-") : std::string(request_id->value())) + " " +
-      std::string(http::to_string(request.method())) + " " + std::string(request.target());
+      std::string(http::to_string(request.method())) + " " + LoggableTarget(request.target());
   std::string_view rest = path.substr(kPrefix.size());
   if (rest.empty()) {
     HandleCollection(request, respond, log);
@@ -152,7 +153,7 @@ bool OrderRoutes::Handle(const Request& request, const Respond& respond) const {
     if (!name || name->empty() || name->find('/') != std::string::npos || !Utf8Length(*name) ||
         *Utf8Length(*name) > kMaxNameCharacters) {
       respond(JsonError(http::status::bad_request, "Invalid customer name",
-                        {{"name", "must be 1 to 255 characters"}}));
+                        {{"name", "must be 1 to 255 characters of UTF-8 text"}}));
       return true;
     }
     Customer(*name, query, respond, log);
