@@ -243,173 +243,174 @@ std::string App::MetricsText() const {
     gauges.max_connections = budget.max_open();
     gauges.connections_refused = budget.refused();
     gauges.connections_reclaimed = budget.reclaimed();
-    gauges.replay_window_bytes = hub_->RetainedBytes();
-    {
-      std::lock_guard lock(source_mutex_);
-      if (spill_) {
-        gauges.spill_bytes = spill_->LiveBytes();
-        gauges.spilled_transactions = spill_->CreatedFiles();
-      }
-      if (replication_) gauges.decode_errors = replication_->State().decode_failures;
-    }
-    return metrics_->Render(gauges);
   }
-
-  void App::CreateChangeSource() {
+  gauges.replay_window_bytes = hub_->RetainedBytes();
+  {
     std::lock_guard lock(source_mutex_);
-    if (config_.source == SourceMode::kReplication) CreateReplication();
-    if (config_.source == SourceMode::kNotify) CreateNotify();
-  }
-
-  void App::CreateReplication() {
-    std::string spill_dir = config_.spill_dir;
-    if (spill_dir.empty()) {
-      const char* tmpdir = std::getenv("TMPDIR");
-      spill_dir = tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/var/tmp";
+    if (spill_) {
+      gauges.spill_bytes = spill_->LiveBytes();
+      gauges.spilled_transactions = spill_->CreatedFiles();
     }
-    spill_ = std::make_shared<SpillDirectory>(spill_dir, config_.spill_max_bytes);
-    PipelineOptions pipeline_options;
-    pipeline_options.decoder.max_buffered_bytes = config_.txn_memory_bytes;
-    pipeline_options.decoder.spill = spill_.get();
-    pipeline_options.stall_timeout = std::chrono::seconds(config_.slow_client_timeout_seconds);
-    auto pipeline = std::make_unique<ChangePipeline>(hub_, metrics_, std::move(pipeline_options));
-    pipeline->SetWriteTracker(write_tracker_);
-    write_tracker_->SetEnabled(true);  // replication reports xids: writes get their eventId
-    pipeline_ = std::move(pipeline);
-    database::ReplicationOptions options;
-    options.params = ConnectionParams(config_);
-    // The walsender renders values with its session's settings: UTC ISO timestamps are what the
-    // decoder turns into RFC 3339 fastest (other zones are converted too).
-    options.params.emplace_back("options", "-c TimeZone=UTC -c DateStyle=ISO");
-    options.slot = config_.slot;
-    options.publication = config_.publication;
-    options.on_server_position = [hub = hub_](decoder::Lsn position) {
-      hub->ObserveServerPosition(position);
-    };
-    replication_ = std::make_shared<database::ReplicationStream>(io_context_.get_executor(),
-                                                                 std::move(options), *pipeline_);
+    if (replication_) gauges.decode_errors = replication_->State().decode_failures;
   }
+  return metrics_->Render(gauges);
+}
 
-  void App::CreateNotify() {
-    // The pipeline claims the hub's id space (ids of this run, resync for older ones): only now
-    // that NOTIFY is the source.
-    notify_pipeline_ = std::make_unique<NotifyPipeline>(hub_, metrics_);
-    database::NotifyOptions options;
-    options.params = ConnectionParams(config_);
-    notify_ = std::make_shared<database::NotifySource>(io_context_.get_executor(),
-                                                       std::move(options), *notify_pipeline_);
+void App::CreateChangeSource() {
+  std::lock_guard lock(source_mutex_);
+  if (config_.source == SourceMode::kReplication) CreateReplication();
+  if (config_.source == SourceMode::kNotify) CreateNotify();
+}
+
+void App::CreateReplication() {
+  std::string spill_dir = config_.spill_dir;
+  if (spill_dir.empty()) {
+    const char* tmpdir = std::getenv("TMPDIR");
+    spill_dir = tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/var/tmp";
   }
+  spill_ = std::make_shared<SpillDirectory>(spill_dir, config_.spill_max_bytes);
+  PipelineOptions pipeline_options;
+  pipeline_options.decoder.max_buffered_bytes = config_.txn_memory_bytes;
+  pipeline_options.decoder.spill = spill_.get();
+  pipeline_options.stall_timeout = std::chrono::seconds(config_.slow_client_timeout_seconds);
+  auto pipeline = std::make_unique<ChangePipeline>(hub_, metrics_, std::move(pipeline_options));
+  pipeline->SetWriteTracker(write_tracker_);
+  write_tracker_->SetEnabled(true);  // replication reports xids: writes get their eventId
+  pipeline_ = std::move(pipeline);
+  database::ReplicationOptions options;
+  options.params = ConnectionParams(config_);
+  // The walsender renders values with its session's settings: UTC ISO timestamps are what the
+  // decoder turns into RFC 3339 fastest (other zones are converted too).
+  options.params.emplace_back("options", "-c TimeZone=UTC -c DateStyle=ISO");
+  options.slot = config_.slot;
+  options.publication = config_.publication;
+  options.on_server_position = [hub = hub_](decoder::Lsn position) {
+    hub->ObserveServerPosition(position);
+  };
+  replication_ = std::make_shared<database::ReplicationStream>(io_context_.get_executor(),
+                                                               std::move(options), *pipeline_);
+}
 
-  void App::StartChangeSourceLocked() {
-    if (stopping_) return;
-    if (replication_) replication_->Start();
-    if (notify_) notify_->Start();
-  }
+void App::CreateNotify() {
+  // The pipeline claims the hub's id space (ids of this run, resync for older ones): only now
+  // that NOTIFY is the source.
+  notify_pipeline_ = std::make_unique<NotifyPipeline>(hub_, metrics_);
+  database::NotifyOptions options;
+  options.params = ConnectionParams(config_);
+  notify_ = std::make_shared<database::NotifySource>(io_context_.get_executor(), std::move(options),
+                                                     *notify_pipeline_);
+}
 
-  void App::ChooseChangeSource() {
-    using namespace std::chrono_literals;
-    asio::co_spawn(
-        asio::make_strand(io_context_),
-        [this]() -> asio::awaitable<void> {
-          auto executor = co_await asio::this_coro::executor;
-          database::PgConnection connection(executor);
-          asio::steady_timer timer(executor);
-          auto backoff = std::chrono::milliseconds(250);
-          database::SourceProbe probe;
-          while (true) {
-            if (auto error = co_await connection.Connect(ConnectionParams(config_), 10s)) {
-              probe.error = error;
-              probe.reason = error->message;
-            } else {
-              probe = co_await database::ProbeSource(connection);
-            }
-            connection.Close();
-            if (!probe.error) break;
-            spdlog::warn("--source auto cannot probe the database: {}; retrying in {} ms",
-                         probe.reason, backoff.count());
-            timer.expires_after(backoff);
-            co_await timer.async_wait(asio::use_awaitable);
-            backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
-          }
-          std::lock_guard lock(source_mutex_);
-          if (stopping_) co_return;
-          if (probe.replication_possible) {
-            spdlog::info("--source auto chose replication: {}", probe.reason);
-            CreateReplication();
+void App::StartChangeSourceLocked() {
+  if (stopping_) return;
+  if (replication_) replication_->Start();
+  if (notify_) notify_->Start();
+}
+
+void App::ChooseChangeSource() {
+  using namespace std::chrono_literals;
+  asio::co_spawn(
+      asio::make_strand(io_context_),
+      [this]() -> asio::awaitable<void> {
+        auto executor = co_await asio::this_coro::executor;
+        database::PgConnection connection(executor);
+        asio::steady_timer timer(executor);
+        auto backoff = std::chrono::milliseconds(250);
+        database::SourceProbe probe;
+        while (true) {
+          if (auto error = co_await connection.Connect(ConnectionParams(config_), 10s)) {
+            probe.error = error;
+            probe.reason = error->message;
           } else {
-            spdlog::warn(
-                "--source auto chose NOTIFY: {}; events carry no LSN and changes made while the "
-                "LISTEN connection is down are lost (clients are told to resync)",
-                probe.reason);
-            CreateNotify();
+            probe = co_await database::ProbeSource(connection);
           }
-          StartChangeSourceLocked();
-        },
-        asio::detached);
-  }
+          connection.Close();
+          if (!probe.error) break;
+          spdlog::warn("--source auto cannot probe the database: {}; retrying in {} ms",
+                       probe.reason, backoff.count());
+          timer.expires_after(backoff);
+          co_await timer.async_wait(asio::use_awaitable);
+          backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
+        }
+        std::lock_guard lock(source_mutex_);
+        if (stopping_) co_return;
+        if (probe.replication_possible) {
+          spdlog::info("--source auto chose replication: {}", probe.reason);
+          CreateReplication();
+        } else {
+          spdlog::warn(
+              "--source auto chose NOTIFY: {}; events carry no LSN and changes made while the "
+              "LISTEN connection is down are lost (clients are told to resync)",
+              probe.reason);
+          CreateNotify();
+        }
+        StartChangeSourceLocked();
+      },
+      asio::detached);
+}
 
-  // Tells every client the live client count when it has changed, at most once a second, so a UI
-  // can show it without polling.
-  void App::BroadcastClientCount() {
-    auto timer = std::make_shared<asio::steady_timer>(io_context_, std::chrono::seconds(1));
-    timer->async_wait([this, timer](boost::system::error_code ec) {
-      if (ec || stopping_clients_broadcast_) return;
-      uint64_t clients = hub_->Subscribers();
-      if (clients != last_client_count_) {
-        last_client_count_ = clients;
-        hub_->BroadcastNotice("clients", api::ClientsMessage(clients));
-      }
-      BroadcastClientCount();
-    });
-  }
-
-  int App::Run() {
-    database_monitor_->Start();
-    listener_->Start();
+// Tells every client the live client count when it has changed, at most once a second, so a UI
+// can show it without polling.
+void App::BroadcastClientCount() {
+  auto timer = std::make_shared<asio::steady_timer>(io_context_, std::chrono::seconds(1));
+  timer->async_wait([this, timer](boost::system::error_code ec) {
+    if (ec || stopping_clients_broadcast_) return;
+    uint64_t clients = hub_->Subscribers();
+    if (clients != last_client_count_) {
+      last_client_count_ = clients;
+      hub_->BroadcastNotice("clients", api::ClientsMessage(clients));
+    }
     BroadcastClientCount();
-    auto endpoint = listener_->LocalEndpoint();
-    spdlog::info("listening on http://{}:{} (threads={}, source={}, slot={}, web_root={})",
-                 endpoint.address().to_string(), endpoint.port(), config_.threads,
-                 SourceModeName(config_.source), config_.slot, config_.web_root);
+  });
+}
 
-    asio::signal_set signals(io_context_, SIGINT, SIGTERM);
-    signals.async_wait([this](boost::system::error_code ec, int signal) {
-      if (ec) return;
-      spdlog::info("received signal {}, shutting down", signal);
-      Shutdown();
-    });
-    NotifyReady();
-    watchdog_ = std::make_unique<WatchdogPinger>(io_context_);
-    watchdog_->Start();
+int App::Run() {
+  database_monitor_->Start();
+  listener_->Start();
+  BroadcastClientCount();
+  auto endpoint = listener_->LocalEndpoint();
+  spdlog::info("listening on http://{}:{} (threads={}, source={}, slot={}, web_root={})",
+               endpoint.address().to_string(), endpoint.port(), config_.threads,
+               SourceModeName(config_.source), config_.slot, config_.web_root);
 
-    std::vector<std::thread> threads;
-    for (unsigned i = 1; i < config_.threads; ++i) {
-      threads.emplace_back([this] { io_context_.run(); });
-    }
-    io_context_.run();
-    for (auto& thread : threads) thread.join();
-    spdlog::info("stopped");
-    return 0;
+  asio::signal_set signals(io_context_, SIGINT, SIGTERM);
+  signals.async_wait([this](boost::system::error_code ec, int signal) {
+    if (ec) return;
+    spdlog::info("received signal {}, shutting down", signal);
+    Shutdown();
+  });
+  NotifyReady();
+  watchdog_ = std::make_unique<WatchdogPinger>(io_context_);
+  watchdog_->Start();
+
+  std::vector<std::thread> threads;
+  for (unsigned i = 1; i < config_.threads; ++i) {
+    threads.emplace_back([this] { io_context_.run(); });
   }
+  io_context_.run();
+  for (auto& thread : threads) thread.join();
+  spdlog::info("stopped");
+  return 0;
+}
 
-  void App::Shutdown() {
-    NotifyStopping();
-    if (watchdog_) watchdog_->Stop();
-    stopping_clients_broadcast_ = true;
-    listener_->Stop();
-    hub_->ShutdownAll();
-    {
-      std::lock_guard lock(source_mutex_);
-      stopping_ = true;
-      if (replication_) replication_->Stop();
-      if (notify_) notify_->Stop();
-    }
-    database_monitor_->Stop();
-    db_pool_->Stop();
-    // Idle keep-alive connections would keep the loop alive: give in-flight responses a moment,
-    // then stop. Well under the two seconds systemd and operators expect.
-    auto timer = std::make_shared<asio::steady_timer>(io_context_, std::chrono::milliseconds(300));
-    timer->async_wait([this, timer](boost::system::error_code) { io_context_.stop(); });
+void App::Shutdown() {
+  NotifyStopping();
+  if (watchdog_) watchdog_->Stop();
+  stopping_clients_broadcast_ = true;
+  listener_->Stop();
+  hub_->ShutdownAll();
+  {
+    std::lock_guard lock(source_mutex_);
+    stopping_ = true;
+    if (replication_) replication_->Stop();
+    if (notify_) notify_->Stop();
   }
+  database_monitor_->Stop();
+  db_pool_->Stop();
+  // Idle keep-alive connections would keep the loop alive: give in-flight responses a moment,
+  // then stop. Well under the two seconds systemd and operators expect.
+  auto timer = std::make_shared<asio::steady_timer>(io_context_, std::chrono::milliseconds(300));
+  timer->async_wait([this, timer](boost::system::error_code) { io_context_.stop(); });
+}
 
 }  // namespace walcast::daemon

@@ -62,4 +62,11 @@ HttpResult HttpRequestFrom(const std::string& source_address, int port, const st
   return result;
 }
 
+double MetricValue(const std::string& metrics_text, const std::string& name) {
+  auto at = metrics_text.rfind(name + " ", 0) == 0 ? 0 : metrics_text.find("\n" + name + " ");
+  if (at == std::string::npos) return -1;
+  at += at == 0 ? 0 : 1;
+  return std::stod(metrics_text.substr(at + name.size() + 1));
+}
+
 }  // namespace walcast::testing

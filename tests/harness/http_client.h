@@ -30,6 +30,9 @@ HttpResult HttpRequestFrom(const std::string& source_address, int port, const st
                            const std::string& target, const std::string& body = "",
                            const std::vector<std::pair<std::string, std::string>>& headers = {});
 
+// A counter or gauge of walcastd's /metrics text (unlabelled), or -1 when it is missing.
+double MetricValue(const std::string& metrics_text, const std::string& name);
+
 inline HttpResult HttpGet(int port, const std::string& target) {
   return HttpRequest(port, "GET", target);
 }

@@ -22,12 +22,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-long Counter(const std::string& metrics, const std::string& name) {
-  auto at = metrics.find("\n" + name + " ");
-  if (at == std::string::npos) return -1;
-  return std::stol(metrics.substr(at + name.size() + 2));
-}
-
 std::size_t CountOf(const std::string& text, const std::string& needle) {
   std::size_t count = 0;
   for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) {
@@ -84,11 +78,11 @@ TEST_F(ConnectionLimit, IdleConnectionsCannotTakeEveryDescriptor) {
   EXPECT_EQ(event->event, "orders:insert");
 
   std::string metrics = HttpGet(port_, "/metrics").body;
-  long cap = Counter(metrics, "walcast_connections_max");
+  long cap = MetricValue(metrics, "walcast_connections_max");
   EXPECT_GT(cap, 0);
   EXPECT_LT(cap, 128) << "below the descriptor limit";
-  EXPECT_LE(Counter(metrics, "walcast_connections"), cap + 1);
-  EXPECT_GT(Counter(metrics, "walcast_connections_reclaimed_total"), 0);
+  EXPECT_LE(MetricValue(metrics, "walcast_connections"), cap + 1);
+  EXPECT_GT(MetricValue(metrics, "walcast_connections_reclaimed_total"), 0);
   EXPECT_LT(CountOf(daemon_->Log(), "accept failed"), 5u) << "no accept loop on EMFILE";
 }
 
@@ -115,7 +109,7 @@ TEST_F(ConnectionLimit, AFullCapOfStreamsRefusesNewConnectionsWith503) {
   std::this_thread::sleep_for(500ms);
   HttpResult metrics = HttpGet(port_, "/metrics");
   ASSERT_EQ(metrics.status, 200);
-  EXPECT_GE(Counter(metrics.body, "walcast_connections_refused_total"), 1);
+  EXPECT_GE(MetricValue(metrics.body, "walcast_connections_refused_total"), 1);
 }
 
 // accept() failing with EMFILE (a cap set above the descriptor limit): the listener pauses and

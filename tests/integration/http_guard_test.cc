@@ -27,12 +27,6 @@ namespace beast = boost::beast;
 using tcp = asio::ip::tcp;
 
 // The value of a counter line in the Prometheus text, -1 when absent.
-long Counter(const std::string& metrics, const std::string& name) {
-  auto at = metrics.find("\n" + name + " ");
-  if (at == std::string::npos) return -1;
-  return std::stol(metrics.substr(at + name.size() + 2));
-}
-
 // Sends `count` GETs of `target` from `source` as fast as it can; returns the statuses.
 std::vector<int> Burst(int port, const std::string& source, const std::string& target, int count) {
   std::vector<int> statuses;
@@ -89,7 +83,7 @@ TEST_F(HttpGuard, BurstPastTheBucketGets429WhileOtherAddressesAreServed) {
   EXPECT_EQ(CountOf(Burst(port_, "127.0.0.1", "/health", 10), 429), 0);
   HttpResult metrics = HttpRequestFrom("127.0.0.1", port_, "GET", "/metrics");
   EXPECT_EQ(metrics.status, 200);
-  EXPECT_EQ(Counter(metrics.body, "walcast_rate_limited_requests_total"), refused);
+  EXPECT_EQ(MetricValue(metrics.body, "walcast_rate_limited_requests_total"), refused);
 
   // The bucket refills: after Retry-After the client is served again.
   std::this_thread::sleep_for(std::chrono::seconds(retry_after) + 100ms);
@@ -108,7 +102,7 @@ TEST_F(HttpGuard, RateLimitZeroDisablesIt) {
   StartDaemon("guard_rate_off", {"--rate-limit", "0"});
   auto statuses = Burst(port_, "127.0.0.1", "/api", 1000);
   EXPECT_EQ(CountOf(statuses, 429), 0);
-  EXPECT_EQ(Counter(HttpGet(port_, "/metrics").body, "walcast_rate_limited_requests_total"), 0);
+  EXPECT_EQ(MetricValue(HttpGet(port_, "/metrics").body, "walcast_rate_limited_requests_total"), 0);
 }
 
 TEST_F(HttpGuard, CorsAllowlist) {

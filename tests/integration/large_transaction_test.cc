@@ -245,14 +245,6 @@ std::string CheckIdsIncrease(const std::vector<Change>& changes) {
   return findings.Empty() ? "" : findings.Text();
 }
 
-// A counter or gauge of walcastd's /metrics text (unlabelled), or -1 when it is missing.
-double MetricValue(const std::string& text, const std::string& name) {
-  auto at = text.rfind(name + " ", 0) == 0 ? 0 : text.find("\n" + name + " ");
-  if (at == std::string::npos) return -1;
-  at += at == 0 ? 0 : 1;
-  return std::stod(text.substr(at + name.size() + 1));
-}
-
 std::string Tail(const std::string& log) {
   return log.size() <= 6000 ? log : "..." + log.substr(log.size() - 6000);
 }

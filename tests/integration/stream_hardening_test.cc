@@ -27,12 +27,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-long Counter(const std::string& metrics, const std::string& name) {
-  auto at = metrics.find("\n" + name + " ");
-  if (at == std::string::npos) return -1;
-  return std::stol(metrics.substr(at + name.size() + 2));
-}
-
 class StreamHardening : public StreamingDaemonTest {
  protected:
   std::string Insert(const std::string& name) {
@@ -259,7 +253,7 @@ TEST_F(StreamHardening, SlowSseReaderKeepsItsStreamWhileItsEventsAreInTheWindow)
   }
   EXPECT_EQ(inserts, 16000u);
   EXPECT_FALSE(reader.closed()) << "closed while its events were still in the window";
-  EXPECT_EQ(Counter(HttpGet(port_, "/metrics").body, "walcast_slow_clients_dropped_total"), 0);
+  EXPECT_EQ(MetricValue(HttpGet(port_, "/metrics").body, "walcast_slow_clients_dropped_total"), 0);
 }
 
 // A reader whose events leave the window is told (`error`), counted, and closed; it resumes with
@@ -281,7 +275,7 @@ TEST_F(StreamHardening, SseReaderWhoseEventsLeftTheWindowGetsErrorAndIsCounted) 
                       "consumer"),
             std::string::npos)
       << text.substr(text.size() > 500 ? text.size() - 500 : 0);
-  EXPECT_GE(Counter(HttpGet(port_, "/metrics").body, "walcast_slow_clients_dropped_total"), 1);
+  EXPECT_GE(MetricValue(HttpGet(port_, "/metrics").body, "walcast_slow_clients_dropped_total"), 1);
 }
 
 }  // namespace
