@@ -40,7 +40,7 @@ long CountOf(const std::vector<int>& statuses, int status) {
   return std::count(statuses.begin(), statuses.end(), status);
 }
 
-// The guard's own answers carry the same headers as routed ones (issue 6: CSP without inline
+// The guard's own answers carry the same headers as routed ones (CSP without inline
 // script, nosniff, frame-ancestors; a request id on every response).
 void ExpectSecurityHeaders(const HttpResult& result, const std::string& what) {
   std::string csp = result.Header("content-security-policy");

@@ -1,6 +1,6 @@
-// stream_bench: the load tool behind issue 4's figures (docs/performance.md). Each subcommand
-// runs one measurement `--runs` times against a database that has the walcast schema, starting
-// and stopping walcastd itself, and prints every run with the median and spread:
+// stream_bench: the load tool behind the change stream's figures (docs/performance.md). Each
+// subcommand runs one measurement `--runs` times against a database that has the walcast schema,
+// starting and stopping walcastd itself, and prints every run with the median and spread:
 //
 //   stream_bench --walcastd build-release/bin/walcastd --db-url "host=... dbname=..." throughput
 //   stream_bench ... latency [--rate 1000 --seconds 25]
