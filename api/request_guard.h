@@ -1,5 +1,5 @@
-// RequestGuard: the checks every HTTP request passes before it is routed (CONTRACT.md §3
-// "Security", issue 6 "Protection"), in this order:
+// RequestGuard: the checks every HTTP request passes before it is routed (the contract's
+// "Security" section and docs/protection.md), in this order:
 //   1. the per-client-IP rate limit, for the JSON API only (`/api` and `/api/...` except the
 //      event stream, whose connections are capped separately); /health, /metrics, /ws and the
 //      static UI are not counted, so monitoring and page loads never eat a client's REST budget;

@@ -1,4 +1,4 @@
-// `walcast orders …` against a real walcastd (issue 7): every REST operation round-trips, --json
+// `walcast orders …` against a real walcastd: every REST operation round-trips, --json
 // prints the server's body as is, server errors print status and message on stderr (exit 1).
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>

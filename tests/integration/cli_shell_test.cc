@@ -1,4 +1,4 @@
-// `walcast shell` driven through a pseudo-terminal (issue 7): help, create with validated prompts,
+// `walcast shell` driven through a pseudo-terminal: help, create with validated prompts,
 // random, orders, status, live events printed above the prompt, quit.
 #include <gtest/gtest.h>
 #include <poll.h>

@@ -1,4 +1,4 @@
-// `walcast tail` against a real walcastd (issue 7): insert/update/delete arrive as JSON lines over
+// `walcast tail` against a real walcastd: insert/update/delete arrive as JSON lines over
 // WebSocket and SSE; a SIGKILL and restart of the daemon in the middle loses and duplicates
 // nothing; filters; a too-old --from gets a resync notice; bad arguments exit 2 with one line;
 // an unreachable server exits 1 after --retry-for.

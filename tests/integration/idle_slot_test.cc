@@ -1,5 +1,5 @@
 // An idle walcast never makes PostgreSQL keep WAL: with no orders changes retained, writes to
-// another table move the slot's confirmed_flush_lsn forward (CONTRACT.md §4, issue 4).
+// another table move the slot's confirmed_flush_lsn forward (CONTRACT.md §4).
 #include <gtest/gtest.h>
 
 #include <thread>

@@ -1,4 +1,4 @@
-// The daemon's side of a systemd unit with Type=notify and WatchdogSec= (issue 7), tested without
+// The daemon's side of a systemd unit with Type=notify and WatchdogSec=, tested without
 // systemd: the test owns the datagram socket NOTIFY_SOCKET names and sets WATCHDOG_USEC as
 // systemd would, then reads what walcastd sends: READY=1, WATCHDOG=1 pings, STOPPING=1.
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-// The WebSocket fan-out measurement (issue 5's figures): one walcastd, N WebSocket clients (and
+// The WebSocket fan-out measurement (the broadcast figures): one walcastd, N WebSocket clients (and
 // optionally stalled ones), paced commits through libpq, commit → receipt latency per frame.
 // Blocking; call from the main thread (see ChildProcess).
 #pragma once

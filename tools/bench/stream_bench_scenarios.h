@@ -1,7 +1,7 @@
-// The three measurements of issue 4 ("Figures"), one run each. Every run starts its own walcastd
-// (and, for throughput, pg_recvlogical) against an existing database that has the walcast schema,
-// and drops or recreates the replication slots it uses, so runs are independent of each other.
-// Blocking; call from the main thread (see ChildProcess).
+// The three change-stream measurements (docs/performance.md), one run each. Every run starts its
+// own walcastd (and, for throughput, pg_recvlogical) against an existing database that has the
+// walcast schema, and drops or recreates the replication slots it uses, so runs are independent of
+// each other. Blocking; call from the main thread (see ChildProcess).
 #pragma once
 
 #include <string>

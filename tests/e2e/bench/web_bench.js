@@ -1,4 +1,4 @@
-// The web UI's figures (issue 8), printed as a table and as JSON:
+// The web UI's figures (README "Web UI"), printed as a table and as JSON:
 //   - page weight: every asset the page loads (HTML, CSS, JS modules, icon), uncompressed bytes;
 //   - time to first render with 1,000 orders in the table (navigation start → the list and stats
 //     drawn, the page's own `walcast:first-render` mark), and to have all 1,000 rows listed;

@@ -1,4 +1,4 @@
-// The web UI in a real browser (issue 8): Debian's chromium, headless, against a real walcastd on
+// The web UI in a real browser (docs/web-ui.md): Debian's chromium, headless, against a real walcastd on
 // a real PostgreSQL 15 (the with_cluster server). The tests run in order on one database and
 // share two pages, A and B, like two people looking at the same orders.
 import assert from 'node:assert/strict';
