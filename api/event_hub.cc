@@ -16,7 +16,7 @@ void EventHub::ObserveServerPosition(decoder::Lsn position) {
   window_.SetServerPosition(position);
 }
 
-bool EventHub::Publish(PublishedTransaction transaction) {
+bool EventHub::Publish(PublishedTransaction transaction, const OnFresh& on_fresh) {
   auto all = std::make_shared<std::vector<StreamEventPtr>>(transaction.events);
   // Reused: with 10,000 subscribers a fresh vector per transaction is a 160 KB allocation, which
   // makes malloc consolidate its fast bins each time (3% of walcastd's CPU in a profile at 10,000
@@ -44,6 +44,7 @@ bool EventHub::Publish(PublishedTransaction transaction) {
       return false;
     });
   }
+  if (on_fresh) on_fresh(*events);
   for (const auto& target : targets) target->Deliver(events);
   targets.clear();  // no session outlives its last delivery because of this vector
   return true;

@@ -12,6 +12,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -47,10 +48,13 @@ class EventHub {
   // The server's written WAL position at a (re)connect: resumes from beyond it get resync
   // (ReplayWindow::SetServerPosition).
   void ObserveServerPosition(decoder::Lsn position);
+  // Called with the events a Publish adds (a part published again after a reconnect adds only
+  // what is new), before any session sees them: what counts them is never behind a client.
+  using OnFresh = std::function<void(const std::vector<StreamEventPtr>& fresh)>;
   // Returns false for a duplicate (already published), which reaches nobody. A large
   // transaction comes as parts (PublishedTransaction::complete), each published when
   // RoomForPart allows.
-  bool Publish(PublishedTransaction transaction);
+  bool Publish(PublishedTransaction transaction, const OnFresh& on_fresh = {});
   // Whether a part of `events` events and `bytes` bytes may be published now without pushing out
   // of the window an event that a reader still pulling from it needs. Readers that have not
   // pulled for `stall_timeout` do not count: a stalled client must not stall the stream (it is

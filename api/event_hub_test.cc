@@ -133,5 +133,25 @@ TEST(EventHub, APartPublishedAgainReachesSubscribersOnlyWithNewEvents) {
   for (uint32_t i = 0; i < 5; ++i) EXPECT_EQ(reader->ids[i], EventId(Lsn(0x200), i));
 }
 
+TEST(EventHub, OnFreshSeesOnlyNewEventsBeforeAnySubscriber) {
+  EventHub hub({});
+  hub.OnStreamStart(Lsn(0x100));
+  auto reader = std::make_shared<Recorder>();
+  hub.Subscribe(reader, std::nullopt);
+  std::vector<EventId> counted;
+  std::size_t delivered_when_counted = 99;
+  auto count = [&](const std::vector<StreamEventPtr>& fresh) {
+    delivered_when_counted = reader->ids.size();
+    for (const auto& event : fresh) counted.push_back(event->id);
+  };
+  ASSERT_TRUE(hub.Publish(testing::Part(0x200, 0, 3, false), count));
+  EXPECT_EQ(delivered_when_counted, 0u) << "counted before the subscriber saw the events";
+  hub.OnStreamStart(Lsn(0x100));
+  EXPECT_FALSE(hub.Publish(testing::Part(0x200, 0, 3, false), count));
+  ASSERT_TRUE(hub.Publish(testing::Part(0x200, 2, 3, true), count));
+  ASSERT_EQ(counted.size(), 5u) << "the re-published event 2 is not counted twice";
+  for (uint32_t i = 0; i < 5; ++i) EXPECT_EQ(counted[i], EventId(Lsn(0x200), i));
+}
+
 }  // namespace
 }  // namespace walcast::api

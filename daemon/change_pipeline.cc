@@ -76,16 +76,15 @@ void ChangePipeline::Publish(decoder::CommittedTransaction transaction) {
     published.events.push_back(api::MakeStreamEvent(event, server_time));
   }
   std::size_t count = published.events.size();
-  bool fresh = hub_->Publish(std::move(published));
+  bool fresh =
+      hub_->Publish(std::move(published), [&](const std::vector<api::StreamEventPtr>& added) {
+        for (const auto& event : added) metrics_->CountEvent(event->keys.operation);
+        // Commit time is PostgreSQL's clock: on another host, clock skew adds to the figure.
+        metrics_->ObserveCommitToSend(std::chrono::microseconds(now - transaction.commit_time));
+      });
   // After the hub has it, so a client told this eventId can already resume from it.
   if (write_tracker_ && count > 0 && transaction.xid != decoder::kInvalidXid) {
     write_tracker_->Published(transaction.xid, transaction.events.front().id.ToString());
-  }
-  if (fresh) {
-    // Commit time is PostgreSQL's clock: on another host, clock skew adds to the figure.
-    for (const auto& event : transaction.events) metrics_->CountEvent(event.operation);
-    if (count > 0)
-      metrics_->ObserveCommitToSend(std::chrono::microseconds(now - transaction.commit_time));
   }
   spdlog::debug("transaction xid={} lsn={} end={} events={}{}", transaction.xid,
                 transaction.commit_lsn.ToString(), transaction.end_lsn.ToString(), count,
@@ -152,11 +151,11 @@ decoder::Result<database::Backlog> ChangePipeline::Drain() {
     }
     const bool last = part.complete;
     delivery_->published += part.events.size();
-    std::vector<api::StreamEventPtr> events = part.events;
-    // A part decoded again after a reconnect is a duplicate (or partly one) and not counted.
-    if (hub_->Publish(std::move(part))) {
-      for (const auto& event : events) metrics_->CountEvent(event->keys.operation);
-    }
+    // A part decoded again after a reconnect is a duplicate (or partly one): only what is new
+    // counts.
+    hub_->Publish(std::move(part), [&](const std::vector<api::StreamEventPtr>& added) {
+      for (const auto& event : added) metrics_->CountEvent(event->keys.operation);
+    });
     delivery_->part.reset();
     if (last) {
       FinishDelivery();

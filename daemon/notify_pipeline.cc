@@ -83,7 +83,12 @@ void NotifyPipeline::OnNotification(std::string_view payload) {
   transaction.events.push_back(api::MakeStreamEvent(*event, api::NowRfc3339()));
   // Ids only grow within the pipeline, so the hub never sees a duplicate unless another source
   // publishes to it too, which the constructor's contract forbids.
-  bool fresh = hub_->Publish(std::move(transaction));
+  // No commit-to-send latency: the payload's timestamp is the transaction's start (now() in the
+  // trigger), not its commit, and would overstate the figure for long transactions.
+  const decoder::Operation operation = event->operation;
+  bool fresh = hub_->Publish(std::move(transaction), [&](const std::vector<api::StreamEventPtr>&) {
+    metrics_->CountEvent(operation);
+  });
   if (!fresh) {
     spdlog::error(
         "notify event id={} was not above the hub's newest: another source shares the hub",
@@ -91,9 +96,6 @@ void NotifyPipeline::OnNotification(std::string_view payload) {
     return;
   }
   published_.fetch_add(1, std::memory_order_relaxed);
-  // No commit-to-send latency: the payload's timestamp is the transaction's start (now() in the
-  // trigger), not its commit, and would overstate the figure for long transactions.
-  metrics_->CountEvent(event->operation);
   spdlog::debug("notify event id={} operation={}", decoder::EventId(position, 0).ToString(),
                 decoder::OperationName(event->operation));
 }
