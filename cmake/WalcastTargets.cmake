@@ -9,6 +9,9 @@ function(walcast_flags target)
     target_compile_options(${target} PRIVATE -Wno-restrict)
   endif()
   target_compile_features(${target} PUBLIC cxx_std_20)
+  # Includes name their layer from the repository root ("decoder/lsn.h", "api/stream/event_hub.h");
+  # tests/lint/layering checks that no layer includes one above it.
+  target_include_directories(${target} PUBLIC ${PROJECT_SOURCE_DIR})
 endfunction()
 
 # walcast_test(<name> SOURCES a_test.cc ... LIBS lib ... [LABELS l ...] [CLUSTER])

@@ -1,38 +1,31 @@
-#include "app.h"
+#include "daemon/app.h"
 
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
-#include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
 
-#include "change_pipeline.h"
-#include "control_message.h"
-#include "database_monitor.h"
-#include "event_hub.h"
-#include "listener.h"
-#include "lsn.h"
-#include "notify_pipeline.h"
-#include "order_routes.h"
-#include "pg_pool.h"
-#include "pg_time.h"
-#include "router.h"
-#include "server_context.h"
-#include "source_probe.h"
-#include "spill_directory.h"
-#include "static_files.h"
-#include "systemd_notify.h"
-#include "write_tracker.h"
+#include "api/http/listener.h"
+#include "api/http/router.h"
+#include "api/http/server_context.h"
+#include "api/http/static_files.h"
+#include "api/orders/order_routes.h"
+#include "api/orders/write_tracker.h"
+#include "api/status/metrics.h"
+#include "api/stream/control_message.h"
+#include "api/stream/event_hub.h"
+#include "api/stream/stream_context.h"
+#include "daemon/change_source.h"
+#include "daemon/status_report.h"
+#include "daemon/systemd_notify.h"
+#include "database/database_monitor.h"
+#include "database/pg_pool.h"
 
 namespace walcast::daemon {
 namespace asio = boost::asio;
@@ -82,7 +75,7 @@ bool App::Start() {
   replay.max_wal_bytes = config_.replay_max_wal_bytes;
   replay.max_bytes = config_.replay_max_bytes;
   hub_ = std::make_shared<api::EventHub>(replay);
-  metrics_ = std::make_shared<api::Metrics>();
+  auto metrics = std::make_shared<api::Metrics>();
   stream_context_ = std::make_shared<api::StreamContext>();
   stream_context_->hub = hub_;
   stream_context_->outbound.max_messages = config_.max_client_queue_messages;
@@ -109,14 +102,13 @@ bool App::Start() {
   // The change source needs the table and publication the schema creates: start it once the
   // database has been reached (and the schema applied).
   write_tracker_ = std::make_shared<api::WriteTracker>(/*enabled=*/false);
-  CreateChangeSource();
-  db_options.on_first_ready = [this] {
-    if (config_.source == SourceMode::kAuto) return ChooseChangeSource();
-    std::lock_guard lock(source_mutex_);
-    StartChangeSourceLocked();
-  };
+  change_source_ =
+      std::make_shared<ChangeSource>(io_context_, config_, hub_, metrics, write_tracker_);
+  db_options.on_first_ready = [source = change_source_] { source->OnDatabaseReady(); };
   database_monitor_ = std::make_shared<database::DatabaseMonitor>(io_context_.get_executor(),
                                                                   std::move(db_options));
+  status_ = std::make_shared<StatusReport>(config_, database_monitor_, change_source_, hub_,
+                                           stream_context_, metrics);
 
   std::error_code ec;
   if (!fs::is_directory(config_.web_root, ec)) {
@@ -144,8 +136,8 @@ bool App::Start() {
                                            const api::Respond& respond) {
     return routes->Handle(request, respond);
   };
-  services.health = [this] { return Health(); };
-  services.metrics = [this] { return MetricsText(); };
+  services.health = [status = status_] { return status->Health(); };
+  services.metrics = [status = status_] { return status->MetricsText(); };
   services.static_files = static_files_.get();
   api::ServerLimits limits;
   limits.max_body_bytes = config_.max_body_bytes;
@@ -156,7 +148,7 @@ bool App::Start() {
   guard.api_token = config_.api_token;
   guard.cors_origins = config_.cors_origins;
   auto context = std::make_shared<api::ServerContext>(api::Router(std::move(services)), limits,
-                                                      stream_context_, metrics_, std::move(guard));
+                                                      stream_context_, metrics, std::move(guard));
 
   boost::system::error_code bind_error;
   auto address = asio::ip::make_address(config_.host, bind_error);
@@ -164,7 +156,7 @@ bool App::Start() {
     spdlog::critical("--host {} is not an IP address: {}", config_.host, bind_error.message());
     return false;
   }
-  server_context_ = context;
+  status_->AttachServer(context);
   listener_ = std::make_shared<api::Listener>(io_context_, context);
   bind_error = listener_->Open({address, config_.port});
   if (bind_error) {
@@ -173,180 +165,6 @@ bool App::Start() {
     return false;
   }
   return true;
-}
-
-api::HealthReport App::Health() const {
-  auto db = database_monitor_->Snapshot();
-  api::HealthReport report;
-  report.database_up = db.up;
-  report.source = std::string(SourceModeName(config_.source));
-  report.slot = config_.slot;
-  report.clients = hub_->Subscribers();
-  if (auto at = hub_->LastEventAt()) {
-    report.last_event_at = decoder::FormatRfc3339(decoder::UnixMicros(*at));
-  }
-  std::shared_ptr<database::ReplicationStream> replication;
-  std::shared_ptr<database::NotifySource> notify;
-  {
-    std::lock_guard lock(source_mutex_);
-    replication = replication_;
-    notify = notify_;
-  }
-  // --source auto before the probe has decided: expected, not yet up.
-  report.stream_expected = replication || notify || config_.source == SourceMode::kAuto;
-  if (replication) {
-    auto stream = replication->State();
-    report.source = "replication";
-    report.stream_up = stream.streaming;
-    if (stream.confirmed_lsn.valid()) report.confirmed_lsn = stream.confirmed_lsn.ToString();
-    if (stream.server_wal_end.valid()) {
-      report.lag_bytes = stream.server_wal_end > stream.confirmed_lsn
-                             ? stream.server_wal_end.value() - stream.confirmed_lsn.value()
-                             : 0;
-    }
-    if (!stream.streaming && db.up) report.problem = stream.problem;
-    // A failure that keeps coming back (a transaction that cannot be handed on) must not look
-    // healthy during each attempt in between.
-    if (stream.streaming && db.up && !stream.last_failure.empty() &&
-        std::chrono::steady_clock::now() - stream.last_failure_at < std::chrono::seconds(60)) {
-      report.problem = "recovering from: " + stream.last_failure;
-    }
-  } else if (notify) {
-    auto state = notify->State();
-    report.source = "notify";
-    report.slot.clear();  // no slot in NOTIFY mode
-    report.stream_up = state.listening;
-    if (!state.listening && db.up) report.problem = state.problem;
-  } else if (config_.source == SourceMode::kAuto && db.up) {
-    report.problem = "choosing the change source";
-  }
-  report.uptime_seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
-  if (!db.up) report.problem = "database unreachable";
-  return report;
-}
-
-std::string App::MetricsText() const {
-  auto health = Health();
-  api::MetricsGauges gauges;
-  gauges.clients = health.clients;
-  gauges.slot_lag_bytes = health.lag_bytes;
-  gauges.retained_events = hub_->RetainedEvents();
-  gauges.database_up = health.database_up;
-  gauges.stream_up = health.stream_up;
-  gauges.slow_clients_dropped = stream_context_->counters.slow_clients_dropped.load();
-  gauges.events_sent = stream_context_->counters.events_sent.load();
-  gauges.uptime_seconds = health.uptime_seconds;
-  if (server_context_) {
-    const auto& budget = server_context_->budget();
-    gauges.connections = budget.open();
-    gauges.max_connections = budget.max_open();
-    gauges.connections_refused = budget.refused();
-    gauges.connections_reclaimed = budget.reclaimed();
-  }
-  gauges.replay_window_bytes = hub_->RetainedBytes();
-  {
-    std::lock_guard lock(source_mutex_);
-    if (spill_) {
-      gauges.spill_bytes = spill_->LiveBytes();
-      gauges.spilled_transactions = spill_->CreatedFiles();
-    }
-    if (replication_) gauges.decode_errors = replication_->State().decode_failures;
-  }
-  return metrics_->Render(gauges);
-}
-
-void App::CreateChangeSource() {
-  std::lock_guard lock(source_mutex_);
-  if (config_.source == SourceMode::kReplication) CreateReplication();
-  if (config_.source == SourceMode::kNotify) CreateNotify();
-}
-
-void App::CreateReplication() {
-  std::string spill_dir = config_.spill_dir;
-  if (spill_dir.empty()) {
-    const char* tmpdir = std::getenv("TMPDIR");
-    spill_dir = tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/var/tmp";
-  }
-  spill_ = std::make_shared<SpillDirectory>(spill_dir, config_.spill_max_bytes);
-  PipelineOptions pipeline_options;
-  pipeline_options.decoder.max_buffered_bytes = config_.txn_memory_bytes;
-  pipeline_options.decoder.spill = spill_.get();
-  pipeline_options.stall_timeout = std::chrono::seconds(config_.slow_client_timeout_seconds);
-  auto pipeline = std::make_unique<ChangePipeline>(hub_, metrics_, std::move(pipeline_options));
-  pipeline->SetWriteTracker(write_tracker_);
-  write_tracker_->SetEnabled(true);  // replication reports xids: writes get their eventId
-  pipeline_ = std::move(pipeline);
-  database::ReplicationOptions options;
-  options.params = ConnectionParams(config_);
-  // The walsender renders values with its session's settings: UTC ISO timestamps are what the
-  // decoder turns into RFC 3339 fastest (other zones are converted too).
-  options.params.emplace_back("options", "-c TimeZone=UTC -c DateStyle=ISO");
-  options.slot = config_.slot;
-  options.publication = config_.publication;
-  options.on_server_position = [hub = hub_](decoder::Lsn position) {
-    hub->ObserveServerPosition(position);
-  };
-  replication_ = std::make_shared<database::ReplicationStream>(io_context_.get_executor(),
-                                                               std::move(options), *pipeline_);
-}
-
-void App::CreateNotify() {
-  // The pipeline claims the hub's id space (ids of this run, resync for older ones): only now
-  // that NOTIFY is the source.
-  notify_pipeline_ = std::make_unique<NotifyPipeline>(hub_, metrics_);
-  database::NotifyOptions options;
-  options.params = ConnectionParams(config_);
-  notify_ = std::make_shared<database::NotifySource>(io_context_.get_executor(), std::move(options),
-                                                     *notify_pipeline_);
-}
-
-void App::StartChangeSourceLocked() {
-  if (stopping_) return;
-  if (replication_) replication_->Start();
-  if (notify_) notify_->Start();
-}
-
-void App::ChooseChangeSource() {
-  using namespace std::chrono_literals;
-  asio::co_spawn(
-      asio::make_strand(io_context_),
-      [this]() -> asio::awaitable<void> {
-        auto executor = co_await asio::this_coro::executor;
-        database::PgConnection connection(executor);
-        asio::steady_timer timer(executor);
-        auto backoff = std::chrono::milliseconds(250);
-        database::SourceProbe probe;
-        while (true) {
-          if (auto error = co_await connection.Connect(ConnectionParams(config_), 10s)) {
-            probe.error = error;
-            probe.reason = error->message;
-          } else {
-            probe = co_await database::ProbeSource(connection);
-          }
-          connection.Close();
-          if (!probe.error) break;
-          spdlog::warn("--source auto cannot probe the database: {}; retrying in {} ms",
-                       probe.reason, backoff.count());
-          timer.expires_after(backoff);
-          co_await timer.async_wait(asio::use_awaitable);
-          backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
-        }
-        std::lock_guard lock(source_mutex_);
-        if (stopping_) co_return;
-        if (probe.replication_possible) {
-          spdlog::info("--source auto chose replication: {}", probe.reason);
-          CreateReplication();
-        } else {
-          spdlog::warn(
-              "--source auto chose NOTIFY: {}; events carry no LSN and changes made while the "
-              "LISTEN connection is down are lost (clients are told to resync)",
-              probe.reason);
-          CreateNotify();
-        }
-        StartChangeSourceLocked();
-      },
-      asio::detached);
 }
 
 // Tells every client the live client count when it has changed, at most once a second, so a UI
@@ -399,12 +217,7 @@ void App::Shutdown() {
   stopping_clients_broadcast_ = true;
   listener_->Stop();
   hub_->ShutdownAll();
-  {
-    std::lock_guard lock(source_mutex_);
-    stopping_ = true;
-    if (replication_) replication_->Stop();
-    if (notify_) notify_->Stop();
-  }
+  change_source_->Stop();
   database_monitor_->Stop();
   db_pool_->Stop();
   // Idle keep-alive connections would keep the loop alive: give in-flight responses a moment,

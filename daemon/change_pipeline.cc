@@ -1,8 +1,8 @@
-#include "change_pipeline.h"
+#include "daemon/change_pipeline.h"
 
 #include <spdlog/spdlog.h>
 
-#include "pg_time.h"
+#include "decoder/pg_time.h"
 
 namespace walcast::daemon {
 namespace {

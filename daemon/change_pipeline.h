@@ -14,11 +14,11 @@
 #include <memory>
 #include <optional>
 
-#include "event_hub.h"
-#include "metrics.h"
-#include "replication_stream.h"
-#include "stream_decoder.h"
-#include "write_tracker.h"
+#include "api/orders/write_tracker.h"
+#include "api/status/metrics.h"
+#include "api/stream/event_hub.h"
+#include "database/replication_stream.h"
+#include "decoder/stream_decoder.h"
 
 namespace walcast::daemon {
 

@@ -49,7 +49,7 @@ struct Config {
   SourceMode source = SourceMode::kAuto;
   std::string slot = "walcast_orders";
   std::string publication = "walcast_orders";
-  // Replay window (CONTRACT.md §4): bounded by event count, age and WAL the slot keeps.
+  // Replay window (docs/contract.md §4): bounded by event count, age and WAL the slot keeps.
   std::size_t replay_max_events = 100'000;
   unsigned replay_max_age_seconds = 900;
   uint64_t replay_max_wal_bytes = 256ull << 20;

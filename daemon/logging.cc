@@ -1,4 +1,4 @@
-#include "logging.h"
+#include "daemon/logging.h"
 
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>

@@ -6,9 +6,9 @@
 #include <fstream>
 #include <iostream>
 
-#include "app.h"
-#include "config.h"
-#include "logging.h"
+#include "daemon/app.h"
+#include "daemon/config.h"
+#include "daemon/logging.h"
 
 extern char** environ;
 

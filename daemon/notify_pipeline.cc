@@ -1,13 +1,13 @@
-#include "notify_pipeline.h"
+#include "daemon/notify_pipeline.h"
 
 #include <spdlog/spdlog.h>
 
 #include <string>
 
-#include "control_message.h"
-#include "event_hub.h"
-#include "metrics.h"
-#include "stream_event.h"
+#include "api/status/metrics.h"
+#include "api/stream/control_message.h"
+#include "api/stream/event_hub.h"
+#include "api/stream/stream_event.h"
 
 namespace walcast::daemon {
 namespace {

@@ -1,4 +1,4 @@
-// NotifyPipeline: the NOTIFY source's handler (CONTRACT.md §5, --source notify). Parses each
+// NotifyPipeline: the NOTIFY source's handler (docs/contract.md §5, --source notify). Parses each
 // trigger payload, gives it an id and publishes it to the hub as a transaction of its own; a
 // payload of the wrong shape or table is logged, counted and dropped, and the stream goes on.
 //
@@ -19,9 +19,9 @@
 #include <memory>
 #include <string_view>
 
-#include "lsn.h"
-#include "notify_payload.h"
-#include "notify_source.h"
+#include "database/notify_source.h"
+#include "decoder/lsn.h"
+#include "decoder/notify_payload.h"
 
 namespace walcast::api {
 class EventHub;

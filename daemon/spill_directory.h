@@ -16,7 +16,7 @@
 #include <memory>
 #include <string>
 
-#include "spill_file.h"
+#include "decoder/spill_file.h"
 
 namespace walcast::daemon {
 

@@ -1,4 +1,4 @@
-#include "spill_directory.h"
+#include "daemon/spill_directory.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>

@@ -1,4 +1,4 @@
-#include "database_monitor.h"
+#include "database/database_monitor.h"
 
 #include <spdlog/spdlog.h>
 
@@ -8,7 +8,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include "reconnect.h"
+#include "database/reconnect.h"
 
 namespace walcast::database {
 namespace asio = boost::asio;
@@ -47,53 +47,59 @@ void DatabaseMonitor::SetState(bool up, std::string error) {
 asio::awaitable<void> DatabaseMonitor::Run() {
   Backoff backoff(options_.backoff_min, options_.backoff_max);
   bool was_up = true;  // so the first failure is logged
-  while (!stopped_) {
-    auto error = co_await connection_.Connect(options_.params, 10s);
-    if (!error && !options_.schema_sql.empty() && !Snapshot().schema_applied) {
-      auto outcome = co_await connection_.Exec(options_.schema_sql, 120s);
-      if (outcome.ok()) {
-        std::lock_guard lock(mutex_);
-        state_.schema_applied = true;
-        spdlog::info("database schema applied");
-      } else {
-        error = PgError{outcome.error->sqlstate,
-                        "applying the schema failed: " + outcome.error->message};
-      }
-    }
-    if (error) {
-      if (stopped_) break;
-      if (was_up) {
-        spdlog::warn("database unavailable: {}; retrying with backoff up to {} ms", error->message,
-                     options_.backoff_max.count());
-      } else {
-        spdlog::debug("database still unavailable: {}", error->message);
-      }
-      was_up = false;
-      SetState(false, error->message);
-      connection_.Close();
-      if (!co_await SleepUnlessStopped(timer_, backoff.Next(), stopped_)) break;
-      continue;
-    }
-
-    SetState(true, "");
-    spdlog::info("database reachable");
-    if (options_.on_first_ready) std::exchange(options_.on_first_ready, nullptr)();
-    was_up = true;
-    backoff.Reset();
-    while (co_await SleepUnlessStopped(timer_, options_.check_interval, stopped_)) {
-      auto outcome = co_await connection_.Exec("SELECT 1", 5s);
-      if (!outcome.ok()) {
-        error = outcome.error;
-        break;
-      }
-    }
-    if (stopped_) break;
-    spdlog::warn("database connection lost: {}", error ? error->message : "unknown");
-    SetState(false, error ? error->message : "connection lost");
-    was_up = false;
-    connection_.Close();
-  }
+  co_await RetryUntilStopped(
+      timer_, stopped_, [this] { return Attempt(); },
+      [&](const std::string& reason, std::chrono::steady_clock::duration) {
+        if (Snapshot().up) {
+          // It was reachable and the connection was lost: reconnect at once.
+          spdlog::warn("database connection lost: {}", reason);
+          SetState(false, reason);
+          was_up = false;
+          backoff.Reset();
+          return 0ms;
+        }
+        if (was_up) {
+          spdlog::warn("database unavailable: {}; retrying with backoff up to {} ms", reason,
+                       options_.backoff_max.count());
+        } else {
+          spdlog::debug("database still unavailable: {}", reason);
+        }
+        was_up = false;
+        SetState(false, reason);
+        return backoff.Next();
+      });
   connection_.Close();
+}
+
+asio::awaitable<std::string> DatabaseMonitor::Attempt() {
+  std::string reason = co_await ConnectAndWatch();
+  connection_.Close();
+  co_return reason;
+}
+
+asio::awaitable<std::string> DatabaseMonitor::ConnectAndWatch() {
+  auto error = co_await connection_.Connect(options_.params, 10s);
+  if (!error && !options_.schema_sql.empty() && !Snapshot().schema_applied) {
+    auto outcome = co_await connection_.Exec(options_.schema_sql, 120s);
+    if (outcome.ok()) {
+      std::lock_guard lock(mutex_);
+      state_.schema_applied = true;
+      spdlog::info("database schema applied");
+    } else {
+      error =
+          PgError{outcome.error->sqlstate, "applying the schema failed: " + outcome.error->message};
+    }
+  }
+  if (error) co_return error->message;
+
+  SetState(true, "");
+  spdlog::info("database reachable");
+  if (options_.on_first_ready) std::exchange(options_.on_first_ready, nullptr)();
+  while (co_await SleepUnlessStopped(timer_, options_.check_interval, stopped_)) {
+    auto outcome = co_await connection_.Exec("SELECT 1", 5s);
+    if (!outcome.ok()) co_return outcome.error ? outcome.error->message : "connection lost";
+  }
+  co_return "stopped";
 }
 
 }  // namespace walcast::database

@@ -16,7 +16,7 @@
 #include <mutex>
 #include <string>
 
-#include "pg_connection.h"
+#include "database/pg_connection.h"
 
 namespace walcast::database {
 
@@ -47,6 +47,11 @@ class DatabaseMonitor : public std::enable_shared_from_this<DatabaseMonitor> {
 
  private:
   boost::asio::awaitable<void> Run();
+  // One connection (ConnectAndWatch), closed after; returns why it ended.
+  boost::asio::awaitable<std::string> Attempt();
+  // Connects (applying the schema once), reports the database up, then checks it every
+  // check_interval until a check fails or Stop. Returns why it ended.
+  boost::asio::awaitable<std::string> ConnectAndWatch();
   void SetState(bool up, std::string error);
 
   boost::asio::strand<boost::asio::any_io_executor> strand_;

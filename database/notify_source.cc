@@ -1,4 +1,4 @@
-#include "notify_source.h"
+#include "database/notify_source.h"
 
 #include <libpq-fe.h>
 #include <spdlog/spdlog.h>
@@ -10,8 +10,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <utility>
 
-#include "reconnect.h"
-#include "sql_quote.h"
+#include "database/reconnect.h"
+#include "database/sql_quote.h"
 
 namespace walcast::database {
 namespace asio = boost::asio;
@@ -70,21 +70,23 @@ void NotifySource::SetListening(bool listening, std::string problem) {
 
 asio::awaitable<void> NotifySource::Run() {
   Backoff backoff(options_.backoff_min, options_.backoff_max);
-  while (!stopped_) {
-    auto started = std::chrono::steady_clock::now();
-    std::string reason = co_await ConnectAndListen();
-    connection_.Close();
-    if (stopped_) break;
-    SetListening(false, reason);
-    if (std::chrono::steady_clock::now() - started > kStableConnection) {
-      backoff.Reset();
-    }
-    auto wait = backoff.Next();
-    spdlog::warn("notify stopped channel={}: {}; reconnecting in {} ms", options_.channel, reason,
-                 wait.count());
-    if (!co_await SleepUnlessStopped(timer_, wait, stopped_)) break;
-  }
+  co_await RetryUntilStopped(
+      timer_, stopped_, [this] { return Attempt(); },
+      [&](const std::string& reason, std::chrono::steady_clock::duration lasted) {
+        SetListening(false, reason);
+        if (lasted > kStableConnection) backoff.Reset();
+        auto wait = backoff.Next();
+        spdlog::warn("notify stopped channel={}: {}; reconnecting in {} ms", options_.channel,
+                     reason, wait.count());
+        return wait;
+      });
   SetListening(false, "stopped");
+}
+
+asio::awaitable<std::string> NotifySource::Attempt() {
+  std::string reason = co_await ConnectAndListen();
+  connection_.Close();
+  co_return reason;
 }
 
 asio::awaitable<std::string> NotifySource::ConnectAndListen() {

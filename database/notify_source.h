@@ -1,5 +1,5 @@
-// NotifySource: the compatibility change source (CONTRACT.md §5, --source notify). It LISTENs on
-// the schema's trigger channel (default orders_change) over a normal connection, on its own
+// NotifySource: the compatibility change source (docs/contract.md §5, --source notify). It LISTENs
+// on the schema's trigger channel (default orders_change) over a normal connection, on its own
 // strand, and hands every notification's payload to the handler in the order PostgreSQL delivers
 // them (commit order).
 //
@@ -23,7 +23,7 @@
 #include <string>
 #include <string_view>
 
-#include "pg_connection.h"
+#include "database/pg_connection.h"
 
 namespace walcast::database {
 
@@ -71,6 +71,8 @@ class NotifySource : public std::enable_shared_from_this<NotifySource> {
  private:
   boost::asio::awaitable<void> Run();
   // One connection's life: connect, LISTEN, then receive until an error. Returns why it ended.
+  // One connection (ConnectAndListen), closed after; returns why it ended.
+  boost::asio::awaitable<std::string> Attempt();
   boost::asio::awaitable<std::string> ConnectAndListen();
   boost::asio::awaitable<std::string> Receive();
   // Hands every buffered notification to the handler; yields to the strand now and then so a

@@ -1,4 +1,4 @@
-#include "order_queries.h"
+#include "database/order_queries.h"
 
 #include <array>
 #include <string>

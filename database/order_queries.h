@@ -1,16 +1,16 @@
-// The SQL of the REST API (CONTRACT.md §3), as statements PgPool prepares once per connection.
+// The SQL of the REST API (docs/contract.md §3), as statements PgPool prepares once per connection.
 // Every value is a parameter ($1..); nothing a client sends is ever part of the SQL text. The only
 // variable part, the search's ORDER BY, is chosen from a fixed list (SearchStatement).
 //
 // Conventions the API relies on: rows carry the table's six columns in table order; "__total" is
 // the number of rows matching a filter (list, search), "__xid" the writing transaction's
-// txid_current() (eventId, api/write_tracker.h). Filters and totals come from one statement, so a
-// page and its total are consistent.
+// txid_current() (eventId, api/orders/write_tracker.h). Filters and totals come from one statement,
+// so a page and its total are consistent.
 #pragma once
 
 #include <string_view>
 
-#include "pg_pool.h"
+#include "database/pg_pool.h"
 
 namespace walcast::database::order_queries {
 

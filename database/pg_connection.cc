@@ -1,4 +1,4 @@
-#include "pg_connection.h"
+#include "database/pg_connection.h"
 
 #include <libpq-fe.h>
 #include <spdlog/spdlog.h>

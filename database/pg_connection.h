@@ -17,7 +17,7 @@
 #include <utility>
 #include <vector>
 
-#include "pg_result.h"
+#include "database/pg_result.h"
 
 namespace walcast::database {
 

@@ -1,4 +1,4 @@
-#include "pg_pool.h"
+#include "database/pg_pool.h"
 
 #include <libpq-fe.h>
 #include <spdlog/spdlog.h>

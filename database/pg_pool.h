@@ -26,8 +26,8 @@
 #include <unordered_set>
 #include <vector>
 
-#include "pg_connection.h"
-#include "result_rows.h"
+#include "database/pg_connection.h"
+#include "database/result_rows.h"
 
 namespace walcast::database {
 

@@ -1,4 +1,4 @@
-#include "pg_result.h"
+#include "database/pg_result.h"
 
 #include <libpq-fe.h>
 

@@ -1,4 +1,4 @@
-#include "reconnect.h"
+#include "database/reconnect.h"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>

@@ -1,4 +1,4 @@
-#include "reconnect.h"
+#include "database/reconnect.h"
 
 #include <gtest/gtest.h>
 

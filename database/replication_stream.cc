@@ -1,4 +1,4 @@
-#include "replication_stream.h"
+#include "database/replication_stream.h"
 
 #include <libpq-fe.h>
 #include <spdlog/spdlog.h>
@@ -9,9 +9,9 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include "pg_time.h"
-#include "reconnect.h"
-#include "sql_quote.h"
+#include "database/reconnect.h"
+#include "database/sql_quote.h"
+#include "decoder/pg_time.h"
 
 namespace walcast::database {
 namespace asio = boost::asio;
@@ -94,37 +94,45 @@ asio::awaitable<void> ReplicationStream::Run() {
   Backoff backoff(options_.backoff_min, options_.backoff_max);
   Backoff repeat_backoff(options_.backoff_max, options_.repeat_backoff_max);
   std::string previous_reason;
-  while (!stopped_) {
-    auto started = std::chrono::steady_clock::now();
-    const uint64_t decode_failures_before = State().decode_failures;
-    std::string reason = co_await ConnectAndStream();
-    connection_.Close();
-    if (stopped_) break;
-    SetStreaming(false, reason);
-    // A connection that streamed for a while earns a fast retry; repeated failures back off,
-    // and the same failure again (a transaction that cannot be handled, decoded again after each
-    // reconnect) keeps backing off however long each attempt streamed.
-    const bool decode_failed = State().decode_failures != decode_failures_before;
-    const bool repeated = decode_failed && reason == previous_reason;
-    if (std::chrono::steady_clock::now() - started > 30s && !repeated) backoff.Reset();
-    if (!repeated) repeat_backoff.Reset();
-    previous_reason = reason;
-    auto wait = backoff.Next();
-    if (repeated) wait = std::max(wait, repeat_backoff.Next());
-    {
-      // Only a message that could not be handled counts as a failure of the data: a lost
-      // connection or a server restart is reported while it lasts, then forgotten.
-      std::lock_guard lock(mutex_);
-      if (decode_failed) {
-        state_.last_failure = reason;
-        state_.last_failure_at = std::chrono::steady_clock::now();
-      }
-    }
-    spdlog::warn("replication stopped slot={} lsn={}: {}; reconnecting in {} ms", options_.slot,
-                 received_lsn_.ToString(), reason, wait.count());
-    if (!co_await SleepUnlessStopped(timer_, wait, stopped_)) break;
-  }
+  uint64_t decode_failures_before = 0;
+  co_await RetryUntilStopped(
+      timer_, stopped_,
+      [&] {
+        decode_failures_before = State().decode_failures;
+        return Attempt();
+      },
+      [&](const std::string& reason, std::chrono::steady_clock::duration lasted) {
+        SetStreaming(false, reason);
+        // A connection that streamed for a while earns a fast retry; repeated failures back
+        // off, and the same failure again (a transaction that cannot be handled, decoded again
+        // after each reconnect) keeps backing off however long each attempt streamed.
+        const bool decode_failed = State().decode_failures != decode_failures_before;
+        const bool repeated = decode_failed && reason == previous_reason;
+        if (lasted > 30s && !repeated) backoff.Reset();
+        if (!repeated) repeat_backoff.Reset();
+        previous_reason = reason;
+        auto wait = backoff.Next();
+        if (repeated) wait = std::max(wait, repeat_backoff.Next());
+        {
+          // Only a message that could not be handled counts as a failure of the data: a lost
+          // connection or a server restart is reported while it lasts, then forgotten.
+          std::lock_guard lock(mutex_);
+          if (decode_failed) {
+            state_.last_failure = reason;
+            state_.last_failure_at = std::chrono::steady_clock::now();
+          }
+        }
+        spdlog::warn("replication stopped slot={} lsn={}: {}; reconnecting in {} ms", options_.slot,
+                     received_lsn_.ToString(), reason, wait.count());
+        return wait;
+      });
   SetStreaming(false, "stopped");
+}
+
+asio::awaitable<std::string> ReplicationStream::Attempt() {
+  std::string reason = co_await ConnectAndStream();
+  connection_.Close();
+  co_return reason;
 }
 
 asio::awaitable<std::string> ReplicationStream::ConnectAndStream() {

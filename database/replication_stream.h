@@ -23,10 +23,10 @@
 #include <optional>
 #include <string>
 
-#include "decode_error.h"
-#include "lsn.h"
-#include "pg_connection.h"
-#include "walsender_frame.h"
+#include "database/pg_connection.h"
+#include "decoder/decode_error.h"
+#include "decoder/lsn.h"
+#include "decoder/walsender_frame.h"
 
 namespace walcast::database {
 
@@ -96,6 +96,8 @@ class ReplicationStream : public std::enable_shared_from_this<ReplicationStream>
 
  private:
   boost::asio::awaitable<void> Run();
+  // One connection (ConnectAndStream), closed after; returns why it ended.
+  boost::asio::awaitable<std::string> Attempt();
   // One connection's life: bootstrap, then stream until an error. Returns the reason it ended.
   boost::asio::awaitable<std::string> ConnectAndStream();
   boost::asio::awaitable<std::optional<std::string>> Bootstrap(decoder::Lsn* confirmed_flush);

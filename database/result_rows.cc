@@ -1,4 +1,4 @@
-#include "result_rows.h"
+#include "database/result_rows.h"
 
 #include <libpq-fe.h>
 

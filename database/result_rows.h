@@ -1,6 +1,6 @@
 // Rows: a libpq text result rendered as JSON objects with the same value formatting as change
-// events (CONTRACT.md §2, decoder/value_format.h), so an order looks the same in REST and in the
-// stream. Columns whose names start with "__" are not part of the row: they carry values about
+// events (docs/contract.md §2, decoder/value_format.h), so an order looks the same in REST and in
+// the stream. Columns whose names start with "__" are not part of the row: they carry values about
 // the result (a total count, the writing transaction's id), read from the first row as text.
 #pragma once
 
@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-#include "json_row.h"
+#include "decoder/json_row.h"
 
 struct pg_result;
 

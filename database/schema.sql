@@ -1,5 +1,5 @@
 -- walcast database schema (PostgreSQL 15): the `orders` table and what the daemon relies on.
--- The contract is ../shared/CONTRACT.md §1; tests/integration/schema_test.cc proves it.
+-- The contract is docs/contract.md §1; tests/integration/schema_test.cc proves it.
 --
 -- What it does:
 --   * creates `orders` with indexes on status and updated_at; a few sample orders go in only when

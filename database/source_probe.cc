@@ -1,4 +1,4 @@
-#include "source_probe.h"
+#include "database/source_probe.h"
 
 #include <libpq-fe.h>
 
@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-#include "pg_connection.h"
+#include "database/pg_connection.h"
 
 namespace walcast::database {
 namespace {

@@ -1,5 +1,5 @@
-// The `--source auto` decision (CONTRACT.md §5): logical replication when the server and the role
-// allow it, else the NOTIFY compatibility source. ProbeSource reads the facts over a normal
+// The `--source auto` decision (docs/contract.md §5): logical replication when the server and the
+// role allow it, else the NOTIFY compatibility source. ProbeSource reads the facts over a normal
 // connection; ChooseSource is the pure decision, so every combination is testable without a
 // server.
 //
@@ -12,7 +12,7 @@
 #include <optional>
 #include <string>
 
-#include "pg_result.h"
+#include "database/pg_result.h"
 
 namespace walcast::database {
 

@@ -1,4 +1,4 @@
-#include "sql_quote.h"
+#include "database/sql_quote.h"
 
 namespace walcast::database {
 namespace {

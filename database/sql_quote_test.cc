@@ -1,4 +1,4 @@
-#include "sql_quote.h"
+#include "database/sql_quote.h"
 
 #include <gtest/gtest.h>
 

@@ -1,8 +1,8 @@
-#include "buffered_change.h"
+#include "decoder/buffered_change.h"
 
 #include <utility>
 
-#include "byte_reader.h"
+#include "decoder/byte_reader.h"
 
 namespace walcast::decoder {
 namespace {

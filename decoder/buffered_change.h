@@ -19,8 +19,8 @@
 #include <string>
 #include <string_view>
 
-#include "decode_error.h"
-#include "order_event.h"
+#include "decoder/decode_error.h"
+#include "decoder/order_event.h"
 
 namespace walcast::decoder {
 

@@ -1,4 +1,4 @@
-#include "buffered_change.h"
+#include "decoder/buffered_change.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "byte_reader.h"
+#include "decoder/byte_reader.h"
 
 #include <cstring>
 

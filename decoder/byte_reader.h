@@ -12,7 +12,7 @@
 #include <string>
 #include <string_view>
 
-#include "decode_error.h"
+#include "decoder/decode_error.h"
 
 namespace walcast::decoder {
 

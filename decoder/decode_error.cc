@@ -1,4 +1,4 @@
-#include "decode_error.h"
+#include "decoder/decode_error.h"
 
 namespace walcast::decoder {
 

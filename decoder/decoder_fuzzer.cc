@@ -12,15 +12,15 @@
 #include <memory>
 #include <string_view>
 
-#include "event_id.h"
-#include "event_serializer.h"
-#include "lsn.h"
-#include "notify_payload.h"
-#include "pg_time.h"
-#include "stream_decoder.h"
-#include "testing/fuzz_input.h"
-#include "value_format.h"
-#include "walsender_frame.h"
+#include "decoder/event_id.h"
+#include "decoder/event_serializer.h"
+#include "decoder/lsn.h"
+#include "decoder/notify_payload.h"
+#include "decoder/pg_time.h"
+#include "decoder/stream_decoder.h"
+#include "decoder/testing/fuzz_input.h"
+#include "decoder/value_format.h"
+#include "decoder/walsender_frame.h"
 
 namespace walcast::decoder {
 namespace {

@@ -1,4 +1,4 @@
-#include "event_id.h"
+#include "decoder/event_id.h"
 
 namespace walcast::decoder {
 namespace {

@@ -1,4 +1,4 @@
-// EventId: the id of one change event, "0000000001A3F2C8-00000003" (CONTRACT.md §4).
+// EventId: the id of one change event, "0000000001A3F2C8-00000003" (docs/contract.md §4).
 //
 // 16 upper-case hex digits of the transaction's commit LSN, '-', 8 hex digits of the change's index
 // within the transaction. Fixed width, so ids sort as strings in commit order, and derived only
@@ -15,7 +15,7 @@
 #include <string>
 #include <string_view>
 
-#include "lsn.h"
+#include "decoder/lsn.h"
 
 namespace walcast::decoder {
 

@@ -1,7 +1,7 @@
-#include "event_serializer.h"
+#include "decoder/event_serializer.h"
 
-#include "pg_time.h"
-#include "value_format.h"
+#include "decoder/pg_time.h"
+#include "decoder/value_format.h"
 
 // The frame has a fixed shape and its rows are JSON already, so it is written directly: constant
 // keys as literals, strings through AppendJsonString (which copies unescaped runs whole), rows by

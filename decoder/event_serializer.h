@@ -1,4 +1,4 @@
-// The text frame of CONTRACT.md §4 for one event, built once and shared by every client (the
+// The text frame of docs/contract.md §4 for one event, built once and shared by every client (the
 // .cc says why it is not written with RapidJSON's Writer):
 //
 //   {"event":"orders:update","data":{"id":"0000000001A3F2C8-00000003","type":"database_change",
@@ -15,7 +15,7 @@
 #include <string>
 #include <string_view>
 
-#include "order_event.h"
+#include "decoder/order_event.h"
 
 namespace walcast::decoder {
 

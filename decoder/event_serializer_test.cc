@@ -1,9 +1,9 @@
-#include "event_serializer.h"
+#include "decoder/event_serializer.h"
 
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
-#include "pg_time.h"
+#include "decoder/pg_time.h"
 
 namespace walcast::decoder {
 namespace {

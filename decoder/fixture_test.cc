@@ -13,10 +13,10 @@
 #include <string>
 #include <vector>
 
-#include "notify_payload.h"
-#include "pgoutput_reader.h"
-#include "stream_decoder.h"
-#include "testing/feed.h"
+#include "decoder/notify_payload.h"
+#include "decoder/pgoutput_reader.h"
+#include "decoder/stream_decoder.h"
+#include "decoder/testing/feed.h"
 
 namespace walcast::decoder {
 namespace {
@@ -239,7 +239,7 @@ TEST(Fixtures, NotifyPayloadsMatchReplicationEvents) {
     ASSERT_TRUE(event.ok()) << payload << ": " << event.error().ToString();
     events.push_back(std::move(event).value());
   }
-  // The first payload is the insert scenario's row: same JSON on both paths (CONTRACT.md §2).
+  // The first payload is the insert scenario's row: same JSON on both paths (docs/contract.md §2).
   auto replicated = Events("insert");
   ASSERT_EQ(replicated.size(), 1u);
   const std::string frame = Decode("insert")[1];

@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include "value_format.h"
+#include "decoder/value_format.h"
 
 namespace walcast::decoder {
 

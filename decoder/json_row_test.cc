@@ -1,4 +1,4 @@
-#include "json_row.h"
+#include "decoder/json_row.h"
 
 #include <gtest/gtest.h>
 

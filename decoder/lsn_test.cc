@@ -1,4 +1,4 @@
-#include "lsn.h"
+#include "decoder/lsn.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "normalizer.h"
+#include "decoder/normalizer.h"
 
 #include <utility>
 

@@ -1,4 +1,4 @@
-// Normalizer: one pgoutput change to a selected table -> one OrderEvent (CONTRACT.md §4).
+// Normalizer: one pgoutput change to a selected table -> one OrderEvent (docs/contract.md §4).
 //
 // Runs as each change arrives, while its message buffer and the relation definition of that moment
 // are at hand: the event owns its rendered rows, so the assembler can buffer it past the buffer's
@@ -11,10 +11,10 @@
 #include <string>
 #include <vector>
 
-#include "decode_error.h"
-#include "order_event.h"
-#include "pgoutput_message.h"
-#include "relation_cache.h"
+#include "decoder/decode_error.h"
+#include "decoder/order_event.h"
+#include "decoder/pgoutput_message.h"
+#include "decoder/relation_cache.h"
 
 namespace walcast::decoder {
 

@@ -1,11 +1,11 @@
-#include "normalizer.h"
+#include "decoder/normalizer.h"
 
 #include <gtest/gtest.h>
 
 #include <deque>
 
-#include "pgoutput_reader.h"
-#include "testing/pgoutput_encoder.h"
+#include "decoder/pgoutput_reader.h"
+#include "decoder/testing/pgoutput_encoder.h"
 
 namespace walcast::decoder {
 namespace {

@@ -1,4 +1,4 @@
-#include "notify_payload.h"
+#include "decoder/notify_payload.h"
 
 #include <rapidjson/encodedstream.h>
 #include <rapidjson/error/en.h>
@@ -13,7 +13,7 @@
 #include <utility>
 #include <vector>
 
-#include "value_format.h"
+#include "decoder/value_format.h"
 
 namespace walcast::decoder {
 namespace {

@@ -1,8 +1,8 @@
-#include "notify_payload.h"
+#include "decoder/notify_payload.h"
 
 #include <gtest/gtest.h>
 
-#include "event_serializer.h"
+#include "decoder/event_serializer.h"
 
 namespace walcast::decoder {
 namespace {

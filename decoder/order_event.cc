@@ -1,4 +1,4 @@
-#include "order_event.h"
+#include "decoder/order_event.h"
 
 namespace walcast::decoder {
 

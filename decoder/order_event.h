@@ -1,4 +1,4 @@
-// OrderEvent: one committed row change, as CONTRACT.md §4 describes it, ready to serialize.
+// OrderEvent: one committed row change, as docs/contract.md §4 describes it, ready to serialize.
 //
 // Built by the normalizer from pgoutput (replication mode) or by ParseNotifyPayload (NOTIFY mode).
 // Plain value type; thread-compatible. Events are immutable once handed on.
@@ -11,9 +11,9 @@
 #include <string_view>
 #include <vector>
 
-#include "event_id.h"
-#include "json_row.h"
-#include "lsn.h"
+#include "decoder/event_id.h"
+#include "decoder/json_row.h"
+#include "decoder/lsn.h"
 
 namespace walcast::decoder {
 

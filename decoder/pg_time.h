@@ -1,6 +1,6 @@
 // Time in walcast's wire formats: PostgreSQL's epoch (µs since 2000-01-01 UTC, used by the
 // replication protocol), Unix µs, and RFC 3339 UTC text with microseconds,
-// "2026-11-24T10:45:54.991053Z" (CONTRACT.md §2). Pure functions; thread-safe.
+// "2026-11-24T10:45:54.991053Z" (docs/contract.md §2). Pure functions; thread-safe.
 #pragma once
 
 #include <chrono>

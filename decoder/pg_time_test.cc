@@ -1,4 +1,4 @@
-#include "pg_time.h"
+#include "decoder/pg_time.h"
 
 #include <gtest/gtest.h>
 

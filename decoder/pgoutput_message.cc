@@ -1,4 +1,4 @@
-#include "pgoutput_message.h"
+#include "decoder/pgoutput_message.h"
 
 namespace walcast::decoder {
 namespace {

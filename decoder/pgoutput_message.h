@@ -11,7 +11,7 @@
 #include <variant>
 #include <vector>
 
-#include "lsn.h"
+#include "decoder/lsn.h"
 
 namespace walcast::decoder {
 

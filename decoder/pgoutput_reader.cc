@@ -1,10 +1,10 @@
-#include "pgoutput_reader.h"
+#include "decoder/pgoutput_reader.h"
 
 #include <optional>
 #include <string>
 #include <utility>
 
-#include "byte_reader.h"
+#include "decoder/byte_reader.h"
 
 // The grammar, PostgreSQL 15, protocol versions 1 and 2
 // (https://www.postgresql.org/docs/15/protocol-logicalrep-message-formats.html). Integers are

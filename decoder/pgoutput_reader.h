@@ -6,8 +6,8 @@
 
 #include <string_view>
 
-#include "decode_error.h"
-#include "pgoutput_message.h"
+#include "decoder/decode_error.h"
+#include "decoder/pgoutput_message.h"
 
 namespace walcast::decoder {
 

@@ -1,4 +1,4 @@
-#include "pgoutput_reader.h"
+#include "decoder/pgoutput_reader.h"
 
 #include <gtest/gtest.h>
 
@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "testing/message_text.h"
-#include "testing/pgoutput_encoder.h"
+#include "decoder/testing/message_text.h"
+#include "decoder/testing/pgoutput_encoder.h"
 
 namespace walcast::decoder {
 namespace {

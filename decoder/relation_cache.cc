@@ -1,4 +1,4 @@
-#include "relation_cache.h"
+#include "decoder/relation_cache.h"
 
 namespace walcast::decoder {
 

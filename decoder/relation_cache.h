@@ -12,8 +12,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "pgoutput_message.h"
-#include "value_format.h"
+#include "decoder/pgoutput_message.h"
+#include "decoder/value_format.h"
 
 namespace walcast::decoder {
 

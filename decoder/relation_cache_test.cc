@@ -1,9 +1,9 @@
-#include "relation_cache.h"
+#include "decoder/relation_cache.h"
 
 #include <gtest/gtest.h>
 
-#include "pgoutput_reader.h"
-#include "testing/pgoutput_encoder.h"
+#include "decoder/pgoutput_reader.h"
+#include "decoder/testing/pgoutput_encoder.h"
 
 namespace walcast::decoder {
 namespace {

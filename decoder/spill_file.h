@@ -14,7 +14,7 @@
 #include <optional>
 #include <string_view>
 
-#include "decode_error.h"
+#include "decoder/decode_error.h"
 
 namespace walcast::decoder {
 

@@ -1,10 +1,10 @@
-#include "stream_decoder.h"
+#include "decoder/stream_decoder.h"
 
 #include <cstdlib>
 #include <string>
 #include <utility>
 
-#include "pgoutput_reader.h"
+#include "decoder/pgoutput_reader.h"
 
 namespace walcast::decoder {
 namespace {

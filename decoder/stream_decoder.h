@@ -17,10 +17,10 @@
 #include <string_view>
 #include <vector>
 
-#include "decode_error.h"
-#include "normalizer.h"
-#include "relation_cache.h"
-#include "transaction_assembler.h"
+#include "decoder/decode_error.h"
+#include "decoder/normalizer.h"
+#include "decoder/relation_cache.h"
+#include "decoder/transaction_assembler.h"
 
 namespace walcast::decoder {
 

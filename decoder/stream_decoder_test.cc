@@ -1,10 +1,10 @@
-#include "stream_decoder.h"
+#include "decoder/stream_decoder.h"
 
 #include <gtest/gtest.h>
 
-#include "pg_time.h"
-#include "testing/feed.h"
-#include "testing/pgoutput_encoder.h"
+#include "decoder/pg_time.h"
+#include "decoder/testing/feed.h"
+#include "decoder/testing/pgoutput_encoder.h"
 
 namespace walcast::decoder {
 namespace {

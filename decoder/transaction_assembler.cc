@@ -1,10 +1,10 @@
-#include "transaction_assembler.h"
+#include "decoder/transaction_assembler.h"
 
 #include <algorithm>
 #include <string>
 #include <utility>
 
-#include "pg_time.h"
+#include "decoder/pg_time.h"
 
 namespace walcast::decoder {
 namespace {

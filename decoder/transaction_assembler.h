@@ -26,12 +26,12 @@
 #include <unordered_map>
 #include <vector>
 
-#include "buffered_change.h"
-#include "decode_error.h"
-#include "lsn.h"
-#include "order_event.h"
-#include "pgoutput_message.h"
-#include "spill_file.h"
+#include "decoder/buffered_change.h"
+#include "decoder/decode_error.h"
+#include "decoder/lsn.h"
+#include "decoder/order_event.h"
+#include "decoder/pgoutput_message.h"
+#include "decoder/spill_file.h"
 
 namespace walcast::decoder {
 

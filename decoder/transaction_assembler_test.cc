@@ -1,12 +1,12 @@
-#include "transaction_assembler.h"
+#include "decoder/transaction_assembler.h"
 
 #include <gtest/gtest.h>
 
 #include <functional>
 #include <random>
 
-#include "pg_time.h"
-#include "testing/memory_spill_space.h"
+#include "decoder/pg_time.h"
+#include "decoder/testing/memory_spill_space.h"
 
 namespace walcast::decoder {
 namespace {

@@ -1,4 +1,4 @@
-#include "value_format.h"
+#include "decoder/value_format.h"
 
 #include <rapidjson/encodedstream.h>
 #include <rapidjson/memorystream.h>
@@ -6,7 +6,7 @@
 
 #include <array>
 
-#include "pg_time.h"
+#include "decoder/pg_time.h"
 
 namespace walcast::decoder {
 namespace {

@@ -1,4 +1,5 @@
-// Typed JSON for one column value (CONTRACT.md §2), from PostgreSQL's text output of the value.
+// Typed JSON for one column value (docs/contract.md §2), from PostgreSQL's text output of the
+// value.
 //
 // Shared by the normalizer (pgoutput text tuples) and the REST API (libpq text results), so a row
 // looks the same in REST and in events: int2/int4/int8/oid become numbers, bool true/false,

@@ -1,4 +1,4 @@
-#include "value_format.h"
+#include "decoder/value_format.h"
 
 #include <gtest/gtest.h>
 

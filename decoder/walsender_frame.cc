@@ -1,8 +1,8 @@
-#include "walsender_frame.h"
+#include "decoder/walsender_frame.h"
 
 #include <string>
 
-#include "byte_reader.h"
+#include "decoder/byte_reader.h"
 
 // Frames (big-endian integers):
 //   XLogData         'w' Int64 dataStart, Int64 walEnd, Int64 sendTime, Byte* pgoutput message

@@ -12,8 +12,8 @@
 #include <string_view>
 #include <variant>
 
-#include "decode_error.h"
-#include "lsn.h"
+#include "decoder/decode_error.h"
+#include "decoder/lsn.h"
 
 namespace walcast::decoder {
 

@@ -1,10 +1,10 @@
-#include "walsender_frame.h"
+#include "decoder/walsender_frame.h"
 
 #include <gtest/gtest.h>
 
 #include <string>
 
-#include "testing/pgoutput_encoder.h"
+#include "decoder/testing/pgoutput_encoder.h"
 
 namespace walcast::decoder {
 namespace {

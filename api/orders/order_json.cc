@@ -1,4 +1,4 @@
-#include "order_json.h"
+#include "api/orders/order_json.h"
 
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>

@@ -1,4 +1,4 @@
-// The JSON bodies of the orders endpoints (CONTRACT.md §3), from rows already rendered by the
+// The JSON bodies of the orders endpoints (docs/contract.md §3), from rows already rendered by the
 // database layer (database/result_rows.h). Pure; thread-safe.
 #pragma once
 
@@ -8,8 +8,8 @@
 #include <string_view>
 #include <vector>
 
-#include "json_row.h"
-#include "order_request.h"
+#include "api/orders/order_request.h"
+#include "decoder/json_row.h"
 
 namespace walcast::api::orders {
 

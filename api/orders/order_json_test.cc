@@ -1,4 +1,4 @@
-#include "order_json.h"
+#include "api/orders/order_json.h"
 
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>

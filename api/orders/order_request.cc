@@ -1,4 +1,4 @@
-#include "order_request.h"
+#include "api/orders/order_request.h"
 
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
@@ -6,9 +6,9 @@
 #include <array>
 #include <tuple>
 
-#include "pg_time.h"
-#include "url.h"
-#include "utf8.h"
+#include "api/http/url.h"
+#include "api/stream/utf8.h"
+#include "decoder/pg_time.h"
 
 namespace walcast::api::orders {
 namespace {

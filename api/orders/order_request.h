@@ -1,6 +1,6 @@
-// Validation of REST requests for the orders endpoints (CONTRACT.md §3): JSON bodies, `:id`, query
-// parameters. Pure: strings in, typed values or an Invalid (status, message, field details) out;
-// no I/O, so every rule is unit-tested (order_request_test.cc). Thread-safe.
+// Validation of REST requests for the orders endpoints (docs/contract.md §3): JSON bodies, `:id`,
+// query parameters. Pure: strings in, typed values or an Invalid (status, message, field details)
+// out; no I/O, so every rule is unit-tested (order_request_test.cc). Thread-safe.
 //
 // Everything a client sends is validated here before the database sees it, so a bad input is a
 // 400 with field details and never reaches SQL (where it would become a 500 with database text).
@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include "json_response.h"
+#include "api/http/json_response.h"
 
 namespace walcast::api::orders {
 

@@ -1,4 +1,4 @@
-#include "order_request.h"
+#include "api/orders/order_request.h"
 
 #include <gtest/gtest.h>
 

@@ -1,18 +1,18 @@
-#include "order_routes.h"
+#include "api/orders/order_routes.h"
 
 #include <spdlog/spdlog.h>
 
 #include <chrono>
 
-#include "json_response.h"
-#include "log_text.h"
-#include "order_json.h"
-#include "order_queries.h"
-#include "order_request.h"
-#include "pg_pool.h"
-#include "pg_time.h"
-#include "url.h"
-#include "write_tracker.h"
+#include "api/http/json_response.h"
+#include "api/http/log_text.h"
+#include "api/http/url.h"
+#include "api/orders/order_json.h"
+#include "api/orders/order_request.h"
+#include "api/orders/write_tracker.h"
+#include "database/order_queries.h"
+#include "database/pg_pool.h"
+#include "decoder/pg_time.h"
 
 namespace walcast::api::orders {
 namespace queries = database::order_queries;

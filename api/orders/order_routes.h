@@ -1,4 +1,4 @@
-// OrderRoutes: the orders endpoints and GET /api (CONTRACT.md §3). Validates a request
+// OrderRoutes: the orders endpoints and GET /api (docs/contract.md §3). Validates a request
 // (order_request.h), runs its statement on the pool (database/order_queries.h) and answers with
 // the bodies of order_json.h. Write responses wait, bounded, for the write's change event
 // (write_tracker.h) to carry its eventId.
@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "http_types.h"
+#include "api/http/respond.h"
 
 namespace walcast::database {
 class PgPool;

@@ -1,4 +1,4 @@
-#include "testing/allocation_counter.h"
+#include "decoder/testing/allocation_counter.h"
 
 #include <atomic>
 #include <cstdlib>

@@ -1,6 +1,6 @@
-#include "testing/feed.h"
+#include "decoder/testing/feed.h"
 
-#include "event_serializer.h"
+#include "decoder/event_serializer.h"
 
 namespace walcast::decoder::testing {
 

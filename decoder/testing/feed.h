@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "stream_decoder.h"
+#include "decoder/stream_decoder.h"
 
 namespace walcast::decoder::testing {
 

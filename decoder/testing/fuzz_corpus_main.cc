@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "testing/fuzz_input.h"
-#include "testing/pgoutput_encoder.h"
+#include "decoder/testing/fuzz_input.h"
+#include "decoder/testing/pgoutput_encoder.h"
 
 namespace t = walcast::decoder::testing;
 using t::FuzzTarget;

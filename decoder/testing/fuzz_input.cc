@@ -1,4 +1,4 @@
-#include "testing/fuzz_input.h"
+#include "decoder/testing/fuzz_input.h"
 
 namespace walcast::decoder::testing {
 

@@ -1,4 +1,4 @@
-#include "testing/memory_spill_space.h"
+#include "decoder/testing/memory_spill_space.h"
 
 namespace walcast::decoder::testing {
 

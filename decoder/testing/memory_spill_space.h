@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "spill_file.h"
+#include "decoder/spill_file.h"
 
 namespace walcast::decoder::testing {
 

@@ -1,4 +1,4 @@
-#include "testing/message_text.h"
+#include "decoder/testing/message_text.h"
 
 #include <sstream>
 #include <type_traits>

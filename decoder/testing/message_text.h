@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "pgoutput_message.h"
+#include "decoder/pgoutput_message.h"
 
 namespace walcast::decoder::testing {
 

@@ -1,4 +1,4 @@
-#include "testing/pgoutput_encoder.h"
+#include "decoder/testing/pgoutput_encoder.h"
 
 namespace walcast::decoder::testing {
 namespace {

@@ -72,7 +72,7 @@ std::string XLogDataFrame(uint64_t data_start, uint64_t wal_end, int64_t send_ti
                           std::string_view message);
 std::string KeepaliveFrame(uint64_t wal_end, int64_t send_time, bool reply_requested);
 
-// The orders table of CONTRACT.md §1 (public.orders, REPLICA IDENTITY FULL, key `id`).
+// The orders table of docs/contract.md §1 (public.orders, REPLICA IDENTITY FULL, key `id`).
 inline constexpr uint32_t kOrdersRelationId = 16385;
 std::vector<Column> OrdersColumns();
 std::string OrdersRelation(uint32_t relation_id = kOrdersRelationId, uint32_t stream_xid = 0);

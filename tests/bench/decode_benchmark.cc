@@ -2,9 +2,9 @@
 // update, and the walsender frame around them. Items are messages.
 #include <benchmark/benchmark.h>
 
-#include "pgoutput_reader.h"
-#include "testing/pgoutput_encoder.h"
-#include "walsender_frame.h"
+#include "decoder/pgoutput_reader.h"
+#include "decoder/testing/pgoutput_encoder.h"
+#include "decoder/walsender_frame.h"
 
 namespace walcast::decoder {
 namespace {

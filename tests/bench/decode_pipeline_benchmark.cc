@@ -6,11 +6,11 @@
 #include <string>
 #include <vector>
 
-#include "event_serializer.h"
-#include "pg_time.h"
-#include "stream_decoder.h"
-#include "testing/allocation_counter.h"
-#include "testing/pgoutput_encoder.h"
+#include "decoder/event_serializer.h"
+#include "decoder/pg_time.h"
+#include "decoder/stream_decoder.h"
+#include "decoder/testing/allocation_counter.h"
+#include "decoder/testing/pgoutput_encoder.h"
 
 namespace walcast::decoder {
 namespace {

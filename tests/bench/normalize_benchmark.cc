@@ -2,10 +2,10 @@
 // reading or serializing. Items are changes.
 #include <benchmark/benchmark.h>
 
-#include "normalizer.h"
-#include "pgoutput_reader.h"
-#include "relation_cache.h"
-#include "testing/pgoutput_encoder.h"
+#include "decoder/normalizer.h"
+#include "decoder/pgoutput_reader.h"
+#include "decoder/relation_cache.h"
+#include "decoder/testing/pgoutput_encoder.h"
 
 namespace walcast::decoder {
 namespace {

@@ -1,4 +1,4 @@
-// Checks/s of the per-client-IP rate limiter (api/rate_limiter.h), which every REST request
+// Checks/s of the per-client-IP rate limiter (api/guard/rate_limiter.h), which every REST request
 // passes. Three shapes: one thread, two threads on the same address (one shard's mutex
 // contended), two threads on many addresses (shards spread the lock). The rate is high enough
 // that every check is allowed, so the figure is the cost of the check itself.
@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "rate_limiter.h"
+#include "api/guard/rate_limiter.h"
 
 namespace {
 

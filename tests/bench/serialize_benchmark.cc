@@ -2,8 +2,8 @@
 // client). Items are events.
 #include <benchmark/benchmark.h>
 
-#include "event_serializer.h"
-#include "json_row.h"
+#include "decoder/event_serializer.h"
+#include "decoder/json_row.h"
 
 namespace walcast::decoder {
 namespace {

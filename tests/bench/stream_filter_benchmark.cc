@@ -4,7 +4,7 @@
 // Items are filter tests.
 #include <benchmark/benchmark.h>
 
-#include "stream_filter.h"
+#include "api/stream/stream_filter.h"
 
 namespace walcast::api {
 namespace {

@@ -1,4 +1,4 @@
-#include "daemon_process.h"
+#include "tests/harness/daemon_process.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -14,7 +14,7 @@
 #include <stdexcept>
 #include <thread>
 
-#include "pg_cluster.h"
+#include "tests/harness/pg_cluster.h"
 
 extern char** environ;
 

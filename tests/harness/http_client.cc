@@ -1,4 +1,4 @@
-#include "http_client.h"
+#include "tests/harness/http_client.h"
 
 #include <algorithm>
 #include <boost/asio/connect.hpp>

@@ -1,4 +1,4 @@
-#include "notify_socket.h"
+#include "tests/harness/notify_socket.h"
 
 #include <poll.h>
 #include <sys/socket.h>

@@ -1,4 +1,4 @@
-#include "orders_database.h"
+#include "tests/harness/orders_database.h"
 
 #include <gtest/gtest.h>
 
@@ -6,9 +6,9 @@
 #include <sstream>
 #include <thread>
 
-#include "http_client.h"
-#include "pg_cluster.h"
-#include "pg_session.h"
+#include "tests/harness/http_client.h"
+#include "tests/harness/pg_cluster.h"
+#include "tests/harness/pg_session.h"
 
 namespace walcast::testing {
 

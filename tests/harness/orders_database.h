@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "daemon_process.h"
-#include "pg_session.h"
+#include "tests/harness/daemon_process.h"
+#include "tests/harness/pg_session.h"
 
 namespace walcast::testing {
 

@@ -1,4 +1,4 @@
-#include "pg_cluster.h"
+#include "tests/harness/pg_cluster.h"
 
 #include <gtest/gtest.h>
 #include <sys/wait.h>
@@ -9,7 +9,7 @@
 #include <cstdlib>
 #include <stdexcept>
 
-#include "pg_session.h"
+#include "tests/harness/pg_session.h"
 
 namespace walcast::testing {
 namespace {

@@ -1,4 +1,4 @@
-#include "pg_session.h"
+#include "tests/harness/pg_session.h"
 
 #include <libpq-fe.h>
 #include <poll.h>

@@ -1,4 +1,4 @@
-#include "rss_sampler.h"
+#include "tests/harness/rss_sampler.h"
 
 #include <fstream>
 #include <string>

@@ -1,4 +1,4 @@
-#include "sse_client.h"
+#include "tests/harness/sse_client.h"
 
 #include <poll.h>
 

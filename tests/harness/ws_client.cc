@@ -1,4 +1,4 @@
-#include "ws_client.h"
+#include "tests/harness/ws_client.h"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/buffers_to_string.hpp>

@@ -3,8 +3,8 @@
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
-#include "cli_process.h"
-#include "orders_database.h"
+#include "tests/harness/orders_database.h"
+#include "tests/integration/cli_process.h"
 
 namespace walcast::testing {
 namespace {

@@ -13,8 +13,8 @@
 #include <thread>
 #include <vector>
 
-#include "daemon_process.h"
-#include "pg_cluster.h"
+#include "tests/harness/daemon_process.h"
+#include "tests/harness/pg_cluster.h"
 
 namespace walcast::testing {
 

@@ -10,8 +10,8 @@
 #include <chrono>
 #include <string>
 
-#include "orders_database.h"
-#include "pg_cluster.h"
+#include "tests/harness/orders_database.h"
+#include "tests/harness/pg_cluster.h"
 
 namespace walcast::testing {
 namespace {

@@ -9,11 +9,11 @@
 #include <set>
 #include <thread>
 
-#include "cli_process.h"
-#include "daemon_process.h"
-#include "http_client.h"
-#include "orders_database.h"
-#include "pg_session.h"
+#include "tests/harness/daemon_process.h"
+#include "tests/harness/http_client.h"
+#include "tests/harness/orders_database.h"
+#include "tests/harness/pg_session.h"
+#include "tests/integration/cli_process.h"
 
 namespace walcast::testing {
 namespace {

@@ -9,13 +9,13 @@
 #include <thread>
 #include <vector>
 
-#include "daemon_process.h"
-#include "http_client.h"
-#include "orders_database.h"
-#include "pg_cluster.h"
-#include "pg_session.h"
-#include "raw_http.h"
-#include "sse_client.h"
+#include "tests/harness/daemon_process.h"
+#include "tests/harness/http_client.h"
+#include "tests/harness/orders_database.h"
+#include "tests/harness/pg_cluster.h"
+#include "tests/harness/pg_session.h"
+#include "tests/harness/sse_client.h"
+#include "tests/integration/raw_http.h"
 
 namespace walcast::testing {
 namespace {

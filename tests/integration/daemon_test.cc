@@ -14,12 +14,12 @@
 #include <fstream>
 #include <thread>
 
-#include "daemon_process.h"
-#include "http_client.h"
-#include "notify_socket.h"
-#include "orders_database.h"
-#include "pg_cluster.h"
-#include "pg_session.h"
+#include "tests/harness/daemon_process.h"
+#include "tests/harness/http_client.h"
+#include "tests/harness/notify_socket.h"
+#include "tests/harness/orders_database.h"
+#include "tests/harness/pg_cluster.h"
+#include "tests/harness/pg_session.h"
 
 namespace walcast::testing {
 namespace {

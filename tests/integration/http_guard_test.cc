@@ -1,5 +1,5 @@
-// The protection layer through the real daemon (api/request_guard.h): the per-address rate limit
-// (429 + Retry-After, other addresses unaffected, /health not counted, `--rate-limit 0`, the
+// The protection layer through the real daemon (api/guard/request_guard.h): the per-address rate
+// limit (429 + Retry-After, other addresses unaffected, /health not counted, `--rate-limit 0`, the
 // metrics counter), CORS simple responses and preflights, the write token, and the read timeout
 // against slow and idle clients.
 #include <gtest/gtest.h>
@@ -13,10 +13,10 @@
 #include <chrono>
 #include <thread>
 
-#include "daemon_process.h"
-#include "http_client.h"
-#include "orders_database.h"
-#include "pg_session.h"
+#include "tests/harness/daemon_process.h"
+#include "tests/harness/http_client.h"
+#include "tests/harness/orders_database.h"
+#include "tests/harness/pg_session.h"
 
 namespace walcast::testing {
 namespace {

@@ -1,12 +1,12 @@
 // An idle walcast never makes PostgreSQL keep WAL: with no orders changes retained, writes to
-// another table move the slot's confirmed_flush_lsn forward (CONTRACT.md §4).
+// another table move the slot's confirmed_flush_lsn forward (docs/contract.md §4).
 #include <gtest/gtest.h>
 
 #include <thread>
 
-#include "daemon_process.h"
-#include "orders_database.h"
-#include "pg_session.h"
+#include "tests/harness/daemon_process.h"
+#include "tests/harness/orders_database.h"
+#include "tests/harness/pg_session.h"
 
 namespace walcast::testing {
 namespace {

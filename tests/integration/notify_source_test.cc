@@ -1,9 +1,9 @@
-// NOTIFY mode in-process against a real PostgreSQL (CONTRACT.md §5): NotifySource and
+// NOTIFY mode in-process against a real PostgreSQL (docs/contract.md §5): NotifySource and
 // NotifyPipeline deliver the schema trigger's changes to an EventHub subscriber, reject payloads
 // of the wrong shape or table without stopping, reconnect after the LISTEN session is killed and
 // make subscribers resync, and make ids of an earlier run resync. Also the `--source auto` probe
 // against clusters with and without logical replication.
-#include "notify_source.h"
+#include "database/notify_source.h"
 
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
@@ -30,13 +30,13 @@
 #include <thread>
 #include <vector>
 
-#include "event_hub.h"
-#include "metrics.h"
-#include "notify_pipeline.h"
-#include "pg_cluster.h"
-#include "pg_connection.h"
-#include "pg_session.h"
-#include "source_probe.h"
+#include "api/status/metrics.h"
+#include "api/stream/event_hub.h"
+#include "daemon/notify_pipeline.h"
+#include "database/pg_connection.h"
+#include "database/source_probe.h"
+#include "tests/harness/pg_cluster.h"
+#include "tests/harness/pg_session.h"
 
 namespace walcast::testing {
 namespace {
@@ -331,7 +331,7 @@ TEST(NotifySource, InsertUpdateDeleteArriveAsEventsWithNullLsn) {
     EXPECT_STREQ(row["customer_name"].GetString(), "Ada");
     EXPECT_STREQ(row["product_name"].GetString(), "Lamp");
     EXPECT_STREQ(row["status"].GetString(), statuses[i]);
-    // Re-typed per CONTRACT.md §2, as the replication source writes it.
+    // Re-typed per docs/contract.md §2, as the replication source writes it.
     std::string created_at = row["created_at"].GetString();
     EXPECT_EQ(created_at.back(), 'Z') << created_at;
     // Ids of this run: above the run's floor and ordered.

@@ -1,6 +1,6 @@
-// The REST API (CONTRACT.md §3) through the real daemon and a real PostgreSQL: every endpoint's
-// happy path, the table of bad inputs (each a JSON error with the contract's status, the server
-// up, the table unchanged), SQL injection in every string parameter, literal % and _ in
+// The REST API (docs/contract.md §3) through the real daemon and a real PostgreSQL: every
+// endpoint's happy path, the table of bad inputs (each a JSON error with the contract's status, the
+// server up, the table unchanged), SQL injection in every string parameter, literal % and _ in
 // searches, the database stopped and restarted under a running daemon, and eventId matching the
 // change event on the stream.
 #include <gtest/gtest.h>
@@ -9,12 +9,12 @@
 #include <atomic>
 #include <thread>
 
-#include "daemon_process.h"
-#include "http_client.h"
-#include "orders_database.h"
-#include "pg_cluster.h"
-#include "pg_session.h"
-#include "sse_client.h"
+#include "tests/harness/daemon_process.h"
+#include "tests/harness/http_client.h"
+#include "tests/harness/orders_database.h"
+#include "tests/harness/pg_cluster.h"
+#include "tests/harness/pg_session.h"
+#include "tests/harness/sse_client.h"
 
 namespace walcast::testing {
 namespace {
@@ -466,7 +466,7 @@ TEST_F(RestApi, EventIdMatchesTheStreamEvent) {
   EXPECT_EQ(changes[1].id, updated["eventId"].GetString());
   EXPECT_EQ(changes[2].event, "orders:delete");
   EXPECT_EQ(changes[2].id, deleted["eventId"].GetString());
-  // The REST row and the event's row are the same JSON (CONTRACT.md §2).
+  // The REST row and the event's row are the same JSON (docs/contract.md §2).
   auto event = ParseJson(changes[0].data);
   EXPECT_STREQ(event["data"]["data"]["created_at"].GetString(),
                created["data"]["created_at"].GetString());

@@ -1,4 +1,4 @@
-// Resume by last event id (CONTRACT.md §4): from the middle of the window, too old -> resync,
+// Resume by last event id (docs/contract.md §4): from the middle of the window, too old -> resync,
 // across a daemon kill and restart, across a PostgreSQL restart, and under repeated SIGKILLs
 // while a writer commits: every committed change exactly once, in commit order.
 #include <gtest/gtest.h>
@@ -9,12 +9,12 @@
 #include <random>
 #include <thread>
 
-#include "daemon_process.h"
-#include "http_client.h"
-#include "orders_database.h"
-#include "pg_cluster.h"
-#include "pg_session.h"
-#include "sse_client.h"
+#include "tests/harness/daemon_process.h"
+#include "tests/harness/http_client.h"
+#include "tests/harness/orders_database.h"
+#include "tests/harness/pg_cluster.h"
+#include "tests/harness/pg_session.h"
+#include "tests/harness/sse_client.h"
 
 namespace walcast::testing {
 namespace {

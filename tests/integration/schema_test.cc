@@ -1,4 +1,4 @@
-// database/schema.sql against a real PostgreSQL 15 (CONTRACT.md §1): the table as specified,
+// database/schema.sql against a real PostgreSQL 15 (docs/contract.md §1): the table as specified,
 // idempotent re-runs, the in-place upgrade of the original app's database, the updated_at rule,
 // the legacy NOTIFY payload, the publication and replica identity, and concurrent runs.
 #include <gtest/gtest.h>
@@ -17,8 +17,8 @@
 #include <utility>
 #include <vector>
 
-#include "pg_cluster.h"
-#include "pg_session.h"
+#include "tests/harness/pg_cluster.h"
+#include "tests/harness/pg_session.h"
 
 namespace walcast::testing {
 namespace {

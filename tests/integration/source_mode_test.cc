@@ -1,14 +1,14 @@
 // --source through the daemon: NOTIFY mode end to end, and auto deciding at start: replication
-// where wal_level=logical, NOTIFY with a warning where it is not (CONTRACT.md §5).
+// where wal_level=logical, NOTIFY with a warning where it is not (docs/contract.md §5).
 #include <gtest/gtest.h>
 #include <signal.h>
 
-#include "daemon_process.h"
-#include "http_client.h"
-#include "orders_database.h"
-#include "pg_cluster.h"
-#include "pg_session.h"
-#include "sse_client.h"
+#include "tests/harness/daemon_process.h"
+#include "tests/harness/http_client.h"
+#include "tests/harness/orders_database.h"
+#include "tests/harness/pg_cluster.h"
+#include "tests/harness/pg_session.h"
+#include "tests/harness/sse_client.h"
 
 namespace walcast::testing {
 namespace {

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "daemon_process.h"
-#include "notify_socket.h"
+#include "tests/harness/daemon_process.h"
+#include "tests/harness/notify_socket.h"
 
 namespace walcast::testing {
 namespace {

@@ -14,11 +14,11 @@
 #include <atomic>
 #include <thread>
 
-#include "daemon_process.h"
-#include "http_client.h"
-#include "orders_database.h"
-#include "pg_session.h"
-#include "ws_client.h"
+#include "tests/harness/daemon_process.h"
+#include "tests/harness/http_client.h"
+#include "tests/harness/orders_database.h"
+#include "tests/harness/pg_session.h"
+#include "tests/harness/ws_client.h"
 
 namespace walcast::testing {
 namespace {

@@ -18,11 +18,11 @@
 #include <iostream>
 #include <thread>
 
-#include "stream_bench_bulk.h"
-#include "stream_bench_fanout.h"
-#include "stream_bench_process.h"
-#include "stream_bench_scenarios.h"
-#include "stream_bench_stats.h"
+#include "tools/bench/stream_bench_bulk.h"
+#include "tools/bench/stream_bench_fanout.h"
+#include "tools/bench/stream_bench_process.h"
+#include "tools/bench/stream_bench_scenarios.h"
+#include "tools/bench/stream_bench_stats.h"
 
 namespace {
 

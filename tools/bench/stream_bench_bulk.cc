@@ -1,4 +1,4 @@
-#include "stream_bench_bulk.h"
+#include "tools/bench/stream_bench_bulk.h"
 
 #include <algorithm>
 #include <atomic>
@@ -7,11 +7,11 @@
 #include <stdexcept>
 #include <thread>
 
-#include "stream_bench_daemon.h"
-#include "stream_bench_pg.h"
-#include "stream_bench_process.h"
-#include "stream_bench_receiver.h"
-#include "stream_bench_stats.h"
+#include "tools/bench/stream_bench_daemon.h"
+#include "tools/bench/stream_bench_pg.h"
+#include "tools/bench/stream_bench_process.h"
+#include "tools/bench/stream_bench_receiver.h"
+#include "tools/bench/stream_bench_stats.h"
 
 namespace walcast::bench {
 namespace {

@@ -6,7 +6,7 @@
 // connected. Blocking; call from the main thread (see ChildProcess).
 #pragma once
 
-#include "stream_bench_scenarios.h"
+#include "tools/bench/stream_bench_scenarios.h"
 
 namespace walcast::bench {
 

@@ -1,4 +1,4 @@
-#include "stream_bench_daemon.h"
+#include "tools/bench/stream_bench_daemon.h"
 
 #include <signal.h>
 #include <sys/wait.h>

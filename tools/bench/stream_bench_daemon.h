@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "stream_bench_process.h"
+#include "tools/bench/stream_bench_process.h"
 
 namespace walcast::bench {
 

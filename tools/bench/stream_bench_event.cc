@@ -1,4 +1,4 @@
-#include "stream_bench_event.h"
+#include "tools/bench/stream_bench_event.h"
 
 #include <charconv>
 #include <cstdio>

@@ -1,13 +1,13 @@
-#include "stream_bench_fanout.h"
+#include "tools/bench/stream_bench_fanout.h"
 
 #include <algorithm>
 #include <stdexcept>
 #include <thread>
 
-#include "stream_bench_daemon.h"
-#include "stream_bench_pg.h"
-#include "stream_bench_process.h"
-#include "stream_bench_ws.h"
+#include "tools/bench/stream_bench_daemon.h"
+#include "tools/bench/stream_bench_pg.h"
+#include "tools/bench/stream_bench_process.h"
+#include "tools/bench/stream_bench_ws.h"
 
 namespace walcast::bench {
 namespace {

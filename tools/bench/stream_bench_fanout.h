@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "stream_bench_scenarios.h"
+#include "tools/bench/stream_bench_scenarios.h"
 
 namespace walcast::bench {
 

@@ -1,4 +1,4 @@
-#include "stream_bench_pg.h"
+#include "tools/bench/stream_bench_pg.h"
 
 #include <libpq-fe.h>
 

@@ -1,4 +1,4 @@
-#include "stream_bench_process.h"
+#include "tools/bench/stream_bench_process.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>

@@ -1,8 +1,8 @@
-#include "stream_bench_receiver.h"
+#include "tools/bench/stream_bench_receiver.h"
 
 #include <stdexcept>
 
-#include "stream_bench_event.h"
+#include "tools/bench/stream_bench_event.h"
 
 namespace walcast::bench {
 

@@ -13,8 +13,8 @@
 #include <memory>
 #include <string>
 
-#include "stream_bench_process.h"
-#include "stream_bench_sse.h"
+#include "tools/bench/stream_bench_process.h"
+#include "tools/bench/stream_bench_sse.h"
 
 namespace walcast::bench {
 

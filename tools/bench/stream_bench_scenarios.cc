@@ -1,4 +1,4 @@
-#include "stream_bench_scenarios.h"
+#include "tools/bench/stream_bench_scenarios.h"
 
 #include <signal.h>
 #include <sys/wait.h>
@@ -7,12 +7,12 @@
 #include <stdexcept>
 #include <thread>
 
-#include "stream_bench_daemon.h"
-#include "stream_bench_event.h"
-#include "stream_bench_pg.h"
-#include "stream_bench_process.h"
-#include "stream_bench_receiver.h"
-#include "stream_bench_stats.h"
+#include "tools/bench/stream_bench_daemon.h"
+#include "tools/bench/stream_bench_event.h"
+#include "tools/bench/stream_bench_pg.h"
+#include "tools/bench/stream_bench_process.h"
+#include "tools/bench/stream_bench_receiver.h"
+#include "tools/bench/stream_bench_stats.h"
 
 namespace walcast::bench {
 namespace {

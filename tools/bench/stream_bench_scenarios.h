@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include "stream_bench_daemon.h"
+#include "tools/bench/stream_bench_daemon.h"
 
 namespace walcast::bench {
 

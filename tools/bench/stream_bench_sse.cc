@@ -1,4 +1,4 @@
-#include "stream_bench_sse.h"
+#include "tools/bench/stream_bench_sse.h"
 
 #include <poll.h>
 #include <sys/socket.h>

@@ -12,7 +12,7 @@
 #include <string>
 #include <string_view>
 
-#include "stream_bench_process.h"
+#include "tools/bench/stream_bench_process.h"
 
 namespace walcast::bench {
 

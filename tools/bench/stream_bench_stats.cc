@@ -1,4 +1,4 @@
-#include "stream_bench_stats.h"
+#include "tools/bench/stream_bench_stats.h"
 
 #include <algorithm>
 #include <cmath>

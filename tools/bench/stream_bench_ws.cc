@@ -1,4 +1,4 @@
-#include "stream_bench_ws.h"
+#include "tools/bench/stream_bench_ws.h"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -13,7 +13,7 @@
 #include <stdexcept>
 #include <thread>
 
-#include "stream_bench_event.h"
+#include "tools/bench/stream_bench_event.h"
 
 namespace walcast::bench {
 

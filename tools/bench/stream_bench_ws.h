@@ -15,8 +15,8 @@
 #include <string>
 #include <vector>
 
-#include "stream_bench_process.h"
-#include "stream_bench_stats.h"
+#include "tools/bench/stream_bench_process.h"
+#include "tools/bench/stream_bench_stats.h"
 
 namespace walcast::bench {
 

@@ -1,4 +1,4 @@
-#include "cli_text.h"
+#include "tools/cli/cli_text.h"
 
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>

@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "endpoint.h"
+#include "tools/cli/endpoint.h"
 
 namespace walcast::cli {
 

@@ -1,4 +1,4 @@
-#include "endpoint.h"
+#include "tools/cli/endpoint.h"
 
 #include <gtest/gtest.h>
 

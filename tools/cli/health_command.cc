@@ -1,10 +1,10 @@
-#include "health_command.h"
+#include "tools/cli/health_command.h"
 
 #include <CLI/CLI.hpp>
 #include <iostream>
 
-#include "exit_codes.h"
-#include "rest_client.h"
+#include "tools/cli/exit_codes.h"
+#include "tools/cli/rest_client.h"
 
 namespace walcast::cli {
 

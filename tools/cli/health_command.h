@@ -1,7 +1,7 @@
 // `walcast health`: prints the daemon's /health report; exit 0 when healthy, 1 otherwise.
 #pragma once
 
-#include "client_options.h"
+#include "tools/cli/client_options.h"
 
 namespace CLI {
 class App;

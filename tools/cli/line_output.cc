@@ -1,4 +1,4 @@
-#include "line_output.h"
+#include "tools/cli/line_output.h"
 
 #include <unistd.h>
 

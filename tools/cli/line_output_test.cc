@@ -1,4 +1,4 @@
-#include "line_output.h"
+#include "tools/cli/line_output.h"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>

@@ -4,12 +4,12 @@
 #include <cstdlib>
 #include <iostream>
 
-#include "client_options.h"
-#include "exit_codes.h"
-#include "health_command.h"
-#include "orders_command.h"
-#include "shell_command.h"
-#include "tail_command.h"
+#include "tools/cli/client_options.h"
+#include "tools/cli/exit_codes.h"
+#include "tools/cli/health_command.h"
+#include "tools/cli/orders_command.h"
+#include "tools/cli/shell_command.h"
+#include "tools/cli/tail_command.h"
 
 namespace {
 

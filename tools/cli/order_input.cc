@@ -1,4 +1,4 @@
-#include "order_input.h"
+#include "tools/cli/order_input.h"
 
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -6,8 +6,8 @@
 #include <charconv>
 #include <cstdint>
 
-#include "cli_text.h"
-#include "endpoint.h"
+#include "tools/cli/cli_text.h"
+#include "tools/cli/endpoint.h"
 
 namespace walcast::cli {
 std::string Trim(const std::string& text) {

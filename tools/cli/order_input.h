@@ -1,5 +1,5 @@
 // Client-side checks and request bodies for `walcast orders` and the shell. The rules are the
-// server's (CONTRACT.md §3), checked here too where it is cheap, so a typo gets its message
+// server's (docs/contract.md §3), checked here too where it is cheap, so a typo gets its message
 // without a round trip; the server stays the authority. Pure; unit-tested.
 #pragma once
 

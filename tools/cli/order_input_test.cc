@@ -1,4 +1,4 @@
-#include "order_input.h"
+#include "tools/cli/order_input.h"
 
 #include <gtest/gtest.h>
 

@@ -1,11 +1,11 @@
-#include "order_view.h"
+#include "tools/cli/order_view.h"
 
 #include <rapidjson/document.h>
 
 #include <algorithm>
 #include <vector>
 
-#include "cli_text.h"
+#include "tools/cli/cli_text.h"
 
 namespace walcast::cli {
 namespace {

@@ -1,4 +1,4 @@
-// Human-readable renderings of REST responses (CONTRACT.md §3 envelopes) for `walcast orders`
+// Human-readable renderings of REST responses (docs/contract.md §3 envelopes) for `walcast orders`
 // and the shell. Each takes the response body as received; a body that does not have the
 // expected shape comes back unchanged, so nothing is ever hidden. Pure; unit-tested.
 #pragma once

@@ -1,4 +1,4 @@
-#include "order_view.h"
+#include "tools/cli/order_view.h"
 
 #include <gtest/gtest.h>
 

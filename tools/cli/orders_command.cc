@@ -1,11 +1,11 @@
-#include "orders_command.h"
+#include "tools/cli/orders_command.h"
 
 #include <CLI/CLI.hpp>
 #include <iostream>
 
-#include "exit_codes.h"
-#include "order_view.h"
-#include "rest_client.h"
+#include "tools/cli/exit_codes.h"
+#include "tools/cli/order_view.h"
+#include "tools/cli/rest_client.h"
 
 namespace walcast::cli {
 

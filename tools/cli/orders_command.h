@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "client_options.h"
-#include "order_input.h"
+#include "tools/cli/client_options.h"
+#include "tools/cli/order_input.h"
 
 namespace CLI {
 class App;

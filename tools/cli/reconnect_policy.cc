@@ -1,4 +1,4 @@
-#include "reconnect_policy.h"
+#include "tools/cli/reconnect_policy.h"
 
 #include <algorithm>
 

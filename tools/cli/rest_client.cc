@@ -1,4 +1,4 @@
-#include "rest_client.h"
+#include "tools/cli/rest_client.h"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>

@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "client_options.h"
+#include "tools/cli/client_options.h"
 
 namespace walcast::cli {
 

@@ -1,4 +1,4 @@
-#include "shell_command.h"
+#include "tools/cli/shell_command.h"
 
 #include <unistd.h>
 
@@ -11,11 +11,11 @@
 #include <random>
 #include <thread>
 
-#include "order_input.h"
-#include "order_view.h"
-#include "rest_client.h"
-#include "stream_connection.h"
-#include "stream_message.h"
+#include "tools/cli/order_input.h"
+#include "tools/cli/order_view.h"
+#include "tools/cli/rest_client.h"
+#include "tools/cli/stream_connection.h"
+#include "tools/cli/stream_message.h"
 
 namespace walcast::cli {
 namespace asio = boost::asio;

@@ -4,7 +4,7 @@
 // half-typed line is not redrawn; it is still in the terminal's input buffer and Enter sends it).
 #pragma once
 
-#include "client_options.h"
+#include "tools/cli/client_options.h"
 
 namespace CLI {
 class App;

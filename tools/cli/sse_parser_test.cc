@@ -1,4 +1,4 @@
-#include "sse_parser.h"
+#include "tools/cli/sse_parser.h"
 
 #include <gtest/gtest.h>
 

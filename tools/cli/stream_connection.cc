@@ -1,4 +1,4 @@
-#include "stream_connection.h"
+#include "tools/cli/stream_connection.h"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -6,7 +6,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 
-#include "sse_parser.h"
+#include "tools/cli/sse_parser.h"
 
 namespace walcast::cli {
 namespace {

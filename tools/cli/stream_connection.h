@@ -13,7 +13,7 @@
 #include <string>
 #include <string_view>
 
-#include "endpoint.h"
+#include "tools/cli/endpoint.h"
 
 namespace walcast::cli {
 

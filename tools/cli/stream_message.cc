@@ -1,8 +1,8 @@
-#include "stream_message.h"
+#include "tools/cli/stream_message.h"
 
 #include <rapidjson/document.h>
 
-#include "cli_text.h"
+#include "tools/cli/cli_text.h"
 
 namespace walcast::cli {
 namespace {

@@ -1,4 +1,4 @@
-// StreamMessage: one text frame of the event stream (CONTRACT.md §4, `{"event":…,"data":…}`),
+// StreamMessage: one text frame of the event stream (docs/contract.md §4, `{"event":…,"data":…}`),
 // classified for `walcast tail`, and its human-readable rendering. Pure; unit-tested.
 #pragma once
 

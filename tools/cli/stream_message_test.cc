@@ -1,4 +1,4 @@
-#include "stream_message.h"
+#include "tools/cli/stream_message.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "tail_command.h"
+#include "tools/cli/tail_command.h"
 
 #include <unistd.h>
 
@@ -8,11 +8,11 @@
 #include <csignal>
 #include <iostream>
 
-#include "exit_codes.h"
-#include "line_output.h"
-#include "reconnect_policy.h"
-#include "stream_connection.h"
-#include "stream_message.h"
+#include "tools/cli/exit_codes.h"
+#include "tools/cli/line_output.h"
+#include "tools/cli/reconnect_policy.h"
+#include "tools/cli/stream_connection.h"
+#include "tools/cli/stream_message.h"
 
 namespace walcast::cli {
 namespace asio = boost::asio;

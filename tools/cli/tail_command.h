@@ -2,8 +2,8 @@
 // after any disconnection. Returns the process exit code (exit_codes.h).
 #pragma once
 
-#include "client_options.h"
-#include "tail_options.h"
+#include "tools/cli/client_options.h"
+#include "tools/cli/tail_options.h"
 
 namespace CLI {
 class App;

@@ -1,9 +1,9 @@
-#include "tail_options.h"
+#include "tools/cli/tail_options.h"
 
 #include <charconv>
 
-#include "endpoint.h"
-#include "event_id.h"
+#include "decoder/event_id.h"
+#include "tools/cli/endpoint.h"
 
 namespace walcast::cli {
 namespace {
@@ -24,7 +24,7 @@ bool OneOf(const std::string& value, const std::vector<std::string>& allowed) {
   return false;
 }
 
-// The server takes order ids within int4 (CONTRACT.md §3): the same rule here.
+// The server takes order ids within int4 (docs/contract.md §3): the same rule here.
 bool IsOrderId(const std::string& text) {
   int64_t value = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);

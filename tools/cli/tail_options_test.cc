@@ -1,4 +1,4 @@
-#include "tail_options.h"
+#include "tools/cli/tail_options.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-// The REST client (CONTRACT.md §3): JSON in, the envelope's payload out, failures as ApiError with
+// The REST client (docs/contract.md §3): JSON in, the envelope's payload out, failures as ApiError with
 // the server's short message and per-field details for the form.
 
 import { accessToken } from './token.js';

@@ -13,7 +13,7 @@ function bump(stats, status, by) {
   if (key in stats) stats[key] = Math.max(0, stats[key] + by);
 }
 
-// Returns new stats after one change event (CONTRACT.md §4); the input is not modified.
+// Returns new stats after one change event (docs/contract.md §4); the input is not modified.
 export function applyChangeToStats(stats, change) {
   const next = { ...stats };
   const row = change.data;

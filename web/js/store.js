@@ -73,7 +73,7 @@ export class OrderStore {
     return true;
   }
 
-  // Applies one change event's data (CONTRACT.md §4). Returns true when the shown list changed.
+  // Applies one change event's data (docs/contract.md §4). Returns true when the shown list changed.
   // `total` follows the filter's membership (before: old row, after: new row); a change replayed
   // after a reload that already counted it can make it drift by a little until the next reload.
   apply(change) {

@@ -1,4 +1,4 @@
-// The WebSocket change stream (CONTRACT.md §4) with reconnect and resume: the last event id seen is
+// The WebSocket change stream (docs/contract.md §4) with reconnect and resume: the last event id seen is
 // sent as `from` on every reconnect, so nothing committed meanwhile is missed (the server answers
 // `resync` when it can no longer replay that far back). Backoff doubles from 0.5 s to 10 s with
 // jitter and resets once a connection is welcomed.

@@ -1,0 +1,61 @@
+#include "api/guard/request_guard.h"
+
+#include "api/guard/bearer_token.h"
+#include "api/http/json_response.h"
+#include "api/http/url.h"
+#include "api/status/metrics.h"
+
+namespace walcast::api {
+namespace {
+
+bool IsApiPathDecoded(std::string_view path) { return path == "/api" || path.starts_with("/api/"); }
+
+bool IsWrite(http::verb method) {
+  return method == http::verb::post || method == http::verb::put || method == http::verb::patch ||
+         method == http::verb::delete_;
+}
+
+}  // namespace
+
+bool IsApiPath(std::string_view target) {
+  std::string_view path = PathOf(target);
+  if (path.find('%') == std::string_view::npos) return IsApiPathDecoded(path);
+  auto decoded = DecodeUrlPath(path);
+  // A malformed escape is no route at all; treating it as API keeps it counted and guarded.
+  return !decoded || IsApiPathDecoded(*decoded);
+}
+
+RequestGuard::RequestGuard(GuardOptions options, Metrics* metrics, RateLimiter::Clock clock)
+    : limiter_(options.rate_limit, std::move(clock)),
+      cors_(std::move(options.cors_origins)),
+      api_token_(std::move(options.api_token)),
+      metrics_(metrics) {}
+
+std::optional<Response> RequestGuard::Check(const Request& request,
+                                            std::string_view client_address) {
+  if (!IsApiPath(request.target())) return std::nullopt;
+
+  if (limiter_.enabled() && PathOf(request.target()) != "/api/events") {
+    RateDecision decision = limiter_.Check(client_address);
+    if (!decision.allowed) {
+      if (metrics_ != nullptr) metrics_->CountRateLimited();
+      auto response = JsonError(http::status::too_many_requests, "Too many requests");
+      response.set(http::field::retry_after, std::to_string(decision.retry_after.count()));
+      return response;
+    }
+  }
+
+  if (request.method() == http::verb::options) return cors_.Preflight(request);
+
+  if (!api_token_.empty() && IsWrite(request.method())) {
+    auto given = BearerToken(request);
+    if (!given || !ConstantTimeEquals(*given, api_token_)) return AuthenticationRequired();
+  }
+  return std::nullopt;
+}
+
+void RequestGuard::AddResponseHeaders(std::string_view origin, Response& response) const {
+  cors_.AddResponseHeaders(origin, response);
+}
+
+}  // namespace walcast::api

@@ -1,0 +1,59 @@
+// RequestGuard: the checks every HTTP request passes before it is routed (the contract's
+// "Security" section and docs/protection.md), in this order:
+//   1. the per-client-IP rate limit, for the JSON API only (`/api` and `/api/...` except the
+//      event stream, whose connections are capped separately); /health, /metrics, /ws and the
+//      static UI are not counted, so monitoring and page loads never eat a client's REST budget;
+//   2. OPTIONS on an API path: answered here (CORS preflight), never routed;
+//   3. the write token: with `--api-token`, POST/PUT/PATCH/DELETE on an API path needs
+//      `Authorization: Bearer <token>`, checked before routing so an unknown write path is 401
+//      too (a client without the token learns nothing about which paths exist). Reads stay open.
+// Rate limiting comes first so token guesses are rate limited as well.
+//
+// Also adds the CORS headers to every response. No I/O; thread-safe (the rate limiter is).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "api/guard/cors.h"
+#include "api/guard/rate_limiter.h"
+#include "api/http/respond.h"
+
+namespace walcast::api {
+
+class Metrics;
+
+struct GuardOptions {
+  RateLimitOptions rate_limit;
+  std::string api_token;  // empty: writes are open
+  std::vector<std::string> cors_origins{"*"};
+};
+
+class RequestGuard {
+ public:
+  // `metrics` (may be null) counts the requests refused by the rate limit.
+  RequestGuard(GuardOptions options, Metrics* metrics,
+               RateLimiter::Clock clock = &std::chrono::steady_clock::now);
+
+  // nullopt: route the request; else the response to send instead.
+  std::optional<Response> Check(const Request& request, std::string_view client_address);
+
+  // The CORS headers for a request whose Origin header was `origin` (empty: none).
+  void AddResponseHeaders(std::string_view origin, Response& response) const;
+
+  const RateLimiter& rate_limiter() const { return limiter_; }
+
+ private:
+  RateLimiter limiter_;
+  CorsPolicy cors_;
+  std::string api_token_;
+  Metrics* metrics_;
+};
+
+// Whether a request path belongs to the JSON API ("/api" or below), percent-escapes decoded so
+// "/%61pi/orders" cannot slip past the checks.
+bool IsApiPath(std::string_view target);
+
+}  // namespace walcast::api

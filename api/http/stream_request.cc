@@ -1,0 +1,64 @@
+#include "api/http/stream_request.h"
+
+#include "api/guard/stream_auth.h"
+#include "api/http/json_response.h"
+#include "api/http/url.h"
+
+namespace walcast::api {
+
+std::optional<std::string> StreamFilterFromQuery(std::string_view query, StreamFilter* out) {
+  StreamFilter filter;
+  if (auto value = QueryParameter(query, "order_id")) {
+    if (auto error = filter.AddOrderIds(*value)) return error;
+  }
+  if (auto value = QueryParameter(query, "status")) {
+    if (auto error = filter.AddStatuses(*value)) return error;
+  }
+  if (auto value = QueryParameter(query, "operation")) {
+    if (auto error = filter.AddOperations(*value)) return error;
+  }
+  *out = std::move(filter);
+  return std::nullopt;
+}
+
+std::variant<StreamRequest, RefusedStream> ParseStreamRequest(const Request& request,
+                                                              const StreamContext& stream,
+                                                              const std::string& peer_address) {
+  std::string_view query = QueryOf(request.target());
+  if (auto denied = CheckStreamToken(request, query, stream.stream_token)) {
+    return RefusedStream{std::move(*denied)};
+  }
+  StreamRequest parsed;
+  std::optional<std::string> from_text = QueryParameter(query, "from");
+  if (!from_text) {
+    if (auto header = request.find("Last-Event-ID"); header != request.end()) {
+      from_text = std::string(header->value());
+    }
+  }
+  if (from_text && !from_text->empty()) {
+    parsed.from = decoder::EventId::Parse(*from_text);
+    if (!parsed.from) {
+      parsed.reason = "invalid from: expected an event id such as 0000000001A3F2C8-00000003";
+      parsed.invalid =
+          JsonError(http::status::bad_request, "Invalid event id",
+                    {{"from", "expected an event id such as 0000000001A3F2C8-00000003"}});
+      return parsed;
+    }
+  }
+  if (auto error = StreamFilterFromQuery(query, &parsed.filter)) {
+    parsed.reason = "invalid stream filter: " + *error;
+    parsed.invalid =
+        JsonError(http::status::bad_request, "Invalid stream filter", {{"filter", *error}});
+    return parsed;
+  }
+  parsed.slot = stream.limiter->Acquire(peer_address);
+  if (!parsed.slot) {
+    auto response =
+        JsonError(http::status::too_many_requests, "Too many stream connections from this address");
+    response.set(http::field::retry_after, "5");
+    return RefusedStream{std::move(response)};
+  }
+  return parsed;
+}
+
+}  // namespace walcast::api

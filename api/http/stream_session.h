@@ -1,0 +1,88 @@
+// StreamSession: the part of every stream session (SseSession, WebSocketSession) that is the same
+// whatever the transport: being the hub's EventSubscriber. Each call comes from the publisher's
+// thread and hops onto the session's strand, where the session's ClientStream takes the news and
+// the session writes what is queued (WriteQueued, the one thing each transport does its own way).
+// Deliveries gather in a DeliveryInbox, so a burst costs one strand hop, not one per transaction.
+//
+// A CRTP base: shared_from_this() keeps returning the concrete session, so the sessions' own
+// handlers are unchanged.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/post.hpp>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "api/stream/client_stream.h"
+#include "api/stream/control_message.h"
+#include "api/stream/delivery_inbox.h"
+#include "api/stream/event_hub.h"
+
+namespace walcast::api {
+
+template <class Session>
+class StreamSession : public EventSubscriber, public std::enable_shared_from_this<Session> {
+ public:
+  void Deliver(std::shared_ptr<const std::vector<StreamEventPtr>> events) final {
+    if (!inbox_.Add(std::move(events))) return;  // the pending drain takes it
+    OnStrand([](StreamSession& session) {
+      session.client_.OnDelivered(session.inbox_.Take());
+      session.WriteQueued();
+    });
+  }
+
+  void Resync(std::string reason) final {
+    OnStrand([reason = std::move(reason)](StreamSession& session) {
+      session.client_.PushControl("resync", ResyncMessage(reason, std::nullopt));
+      session.WriteQueued();
+    });
+  }
+
+  void Shutdown() final {
+    OnStrand([](StreamSession& session) {
+      session.client_.PushControl("server_shutdown", ShutdownMessage(), /*final=*/true);
+      session.WriteQueued();
+    });
+  }
+
+  void Notice(std::string name, std::string json) final {
+    OnStrand([name = std::move(name), json = std::move(json)](StreamSession& session) mutable {
+      session.client_.PushControl(std::move(name), std::move(json));
+      session.WriteQueued();
+    });
+  }
+
+ protected:
+  // `strand` is the executor of the session's socket; every handler of the session runs on it.
+  // The rest is the ClientStream's (api/stream/client_stream.h).
+  StreamSession(boost::asio::any_io_executor strand, std::shared_ptr<StreamContext> context,
+                StreamFilter filter, std::optional<decoder::EventId> from, std::string client_id,
+                std::string peer, std::string_view transport,
+                std::unique_ptr<ConnectionLimiter::Slot> slot)
+      : client_(std::move(context), std::move(filter), from, std::move(client_id), std::move(peer),
+                transport, std::move(slot)),
+        inbox_(client_.context().outbound.max_messages),
+        strand_(std::move(strand)) {}
+
+  // Writes (or starts writing) what client_ has queued. Runs on the strand.
+  virtual void WriteQueued() = 0;
+
+  ClientStream client_;
+  DeliveryInbox inbox_;
+
+ private:
+  template <class Work>
+  void OnStrand(Work work) {
+    boost::asio::post(strand_, [self = this->shared_from_this(), work = std::move(work)]() mutable {
+      work(static_cast<StreamSession&>(*self));
+    });
+  }
+
+  boost::asio::any_io_executor strand_;
+};
+
+}  // namespace walcast::api

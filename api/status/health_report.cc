@@ -1,0 +1,63 @@
+#include "api/status/health_report.h"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+namespace walcast::api {
+namespace {
+
+using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+void OptionalString(Writer& writer, const char* key, const std::optional<std::string>& value) {
+  writer.Key(key);
+  if (value) {
+    writer.String(value->c_str(), static_cast<rapidjson::SizeType>(value->size()));
+  } else {
+    writer.Null();
+  }
+}
+
+}  // namespace
+
+std::string_view HealthStatus(const HealthReport& report) {
+  if (!report.database_up) return "down";
+  if (report.stream_expected && (!report.stream_up || !report.problem.empty())) return "degraded";
+  return "ok";
+}
+
+std::string HealthJson(const HealthReport& report) {
+  rapidjson::StringBuffer buffer;
+  Writer writer(buffer);
+  writer.StartObject();
+  auto status = HealthStatus(report);
+  writer.Key("status");
+  writer.String(status.data(), static_cast<rapidjson::SizeType>(status.size()));
+  writer.Key("database");
+  writer.String(report.database_up ? "up" : "down");
+  writer.Key("stream");
+  writer.String(!report.stream_expected ? "off" : report.stream_up ? "up" : "down");
+  writer.Key("source");
+  writer.String(report.source.c_str());
+  writer.Key("slot");
+  writer.String(report.slot.c_str());
+  OptionalString(writer, "confirmedLsn", report.confirmed_lsn);
+  writer.Key("lagBytes");
+  if (report.lag_bytes) {
+    writer.Uint64(*report.lag_bytes);
+  } else {
+    writer.Null();
+  }
+  OptionalString(writer, "lastEventAt", report.last_event_at);
+  writer.Key("clients");
+  writer.Uint64(report.clients);
+  writer.Key("uptimeSeconds");
+  writer.Double(report.uptime_seconds);
+  if (!report.problem.empty()) {
+    writer.Key("problem");
+    writer.String(report.problem.c_str());
+  }
+  writer.EndObject();
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+}  // namespace walcast::api

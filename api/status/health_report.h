@@ -1,0 +1,31 @@
+// What /health reports (docs/contract.md §3). The daemon fills it from the database monitor and,
+// once it exists, the change stream; the router only formats it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace walcast::api {
+
+struct HealthReport {
+  bool database_up = false;
+  bool stream_up = false;       // the change source is connected and consuming
+  bool stream_expected = true;  // false while no change source is configured to run
+  std::string source;           // "replication", "notify", or the configured mode while starting
+  std::string slot;
+  std::optional<std::string> confirmed_lsn;  // "X/Y"
+  std::optional<uint64_t> lag_bytes;
+  std::optional<std::string> last_event_at;  // RFC 3339
+  uint64_t clients = 0;
+  double uptime_seconds = 0;
+  std::string problem;  // short operator-facing reason when not ok; no addresses or secrets
+};
+
+// "ok" when everything is up, "down" when the database is unreachable, "degraded" otherwise.
+std::string_view HealthStatus(const HealthReport& report);
+
+// The /health JSON body.
+std::string HealthJson(const HealthReport& report);
+
+}  // namespace walcast::api

@@ -1,0 +1,72 @@
+// Metrics: the counters and histogram /metrics exposes in the Prometheus text format
+// (docs/contract.md §3): events by operation, HTTP requests by route and status, commit-to-send
+// latency, dropped slow clients, rate-limited requests; gauges (clients, slot lag) are read at
+// render time from the parts that own them.
+//
+// Thread-safe: counters are atomics; the (route, status) table takes a mutex.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "decoder/order_event.h"
+
+namespace walcast::api {
+
+// Read when /metrics is rendered.
+struct MetricsGauges {
+  uint64_t clients = 0;
+  std::optional<uint64_t> slot_lag_bytes;
+  uint64_t retained_events = 0;
+  bool database_up = false;
+  bool stream_up = false;
+  uint64_t slow_clients_dropped = 0;
+  uint64_t events_sent = 0;
+  double uptime_seconds = 0;
+  // Large transactions (replication source only).
+  uint64_t replay_window_bytes = 0;
+  uint64_t spill_bytes = 0;           // on disk now
+  uint64_t spilled_transactions = 0;  // ever
+  uint64_t decode_errors = 0;  // replication connections ended by a message it could not handle
+  // ConnectionBudget: client connections open, the cap (0: none), refused and reclaimed.
+  uint64_t connections = 0;
+  uint64_t max_connections = 0;
+  uint64_t connections_refused = 0;
+  uint64_t connections_reclaimed = 0;
+};
+
+class Metrics {
+ public:
+  // Upper bounds of the latency buckets, in seconds.
+  static constexpr std::array<double, 12> kLatencyBuckets = {
+      0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5};
+
+  void CountEvent(decoder::Operation operation);
+  // Time from the commit (PostgreSQL's commit timestamp) to the event's hand-off to clients.
+  void ObserveCommitToSend(std::chrono::microseconds latency);
+  // `route` is a fixed label (RouteLabel), never a raw path, so the series stay few.
+  void CountHttp(std::string_view route, unsigned status);
+  void CountRateLimited();
+  void CountRejectedNotification();
+
+  std::string Render(const MetricsGauges& gauges) const;
+
+ private:
+  std::array<std::atomic<uint64_t>, 4> events_{};
+  std::array<std::atomic<uint64_t>, kLatencyBuckets.size()> latency_buckets_{};
+  std::atomic<uint64_t> latency_count_{0};
+  std::atomic<uint64_t> latency_sum_micros_{0};
+  std::atomic<uint64_t> rate_limited_{0};
+  std::atomic<uint64_t> rejected_notifications_{0};
+  mutable std::mutex http_mutex_;
+  std::map<std::pair<std::string, unsigned>, uint64_t> http_;
+};
+
+}  // namespace walcast::api

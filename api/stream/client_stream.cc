@@ -1,0 +1,144 @@
+#include "api/stream/client_stream.h"
+
+#include <spdlog/spdlog.h>
+
+#include "api/stream/control_message.h"
+
+namespace walcast::api {
+
+ClientStream::ClientStream(std::shared_ptr<StreamContext> context, StreamFilter filter,
+                           std::optional<decoder::EventId> from, std::string client_id,
+                           std::string peer, std::string_view transport,
+                           std::unique_ptr<ConnectionLimiter::Slot> slot)
+    : context_(std::move(context)),
+      filter_(std::move(filter)),
+      from_(from),
+      client_id_(std::move(client_id)),
+      peer_(std::move(peer)),
+      transport_(transport),
+      slot_(std::move(slot)),
+      queue_(context_->outbound) {}
+
+ClientStream::~ClientStream() { Unsubscribe(); }
+
+void ClientStream::Unsubscribe() {
+  if (subscription_id_ == 0) return;
+  context_->hub->Unsubscribe(subscription_id_);
+  subscription_id_ = 0;
+}
+
+void ClientStream::Start(std::weak_ptr<EventSubscriber> self) {
+  context_->counters.connections_total.fetch_add(1, std::memory_order_relaxed);
+  auto subscription = context_->hub->Subscribe(std::move(self), from_);
+  subscription_id_ = subscription.id;
+  PushControl("welcome",
+              WelcomeMessage(client_id_, context_->hub->Subscribers(), subscription.last_id));
+  if (from_ && subscription.status == ReplayWindow::ResumeStatus::kOk) {
+    // Everything after `from` that is retained comes from the window, then live.
+    cursor_ = *from_;
+    behind_ = true;
+  } else {
+    if (from_) {
+      PushControl("resync",
+                  ResyncMessage(subscription.status == ReplayWindow::ResumeStatus::kNeverProduced
+                                    ? "the requested event id was never produced by this "
+                                      "database (beyond its newest change); refetch through the "
+                                      "REST API"
+                                    : "the requested event id is older than the replay window; "
+                                      "refetch through the REST API",
+                                subscription.oldest_id));
+    }
+    // Live from here: deliveries from now on are new to this client.
+    cursor_ = subscription.head;
+  }
+  spdlog::info("{} client={} peer={} connected from={}", transport_, client_id_, peer_,
+               from_ ? std::string(from_->view()) : "-");
+  Refill();
+}
+
+bool ClientStream::Offer(const StreamEventPtr& event) {
+  if (event->id <= cursor_) return true;  // already handed on, or before the client's from
+  if (filter_.Matches(event->keys)) {
+    OutboundMessage message{event, {}, {}};
+    // An event larger than the byte bound still goes out alone, or the client would stall.
+    if (queue_.Empty()) {
+      queue_.PushUnbounded(std::move(message));
+    } else if (!queue_.Push(std::move(message))) {
+      return false;
+    }
+  }
+  cursor_ = event->id;
+  return true;
+}
+
+void ClientStream::OnDelivered(const std::vector<StreamEventPtr>& events) {
+  if (closing_) return;
+  if (behind_) {
+    // Still catching up from the window; only make sure what it needs is still there.
+    if (context_->hub->Fetch(cursor_, 0).status == ReplayWindow::ResumeStatus::kTooOld) {
+      MarkSlow();
+    }
+    return;
+  }
+  for (const auto& event : events) {
+    if (!Offer(event)) {
+      // The rest is in the window. Registering as a reader now (not at the next pull) holds a
+      // large transaction back before this client's events can be pushed out.
+      behind_ = true;
+      context_->hub->Fetch(subscription_id_, cursor_, 0);
+      return;
+    }
+  }
+}
+
+void ClientStream::OnDelivered(const DeliveryInbox::Drained& drained) {
+  if (drained.overflowed) {
+    // Some batches were let go: everything after the cursor is taken from the window.
+    if (closing_) return;
+    behind_ = true;
+    return Refill();
+  }
+  for (const auto& batch : drained.batches) OnDelivered(*batch);
+}
+
+void ClientStream::Refill() {
+  const std::size_t capacity = context_->outbound.max_messages;
+  while (behind_ && !closing_ && queue_.Messages() < capacity / 2 + 1) {
+    // Tracked: while this client pulls, a large transaction is published at its pace.
+    auto chunk = context_->hub->Fetch(subscription_id_, cursor_, capacity - queue_.Messages());
+    if (chunk.status == ReplayWindow::ResumeStatus::kTooOld) return MarkSlow();
+    bool full = false;
+    for (const auto& event : chunk.events) {
+      if (!Offer(event)) {
+        full = true;
+        break;
+      }
+    }
+    if (full) return;  // more after the next writes
+    if (!chunk.more) {
+      behind_ = false;
+      context_->hub->CaughtUp(subscription_id_);
+    }
+  }
+}
+
+void ClientStream::MarkSlow() {
+  slow_ = true;
+  context_->counters.slow_clients_dropped.fetch_add(1, std::memory_order_relaxed);
+  spdlog::warn(
+      "{} client={} peer={} too slow: the events after {} left the replay window; disconnecting",
+      transport_, client_id_, peer_, cursor_.view());
+  PushControl("error", ErrorMessage("slow consumer: reconnect with your last event id"), true);
+}
+
+void ClientStream::PushControl(std::string name, std::string json, bool final) {
+  if (closing_) return;
+  queue_.PushUnbounded(OutboundMessage{nullptr, std::move(name), std::move(json)});
+  if (final) closing_ = true;
+}
+
+void ClientStream::PushRaw(std::string text) {
+  queue_.PushUnbounded(OutboundMessage{nullptr, {}, std::move(text)});
+}
+
+}  // namespace walcast::api

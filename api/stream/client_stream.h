@@ -1,0 +1,83 @@
+// ClientStream: what every stream client (SSE or WebSocket) does the same way, apart from its
+// transport: subscribing with its `from`, the welcome (and resync) that start the stream, the
+// per-client filter, the cursor (the last event id handed to this client), and a bounded queue.
+//
+// Flow control is pull-based. A client that keeps up takes each published transaction as the hub
+// delivers it. When the queue has no room (a burst, a backlog to replay, a slow reader), the
+// client is "behind": later deliveries are ignored and the session pulls from the shared replay
+// window as the queue drains (Refill). So a burst or a resume costs no per-client memory beyond
+// the bounded queue, and a client is too slow only when the events it still needs have left the
+// replay window: it then gets an `error` and is closed (WebSocket 4008) and resumes with `from`.
+//
+// Single-threaded: owned by a session and used only on that session's strand.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "api/stream/delivery_inbox.h"
+#include "api/stream/event_hub.h"
+#include "api/stream/outbound_queue.h"
+#include "api/stream/stream_context.h"
+#include "api/stream/stream_filter.h"
+
+namespace walcast::api {
+
+class ClientStream {
+ public:
+  // `slot` is the connection's place under the per-address limit, freed with the stream.
+  ClientStream(std::shared_ptr<StreamContext> context, StreamFilter filter,
+               std::optional<decoder::EventId> from, std::string client_id, std::string peer,
+               std::string_view transport, std::unique_ptr<ConnectionLimiter::Slot> slot = nullptr);
+  ~ClientStream();  // unsubscribes
+
+  // Subscribes `self` (the session), queues welcome (and resync when `from` is too old) and the
+  // first part of the backlog. Call once, from the session's strand.
+  void Start(std::weak_ptr<EventSubscriber> self);
+  void Unsubscribe();
+
+  // A published transaction (from the session's Deliver, on its strand).
+  void OnDelivered(const std::vector<StreamEventPtr>& events);
+  // Pulls from the replay window while behind and the queue has room. Call when the queue
+  // drains (after each write).
+  void Refill();
+  // What the session's inbox collected since its last drain.
+  void OnDelivered(const DeliveryInbox::Drained& drained);
+
+  // A control message; `final` closes the stream after it is written.
+  void PushControl(std::string name, std::string json, bool final = false);
+  // Raw transport text (not counted against the bound).
+  void PushRaw(std::string text);
+
+  OutboundQueue& queue() { return queue_; }
+  StreamFilter& filter() { return filter_; }
+  bool closing() const { return closing_; }  // nothing more after what is queued
+  bool slow() const { return slow_; }
+  const std::string& client_id() const { return client_id_; }
+  const std::string& peer() const { return peer_; }
+  StreamContext& context() { return *context_; }
+
+ private:
+  // Queues `event` unless already sent or filtered out; false when the queue is full (the
+  // cursor then stays before it).
+  bool Offer(const StreamEventPtr& event);
+  void MarkSlow();
+
+  std::shared_ptr<StreamContext> context_;
+  StreamFilter filter_;
+  decoder::EventId cursor_;  // the last event id handed to this client (or its `from`)
+  bool behind_ = false;      // events after the cursor wait in the window, not in deliveries
+  std::optional<decoder::EventId> from_;
+  std::string client_id_;
+  std::string peer_;
+  std::string transport_;
+  uint64_t subscription_id_ = 0;
+  std::unique_ptr<ConnectionLimiter::Slot> slot_;
+  OutboundQueue queue_;
+  bool closing_ = false;
+  bool slow_ = false;
+};
+
+}  // namespace walcast::api

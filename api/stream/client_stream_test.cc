@@ -1,0 +1,202 @@
+#include "api/stream/client_stream.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <mutex>
+#include <random>
+#include <thread>
+
+#include "api/stream/testing/transactions.h"
+
+namespace walcast::api {
+namespace {
+
+using decoder::EventId;
+using decoder::Lsn;
+using testing::Txn;
+
+// A session without sockets: a mutex stands in for the strand, Drain for the socket writes.
+class FakeSession : public EventSubscriber, public std::enable_shared_from_this<FakeSession> {
+ public:
+  FakeSession(std::shared_ptr<StreamContext> context, std::optional<EventId> from)
+      : client_(std::move(context), StreamFilter{}, from, "c", "peer", "test"),
+        inbox_(client_.context().outbound.max_messages) {}
+  void Start() {
+    std::lock_guard lock(strand_);
+    client_.Start(weak_from_this());
+  }
+  // Like the real sessions: through the inbox, drained at once unless `hold` (a strand that is
+  // busy elsewhere) keeps the batches waiting until DrainInbox.
+  void Deliver(std::shared_ptr<const std::vector<StreamEventPtr>> events) override {
+    inbox_.Add(std::move(events));
+    if (!hold) DrainInbox();
+  }
+  void DrainInbox() {
+    std::lock_guard lock(strand_);
+    client_.OnDelivered(inbox_.Take());
+  }
+  void Resync(std::string) override {}
+  void Shutdown() override {}
+  // Writes up to `n` queued messages; returns how many it wrote.
+  std::size_t Drain(std::size_t n) {
+    std::lock_guard lock(strand_);
+    std::size_t written = 0;
+    while (written < n && !client_.queue().Empty()) {
+      const auto& message = client_.queue().Front();
+      if (message.event) {
+        ids.push_back(message.event->id);
+      } else {
+        controls.push_back(message.name);
+      }
+      client_.queue().Pop();
+      client_.Refill();
+      ++written;
+    }
+    return written;
+  }
+  bool slow() {
+    std::lock_guard lock(strand_);
+    return client_.slow();
+  }
+
+  std::vector<EventId> ids;
+  std::vector<std::string> controls;
+  std::atomic<bool> hold{false};
+
+ private:
+  std::mutex strand_;
+  ClientStream client_;
+  DeliveryInbox inbox_;
+};
+
+std::shared_ptr<StreamContext> Context(ReplayLimits replay, std::size_t queue_messages) {
+  auto context = std::make_shared<StreamContext>();
+  context->hub = std::make_shared<EventHub>(replay);
+  context->outbound.max_messages = queue_messages;
+  context->hub->OnStreamStart(Lsn(0x100));
+  return context;
+}
+
+TEST(ClientStream, ABurstLargerThanTheQueueArrivesWholeAndInOrder) {
+  auto context = Context({}, 4);
+  auto session = std::make_shared<FakeSession>(context, std::nullopt);
+  session->Start();
+  context->hub->Publish(Txn(0x200, 100));
+  while (session->Drain(3) > 0) {
+  }
+  ASSERT_EQ(session->ids.size(), 100u);
+  for (uint32_t i = 0; i < 100; ++i) EXPECT_EQ(session->ids[i], EventId(Lsn(0x200), i));
+  EXPECT_FALSE(session->slow());
+}
+
+TEST(ClientStream, ResumeReplaysTheBacklogThenLive) {
+  auto context = Context({}, 4);
+  for (int t = 1; t <= 10; ++t) context->hub->Publish(Txn(0x100 + t * 0x100, 2));
+  auto session = std::make_shared<FakeSession>(context, EventId(Lsn(0x300), 1));
+  session->Start();
+  context->hub->Publish(Txn(0x5000, 1));
+  while (session->Drain(1) > 0) {
+  }
+  ASSERT_EQ(session->ids.size(), 17u);  // 8 transactions x 2 after the from, then the live one
+  EXPECT_EQ(session->ids.front(), EventId(Lsn(0x400), 0));
+  EXPECT_EQ(session->ids.back(), EventId(Lsn(0x5000), 0));
+  EXPECT_EQ(session->controls, std::vector<std::string>{"welcome"});
+}
+
+TEST(ClientStream, TooOldFromGetsResyncThenLiveOnly) {
+  auto context = Context({.max_events = 2}, 4);
+  for (int t = 1; t <= 5; ++t) context->hub->Publish(Txn(0x100 + t * 0x100, 1));
+  auto session = std::make_shared<FakeSession>(context, EventId(Lsn(0x200), 0));
+  session->Start();
+  context->hub->Publish(Txn(0x9000, 1));
+  while (session->Drain(1) > 0) {
+  }
+  EXPECT_EQ(session->controls, (std::vector<std::string>{"welcome", "resync"}));
+  EXPECT_EQ(session->ids, std::vector<EventId>{EventId(Lsn(0x9000), 0)});
+}
+
+// A strand a little late must not make a client "slow" just because the replay window is small:
+// the burst waits in the inbox and lands in the client's own queue.
+TEST(ClientStream, ABurstWaitingInTheInboxOutlivesASmallWindow) {
+  auto context = Context({.max_events = 2}, 16);
+  auto session = std::make_shared<FakeSession>(context, std::nullopt);
+  session->Start();
+  session->hold = true;
+  for (int t = 1; t <= 5; ++t) context->hub->Publish(Txn(0x100 + t * 0x100, 1));
+  session->DrainInbox();
+  while (session->Drain(1) > 0) {
+  }
+  EXPECT_FALSE(session->slow());
+  ASSERT_EQ(session->ids.size(), 5u);
+  for (int t = 1; t <= 5; ++t) EXPECT_EQ(session->ids[t - 1], EventId(Lsn(0x100 + t * 0x100), 0));
+}
+
+// More batches waiting than the queue could hold: the inbox lets them go and the client catches
+// up from the window, in order, with no duplicate.
+TEST(ClientStream, AnOverflowingInboxFallsBackToTheWindow) {
+  auto context = Context({}, 4);
+  auto session = std::make_shared<FakeSession>(context, std::nullopt);
+  session->Start();
+  session->hold = true;
+  for (int t = 1; t <= 10; ++t) context->hub->Publish(Txn(0x100 + t * 0x100, 2));
+  session->DrainInbox();
+  while (session->Drain(1) > 0) {
+  }
+  EXPECT_FALSE(session->slow());
+  ASSERT_EQ(session->ids.size(), 20u);
+  for (std::size_t i = 1; i < session->ids.size(); ++i) {
+    EXPECT_LT(session->ids[i - 1], session->ids[i]);
+  }
+}
+
+TEST(ClientStream, AClientWhoseEventsLeftTheWindowIsSlow) {
+  auto context = Context({.max_events = 10}, 4);
+  auto session = std::make_shared<FakeSession>(context, std::nullopt);
+  session->Start();
+  for (int t = 1; t <= 30; ++t) context->hub->Publish(Txn(0x100 + t * 0x100, 1));  // never read
+  EXPECT_TRUE(session->slow());
+  while (session->Drain(1) > 0) {
+  }
+  EXPECT_EQ(session->controls.back(), "error");
+  EXPECT_EQ(context->counters.slow_clients_dropped.load(), 1u);
+}
+
+TEST(ClientStream, NoGapNoDuplicateWithConcurrentPublishAndSlowReaders) {
+  auto context = Context({}, 8);
+  constexpr int kTransactions = 3000;
+  std::vector<std::shared_ptr<FakeSession>> sessions;
+  for (int i = 0; i < 8; ++i) {
+    sessions.push_back(std::make_shared<FakeSession>(context, EventId(Lsn(0x100), 0)));
+    sessions.back()->Start();
+  }
+  std::atomic<bool> done{false};
+  std::thread publisher([&] {
+    for (int t = 1; t <= kTransactions; ++t)
+      context->hub->Publish(Txn(0x100 + t * 0x100, 1 + t % 3));
+    done = true;
+  });
+  std::vector<std::thread> readers;
+  for (std::size_t i = 0; i < sessions.size(); ++i) {
+    readers.emplace_back([&, i] {
+      std::mt19937 random(static_cast<unsigned>(i));
+      while (!done || sessions[i]->Drain(SIZE_MAX) > 0) {
+        sessions[i]->Drain(1 + random() % 16);
+        if (random() % 4 == 0) std::this_thread::yield();
+      }
+    });
+  }
+  publisher.join();
+  for (auto& reader : readers) reader.join();
+  std::vector<EventId> expected;
+  for (int t = 1; t <= kTransactions; ++t) {
+    for (int i = 0; i < 1 + t % 3; ++i) expected.push_back(EventId(Lsn(0x100 + t * 0x100), i));
+  }
+  for (const auto& session : sessions) {
+    ASSERT_EQ(session->ids.size(), expected.size());
+    EXPECT_EQ(session->ids, expected);
+  }
+}
+
+}  // namespace
+}  // namespace walcast::api

@@ -1,0 +1,41 @@
+// StreamContext: what every stream session (SSE, WebSocket) shares: the hub, the
+// limits, the optional bearer token and the counters /metrics reports. Owned by the App; sessions
+// hold a shared_ptr to it. Thread-safe (immutable settings, atomic counters, thread-safe hub).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "api/stream/connection_limiter.h"
+#include "api/stream/event_hub.h"
+#include "api/stream/outbound_queue.h"
+
+namespace walcast::api {
+
+struct StreamCounters {
+  std::atomic<uint64_t> events_sent{0};
+  std::atomic<uint64_t> slow_clients_dropped{0};
+  std::atomic<uint64_t> connections_total{0};
+};
+
+struct StreamContext {
+  std::shared_ptr<EventHub> hub;
+  OutboundLimits outbound;
+  std::chrono::seconds heartbeat{15};
+  // A client being closed (too slow, or the daemon stopping) gets this long to read what is
+  // queued for it, its `error` or `server_shutdown` last; then the connection is closed anyway.
+  // Before that, no write has a deadline: a slow client may lag as long as the events it still
+  // needs are in the replay window (docs/change-stream.md).
+  std::chrono::seconds close_grace{30};
+  std::chrono::seconds ws_idle_timeout{60};       // WebSocket: ping at half, close at the full time
+  std::string stream_token;                       // empty: the streams are open
+  std::vector<std::string> allowed_origins{"*"};  // browsers' Origin for /ws (the CORS allowlist)
+  std::shared_ptr<ConnectionLimiter> limiter = std::make_shared<ConnectionLimiter>(0);
+  StreamCounters counters;
+};
+
+}  // namespace walcast::api

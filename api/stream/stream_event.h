@@ -1,0 +1,60 @@
+// StreamEvent: one change event as every client receives it, serialized once and shared by all
+// sessions (WebSocket and SSE) through shared_ptr<const StreamEvent>. Immutable after creation.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "api/stream/websocket_frame.h"
+#include "decoder/event_id.h"
+#include "decoder/lsn.h"
+#include "decoder/order_event.h"
+
+namespace walcast::api {
+
+using decoder::Operation;
+
+// What stream filters look at (docs/contract.md §4): a subscriber to a status also sees an order
+// leave it, so both the new and the old row's values are kept.
+struct EventKeys {
+  Operation operation = Operation::kInsert;
+  std::optional<int64_t> order_id;      // new row (old row for delete)
+  std::optional<int64_t> old_order_id;  // old row, when there is one
+  std::optional<std::string> status;
+  std::optional<std::string> old_status;
+};
+
+struct StreamEvent {
+  decoder::EventId id;
+  std::string name;  // "orders:insert", the SSE `event:` and the frame's "event"
+  std::string json;  // {"event":name,"data":{...}}, the WebSocket text frame and SSE `data:`
+  WebSocketFrameHeader ws_header;  // the text frame header for `json`, shared by all sessions
+  EventKeys keys;
+};
+
+using StreamEventPtr = std::shared_ptr<const StreamEvent>;
+
+// Serializes a decoded event once (decoder::SerializeEvent) and extracts its filter keys.
+// `server_time` is the RFC 3339 send time shared by the events of one transaction.
+StreamEventPtr MakeStreamEvent(const decoder::OrderEvent& event, std::string_view server_time);
+
+// The events of one committed transaction, in commit order, or of one part of it: a large
+// transaction is published in consecutive parts with the same commit and end LSN, `complete` only
+// on the last. `end_lsn` is what the slot is acknowledged with once the whole transaction may be
+// forgotten.
+struct PublishedTransaction {
+  decoder::Lsn commit_lsn;
+  decoder::Lsn end_lsn;
+  std::vector<StreamEventPtr> events;
+  bool complete = true;
+};
+
+// Bytes an event holds in the replay window (its frame text dominates).
+inline std::size_t RetainedBytes(const StreamEvent& event) {
+  return sizeof(StreamEvent) + event.json.size() + event.name.size();
+}
+
+}  // namespace walcast::api

@@ -1,0 +1,99 @@
+#include "api/stream/stream_filter.h"
+
+#include <charconv>
+#include <vector>
+
+namespace walcast::api {
+namespace {
+
+constexpr std::string_view kStatuses[] = {"pending", "shipped", "delivered"};
+
+std::vector<std::string_view> SplitCommas(std::string_view list) {
+  std::vector<std::string_view> parts;
+  size_t start = 0;
+  while (start <= list.size()) {
+    size_t end = list.find(',', start);
+    if (end == std::string_view::npos) end = list.size();
+    std::string_view part = list.substr(start, end - start);
+    while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
+    while (!part.empty() && part.back() == ' ') part.remove_suffix(1);
+    if (!part.empty()) parts.push_back(part);
+    start = end + 1;
+  }
+  return parts;
+}
+
+}  // namespace
+
+bool StreamFilter::Matches(const EventKeys& keys) const {
+  if (!operations_.empty() && !operations_.contains(keys.operation)) return false;
+  // A truncate has no row: it concerns every order, so row criteria do not exclude it.
+  if (keys.operation == Operation::kTruncate) return true;
+  if (!order_ids_.empty()) {
+    bool hit = (keys.order_id && order_ids_.contains(*keys.order_id)) ||
+               (keys.old_order_id && order_ids_.contains(*keys.old_order_id));
+    if (!hit) return false;
+  }
+  if (!statuses_.empty()) {
+    bool hit = (keys.status && statuses_.contains(*keys.status)) ||
+               (keys.old_status && statuses_.contains(*keys.old_status));
+    if (!hit) return false;
+  }
+  return true;
+}
+
+std::optional<std::string> StreamFilter::AddOrderIds(std::string_view comma_list) {
+  std::vector<int64_t> ids;
+  for (auto part : SplitCommas(comma_list)) {
+    int64_t id = 0;
+    auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), id);
+    if (ec != std::errc() || end != part.data() + part.size() || id <= 0 || id > INT32_MAX) {
+      return "order_id must be positive integers, got '" + std::string(part) + "'";
+    }
+    ids.push_back(id);
+  }
+  order_ids_.insert(ids.begin(), ids.end());
+  return std::nullopt;
+}
+
+std::optional<std::string> StreamFilter::AddStatuses(std::string_view comma_list) {
+  std::vector<std::string> statuses;
+  for (auto part : SplitCommas(comma_list)) {
+    bool known = false;
+    for (auto status : kStatuses) known = known || part == status;
+    if (!known) {
+      return "status must be pending, shipped or delivered, got '" + std::string(part) + "'";
+    }
+    statuses.emplace_back(part);
+  }
+  statuses_.insert(statuses.begin(), statuses.end());
+  return std::nullopt;
+}
+
+std::optional<std::string> StreamFilter::AddOperations(std::string_view comma_list) {
+  std::vector<Operation> operations;
+  for (auto part : SplitCommas(comma_list)) {
+    auto operation = decoder::ParseOperation(part);
+    if (!operation) {
+      return "operation must be insert, update, delete or truncate, got '" + std::string(part) +
+             "'";
+    }
+    operations.push_back(*operation);
+  }
+  operations_.insert(operations.begin(), operations.end());
+  return std::nullopt;
+}
+
+void StreamFilter::Add(const StreamFilter& other) {
+  order_ids_.insert(other.order_ids_.begin(), other.order_ids_.end());
+  statuses_.insert(other.statuses_.begin(), other.statuses_.end());
+  operations_.insert(other.operations_.begin(), other.operations_.end());
+}
+
+void StreamFilter::Remove(const StreamFilter& other) {
+  for (auto id : other.order_ids_) order_ids_.erase(id);
+  for (const auto& status : other.statuses_) statuses_.erase(status);
+  for (auto operation : other.operations_) operations_.erase(operation);
+}
+
+}  // namespace walcast::api

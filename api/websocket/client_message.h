@@ -1,0 +1,37 @@
+// What a WebSocket client may send (docs/contract.md §4), parsed without I/O:
+//   {"event":"subscribe","data":{"orderIds":[1,2],"statuses":["pending"],"operations":["update"]}}
+//   {"event":"unsubscribe","data":{...same shape...}}
+//   {"event":"ping","data":<anything>}
+// Anything else is an error with a short reason for the client's `error` frame. Pure.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "api/stream/stream_filter.h"
+
+namespace walcast::api {
+
+struct SubscribeMessage {
+  StreamFilter filter;
+};
+struct UnsubscribeMessage {
+  StreamFilter filter;
+};
+struct PingMessage {
+  std::string payload_json;  // `data` as sent ("null" when absent), echoed in the pong
+};
+struct ClientMessageError {
+  std::string reason;
+};
+
+using ClientMessage =
+    std::variant<SubscribeMessage, UnsubscribeMessage, PingMessage, ClientMessageError>;
+
+ClientMessage ParseClientMessage(std::string_view text);
+
+// {"event":"pong","data":{"timestamp":<payload>,"serverTime":"..."}}
+std::string PongMessage(std::string_view payload_json, std::string_view server_time);
+
+}  // namespace walcast::api

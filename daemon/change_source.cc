@@ -1,0 +1,159 @@
+#include "daemon/change_source.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <cstdlib>
+
+#include "api/orders/write_tracker.h"
+#include "api/stream/event_hub.h"
+#include "daemon/change_pipeline.h"
+#include "daemon/notify_pipeline.h"
+#include "daemon/spill_directory.h"
+#include "database/pg_connection.h"
+#include "database/reconnect.h"
+#include "database/source_probe.h"
+
+namespace walcast::daemon {
+namespace asio = boost::asio;
+
+ChangeSource::ChangeSource(asio::io_context& io_context, const Config& config,
+                           std::shared_ptr<api::EventHub> hub,
+                           std::shared_ptr<api::Metrics> metrics,
+                           std::shared_ptr<api::WriteTracker> write_tracker)
+    : io_context_(io_context),
+      config_(config),
+      hub_(std::move(hub)),
+      metrics_(std::move(metrics)),
+      write_tracker_(std::move(write_tracker)) {
+  std::lock_guard lock(mutex_);
+  if (config_.source == SourceMode::kReplication) CreateReplication();
+  if (config_.source == SourceMode::kNotify) CreateNotify();
+}
+
+ChangeSource::~ChangeSource() = default;
+
+void ChangeSource::OnDatabaseReady() {
+  if (config_.source == SourceMode::kAuto) return ChooseByProbe();
+  std::lock_guard lock(mutex_);
+  StartLocked();
+}
+
+void ChangeSource::Stop() {
+  std::lock_guard lock(mutex_);
+  stopping_ = true;
+  if (replication_) replication_->Stop();
+  if (notify_) notify_->Stop();
+}
+
+ChangeSource::Snapshot ChangeSource::State() const {
+  std::shared_ptr<database::ReplicationStream> replication;
+  std::shared_ptr<database::NotifySource> notify;
+  Snapshot snapshot;
+  {
+    std::lock_guard lock(mutex_);
+    replication = replication_;
+    notify = notify_;
+    if (spill_) {
+      snapshot.spill_bytes = spill_->LiveBytes();
+      snapshot.spilled_transactions = spill_->CreatedFiles();
+    }
+  }
+  if (replication) snapshot.replication = replication->State();
+  if (notify) snapshot.notify = notify->State();
+  return snapshot;
+}
+
+void ChangeSource::CreateReplication() {
+  std::string spill_dir = config_.spill_dir;
+  if (spill_dir.empty()) {
+    const char* tmpdir = std::getenv("TMPDIR");
+    spill_dir = tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/var/tmp";
+  }
+  spill_ = std::make_shared<SpillDirectory>(spill_dir, config_.spill_max_bytes);
+  PipelineOptions pipeline_options;
+  pipeline_options.decoder.max_buffered_bytes = config_.txn_memory_bytes;
+  pipeline_options.decoder.spill = spill_.get();
+  pipeline_options.stall_timeout = std::chrono::seconds(config_.slow_client_timeout_seconds);
+  auto pipeline = std::make_unique<ChangePipeline>(hub_, metrics_, std::move(pipeline_options));
+  pipeline->SetWriteTracker(write_tracker_);
+  write_tracker_->SetEnabled(true);  // replication reports xids: writes get their eventId
+  pipeline_ = std::move(pipeline);
+  database::ReplicationOptions options;
+  options.params = ConnectionParams(config_);
+  // The walsender renders values with its session's settings: UTC ISO timestamps are what the
+  // decoder turns into RFC 3339 fastest (other zones are converted too).
+  options.params.emplace_back("options", "-c TimeZone=UTC -c DateStyle=ISO");
+  options.slot = config_.slot;
+  options.publication = config_.publication;
+  options.on_server_position = [hub = hub_](decoder::Lsn position) {
+    hub->ObserveServerPosition(position);
+  };
+  replication_ = std::make_shared<database::ReplicationStream>(io_context_.get_executor(),
+                                                               std::move(options), *pipeline_);
+}
+
+void ChangeSource::CreateNotify() {
+  // The pipeline claims the hub's id space (ids of this run, resync for older ones): only now
+  // that NOTIFY is the source.
+  notify_pipeline_ = std::make_unique<NotifyPipeline>(hub_, metrics_);
+  database::NotifyOptions options;
+  options.params = ConnectionParams(config_);
+  notify_ = std::make_shared<database::NotifySource>(io_context_.get_executor(), std::move(options),
+                                                     *notify_pipeline_);
+}
+
+void ChangeSource::StartLocked() {
+  if (stopping_) return;
+  if (replication_) replication_->Start();
+  if (notify_) notify_->Start();
+}
+
+void ChangeSource::ChooseByProbe() {
+  using namespace std::chrono_literals;
+  asio::co_spawn(
+      asio::make_strand(io_context_),
+      [this]() -> asio::awaitable<void> {
+        auto executor = co_await asio::this_coro::executor;
+        database::PgConnection connection(executor);
+        asio::steady_timer timer(executor);
+        database::Backoff backoff(250ms, 5000ms);
+        database::SourceProbe probe;
+        while (true) {
+          if (auto error = co_await connection.Connect(ConnectionParams(config_), 10s)) {
+            probe.error = error;
+            probe.reason = error->message;
+          } else {
+            probe = co_await database::ProbeSource(connection);
+          }
+          connection.Close();
+          if (!probe.error) break;
+          auto wait = backoff.Next();
+          spdlog::warn("--source auto cannot probe the database: {}; retrying in {} ms",
+                       probe.reason, wait.count());
+          timer.expires_after(wait);
+          co_await timer.async_wait(asio::use_awaitable);
+        }
+        std::lock_guard lock(mutex_);
+        if (stopping_) co_return;
+        if (probe.replication_possible) {
+          spdlog::info("--source auto chose replication: {}", probe.reason);
+          CreateReplication();
+        } else {
+          spdlog::warn(
+              "--source auto chose NOTIFY: {}; events carry no LSN and changes made while the "
+              "LISTEN connection is down are lost (clients are told to resync)",
+              probe.reason);
+          CreateNotify();
+        }
+        StartLocked();
+      },
+      asio::detached);
+}
+
+}  // namespace walcast::daemon

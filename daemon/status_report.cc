@@ -1,0 +1,97 @@
+#include "daemon/status_report.h"
+
+#include "api/http/server_context.h"
+#include "api/status/metrics.h"
+#include "api/stream/event_hub.h"
+#include "api/stream/stream_context.h"
+#include "database/database_monitor.h"
+#include "decoder/pg_time.h"
+
+namespace walcast::daemon {
+
+StatusReport::StatusReport(const Config& config,
+                           std::shared_ptr<database::DatabaseMonitor> database,
+                           std::shared_ptr<ChangeSource> source, std::shared_ptr<api::EventHub> hub,
+                           std::shared_ptr<api::StreamContext> streams,
+                           std::shared_ptr<api::Metrics> metrics)
+    : config_(config),
+      database_(std::move(database)),
+      source_(std::move(source)),
+      hub_(std::move(hub)),
+      streams_(std::move(streams)),
+      metrics_(std::move(metrics)) {}
+
+api::HealthReport StatusReport::Health() const { return Health(source_->State()); }
+
+api::HealthReport StatusReport::Health(const ChangeSource::Snapshot& source) const {
+  auto db = database_->Snapshot();
+  api::HealthReport report;
+  report.database_up = db.up;
+  report.source = std::string(SourceModeName(config_.source));
+  report.slot = config_.slot;
+  report.clients = hub_->Subscribers();
+  if (auto at = hub_->LastEventAt()) {
+    report.last_event_at = decoder::FormatRfc3339(decoder::UnixMicros(*at));
+  }
+  // --source auto before the probe has decided: expected, not yet up.
+  report.stream_expected =
+      source.replication || source.notify || config_.source == SourceMode::kAuto;
+  if (source.replication) {
+    const auto& stream = *source.replication;
+    report.source = "replication";
+    report.stream_up = stream.streaming;
+    if (stream.confirmed_lsn.valid()) report.confirmed_lsn = stream.confirmed_lsn.ToString();
+    if (stream.server_wal_end.valid()) {
+      report.lag_bytes = stream.server_wal_end > stream.confirmed_lsn
+                             ? stream.server_wal_end.value() - stream.confirmed_lsn.value()
+                             : 0;
+    }
+    if (!stream.streaming && db.up) report.problem = stream.problem;
+    // A failure that keeps coming back (a transaction that cannot be handed on) must not look
+    // healthy during each attempt in between.
+    if (stream.streaming && db.up && !stream.last_failure.empty() &&
+        std::chrono::steady_clock::now() - stream.last_failure_at < std::chrono::seconds(60)) {
+      report.problem = "recovering from: " + stream.last_failure;
+    }
+  } else if (source.notify) {
+    const auto& state = *source.notify;
+    report.source = "notify";
+    report.slot.clear();  // no slot in NOTIFY mode
+    report.stream_up = state.listening;
+    if (!state.listening && db.up) report.problem = state.problem;
+  } else if (config_.source == SourceMode::kAuto && db.up) {
+    report.problem = "choosing the change source";
+  }
+  report.uptime_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+  if (!db.up) report.problem = "database unreachable";
+  return report;
+}
+
+std::string StatusReport::MetricsText() const {
+  const auto source = source_->State();
+  const auto health = Health(source);
+  api::MetricsGauges gauges;
+  gauges.clients = health.clients;
+  gauges.slot_lag_bytes = health.lag_bytes;
+  gauges.retained_events = hub_->RetainedEvents();
+  gauges.database_up = health.database_up;
+  gauges.stream_up = health.stream_up;
+  gauges.slow_clients_dropped = streams_->counters.slow_clients_dropped.load();
+  gauges.events_sent = streams_->counters.events_sent.load();
+  gauges.uptime_seconds = health.uptime_seconds;
+  if (server_) {
+    const auto& budget = server_->budget();
+    gauges.connections = budget.open();
+    gauges.max_connections = budget.max_open();
+    gauges.connections_refused = budget.refused();
+    gauges.connections_reclaimed = budget.reclaimed();
+  }
+  gauges.replay_window_bytes = hub_->RetainedBytes();
+  gauges.spill_bytes = source.spill_bytes;
+  gauges.spilled_transactions = source.spilled_transactions;
+  if (source.replication) gauges.decode_errors = source.replication->decode_failures;
+  return metrics_->Render(gauges);
+}
+
+}  // namespace walcast::daemon

@@ -1,0 +1,54 @@
+// StatusReport: what /health and /metrics say (docs/contract.md §3), assembled from the parts
+// that know it: the database monitor, the change source, the event hub, the stream sessions'
+// counters and the server's connection budget. api/status/ formats; this only gathers.
+//
+// Thread-safe: every part it reads is.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "api/status/health_report.h"
+#include "daemon/change_source.h"
+#include "daemon/config.h"
+
+namespace walcast::api {
+class EventHub;
+class Metrics;
+class ServerContext;
+struct StreamContext;
+}  // namespace walcast::api
+namespace walcast::database {
+class DatabaseMonitor;
+}
+
+namespace walcast::daemon {
+
+class StatusReport {
+ public:
+  StatusReport(const Config& config, std::shared_ptr<database::DatabaseMonitor> database,
+               std::shared_ptr<ChangeSource> source, std::shared_ptr<api::EventHub> hub,
+               std::shared_ptr<api::StreamContext> streams, std::shared_ptr<api::Metrics> metrics);
+
+  // The connection gauges come from the server, which is built after the router that serves
+  // this report. Call before the loop runs.
+  void AttachServer(std::shared_ptr<api::ServerContext> server) { server_ = std::move(server); }
+
+  api::HealthReport Health() const;
+  std::string MetricsText() const;
+
+ private:
+  api::HealthReport Health(const ChangeSource::Snapshot& source) const;
+
+  const Config& config_;
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+  std::shared_ptr<database::DatabaseMonitor> database_;
+  std::shared_ptr<ChangeSource> source_;
+  std::shared_ptr<api::EventHub> hub_;
+  std::shared_ptr<api::StreamContext> streams_;
+  std::shared_ptr<api::Metrics> metrics_;
+  std::shared_ptr<api::ServerContext> server_;
+};
+
+}  // namespace walcast::daemon
