@@ -80,8 +80,8 @@ std::string StatusReport::MetricsText() const {
   gauges.slow_clients_dropped = streams_->counters.slow_clients_dropped.load();
   gauges.events_sent = streams_->counters.events_sent.load();
   gauges.uptime_seconds = health.uptime_seconds;
-  if (server_) {
-    const auto& budget = server_->budget();
+  if (auto server = server_.lock()) {
+    const auto& budget = server->budget();
     gauges.connections = budget.open();
     gauges.max_connections = budget.max_open();
     gauges.connections_refused = budget.refused();

@@ -32,8 +32,9 @@ class StatusReport {
                std::shared_ptr<api::StreamContext> streams, std::shared_ptr<api::Metrics> metrics);
 
   // The connection gauges come from the server, which is built after the router that serves
-  // this report. Call before the loop runs.
-  void AttachServer(std::shared_ptr<api::ServerContext> server) { server_ = std::move(server); }
+  // this report (and holds it: held weakly here, or the two would keep each other alive). Call
+  // before the loop runs.
+  void AttachServer(std::weak_ptr<api::ServerContext> server) { server_ = std::move(server); }
 
   api::HealthReport Health() const;
   std::string MetricsText() const;
@@ -48,7 +49,7 @@ class StatusReport {
   std::shared_ptr<api::EventHub> hub_;
   std::shared_ptr<api::StreamContext> streams_;
   std::shared_ptr<api::Metrics> metrics_;
-  std::shared_ptr<api::ServerContext> server_;
+  std::weak_ptr<api::ServerContext> server_;
 };
 
 }  // namespace walcast::daemon
