@@ -61,15 +61,43 @@ PgPool::PgPool(asio::any_io_executor executor, PgPoolOptions options)
 PgPool::~PgPool() = default;
 
 void PgPool::Execute(const Statement& statement, Params params, Callback done) {
+  Enqueue(Job{&statement, std::move(params), std::move(done), false});
+}
+
+void PgPool::ExecuteInSnapshot(const Statement& statement, Params params, Callback done) {
+  Enqueue(Job{&statement, std::move(params), std::move(done), true});
+}
+
+const Statement& PgPool::SnapshotVariant(const Statement& statement) {
+  std::lock_guard lock(mutex_);
+  auto& variant = snapshot_variants_[&statement];
+  if (!variant) {
+    // One statement, one snapshot (READ COMMITTED takes it when the statement starts): the read
+    // and pg_current_snapshot() see the same, and the insert position is read after it was taken.
+    // Joined LATERAL so an empty read still brings them (its row of NULLs is left out, the "__"
+    // columns are read from it: database/result_rows.h).
+    variant = std::make_unique<Statement>(Statement{
+        statement.name + "_in_snapshot",
+        "SELECT walcast_read.*, walcast_snap.* FROM (SELECT "
+        "pg_current_snapshot()::text AS __walcast_snapshot, pg_current_wal_insert_lsn()::text AS "
+        "__walcast_until) AS walcast_snap LEFT JOIN LATERAL (" +
+            statement.sql + ") AS walcast_read ON true",
+        statement.retry_safe});
+  }
+  return *variant;
+}
+
+void PgPool::Enqueue(Job job) {
   std::unique_lock lock(mutex_);
   if (stopped_ || queue_.size() >= options_.max_queue) {
     bool stopped = stopped_;
     lock.unlock();
-    return done(StoreOutcome{stopped ? StoreError::kUnavailable : StoreError::kOverload,
-                             stopped ? "pool stopped" : "request queue full",
-                             {}});
+    return job.done(StoreOutcome{stopped ? StoreError::kUnavailable : StoreError::kOverload,
+                                 stopped ? "pool stopped" : "request queue full",
+                                 {},
+                                 {}});
   }
-  queue_.push_back(Job{&statement, std::move(params), std::move(done)});
+  queue_.push_back(std::move(job));
   if (idle_.empty()) return;
   std::shared_ptr<Worker> worker = std::move(idle_.back());
   idle_.pop_back();
@@ -84,7 +112,8 @@ void PgPool::Stop() {
     stopped_ = true;
     pending.swap(queue_);
   }
-  for (auto& job : pending) job.done(StoreOutcome{StoreError::kUnavailable, "pool stopped", {}});
+  for (auto& job : pending)
+    job.done(StoreOutcome{StoreError::kUnavailable, "pool stopped", {}, {}});
   for (auto& worker : workers_) {
     asio::post(worker->strand, [worker] { worker->connection.Close(); });
   }
@@ -108,7 +137,7 @@ asio::awaitable<void> PgPool::Drain(std::shared_ptr<Worker> worker) {
     try {
       outcome = co_await RunJob(*worker, job);
     } catch (const std::exception& e) {
-      outcome = StoreOutcome{StoreError::kInternal, e.what(), {}};
+      outcome = StoreOutcome{StoreError::kInternal, e.what(), {}, {}};
     }
     job.done(std::move(outcome));
   }
@@ -142,29 +171,40 @@ asio::awaitable<StoreOutcome> PgPool::RunJob(Worker& worker, const Job& job) {
     std::string connect_error;
     bool reused = worker.connection.IsOpen();
     if (!co_await EnsureConnected(worker, &connect_error)) {
-      co_return StoreOutcome{StoreError::kUnavailable, connect_error, {}};
+      co_return StoreOutcome{StoreError::kUnavailable, connect_error, {}, {}};
     }
-    const Statement& statement = *job.statement;
+    const Statement& statement = job.in_snapshot ? SnapshotVariant(*job.statement) : *job.statement;
     if (!worker.prepared.contains(&statement)) {
       auto prepared = co_await worker.connection.Prepare(statement.name, statement.sql, timeout);
       if (!prepared.ok()) {
         if (reused && !worker.connection.IsOpen() && attempt == 0) continue;  // stale: retry
         co_return StoreOutcome{Classify(*prepared.error),
                                "prepare " + statement.name + ": " + prepared.error->message,
+                               {},
                                {}};
       }
       worker.prepared.insert(&statement);
     }
     auto outcome = co_await worker.connection.QueryPrepared(statement.name, job.params, timeout);
-    if (outcome.ok())
-      co_return StoreOutcome{StoreError::kNone, {}, RenderRows(outcome.result.get())};
+    if (outcome.ok()) {
+      StoreOutcome done{StoreError::kNone, {}, RenderRows(outcome.result.get()), {}};
+      if (job.in_snapshot) {
+        auto snapshot = done.rows.Extra("walcast_snapshot");
+        auto until = done.rows.Extra("walcast_until");
+        if (!snapshot || !until) {
+          co_return StoreOutcome{StoreError::kInternal, statement.name + ": no snapshot", {}, {}};
+        }
+        done.snapshot = ReadSnapshot{std::move(*snapshot), std::move(*until)};
+      }
+      co_return done;
+    }
     // A connection lost while idle (the database restarted) is found out by the next query. A
     // read may run again on a new connection; a write may have committed, so it may not.
     if (reused && !worker.connection.IsOpen() && statement.retry_safe && attempt == 0) continue;
     co_return StoreOutcome{
-        Classify(*outcome.error), statement.name + ": " + outcome.error->message, {}};
+        Classify(*outcome.error), statement.name + ": " + outcome.error->message, {}, {}};
   }
-  co_return StoreOutcome{StoreError::kUnavailable, "connection lost twice", {}};
+  co_return StoreOutcome{StoreError::kUnavailable, "connection lost twice", {}, {}};
 }
 
 }  // namespace walcast::database

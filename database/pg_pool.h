@@ -22,7 +22,9 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -59,10 +61,18 @@ enum class StoreError {
   kInternal,     // anything else: a bug, logged
 };
 
+// What ExecuteInSnapshot learns besides the rows: the read's snapshot (pg_current_snapshot() as
+// text, "xmin:xmax:xip,...") and the WAL insert position read after it was taken.
+struct ReadSnapshot {
+  std::string snapshot;
+  std::string insert_lsn;
+};
+
 struct StoreOutcome {
   StoreError error = StoreError::kNone;
   std::string log_message;  // for the log, never for a client
   Rows rows;
+  std::optional<ReadSnapshot> snapshot;  // ExecuteInSnapshot only
   bool ok() const { return error == StoreError::kNone; }
 };
 
@@ -75,6 +85,10 @@ class PgPool : public std::enable_shared_from_this<PgPool> {
 
   // Runs `statement` with `params` on a free connection; `done` is called exactly once.
   void Execute(const Statement& statement, Params params, Callback done);
+  // The same for a read, reporting the snapshot it ran in (StoreOutcome::snapshot): what a REST
+  // read's stream position is made of. Still one statement and one round trip: the read is
+  // wrapped in a SELECT that also reads the snapshot (SnapshotVariant).
+  void ExecuteInSnapshot(const Statement& statement, Params params, Callback done);
 
   // Closes every connection; pending and later requests are answered unavailable.
   void Stop();
@@ -85,7 +99,12 @@ class PgPool : public std::enable_shared_from_this<PgPool> {
     const Statement* statement;
     Params params;
     Callback done;
+    bool in_snapshot = false;
   };
+  void Enqueue(Job job);
+  // `statement` wrapped to return its snapshot as the extra columns walcast_snapshot and
+  // walcast_until; made once per statement, kept as long as the pool.
+  const Statement& SnapshotVariant(const Statement& statement);
 
   boost::asio::awaitable<void> Drain(std::shared_ptr<Worker> worker);
   boost::asio::awaitable<StoreOutcome> RunJob(Worker& worker, const Job& job);
@@ -99,6 +118,7 @@ class PgPool : public std::enable_shared_from_this<PgPool> {
   std::mutex mutex_;
   std::deque<Job> queue_;
   std::vector<std::shared_ptr<Worker>> idle_;
+  std::unordered_map<const Statement*, std::unique_ptr<Statement>> snapshot_variants_;
   bool stopped_ = false;
 };
 

@@ -320,4 +320,20 @@ void AppendCsvRow(const decoder::Row& row, std::string* out) {
   out->append("\r\n");
 }
 
+std::string WithStreamPosition(std::string body, const std::optional<std::string>& position) {
+  if (body.empty() || body.back() != '}') return body;  // not an object: nothing to add to
+  body.pop_back();
+  if (body.size() > 1) body += ',';
+  body += "\"streamPosition\":";
+  if (position) {
+    body += '"';
+    body += *position;
+    body += '"';
+  } else {
+    body += "null";
+  }
+  body += '}';
+  return body;
+}
+
 }  // namespace walcast::api::orders

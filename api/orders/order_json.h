@@ -36,6 +36,10 @@ std::string SearchBody(const std::vector<decoder::Row>& rows, const SearchQuery&
                        int64_t total);
 // {"success":true,"data":[rows],"updated_count":n,"message":"Successfully updated n orders"}
 std::string BulkBody(const std::vector<decoder::Row>& rows);
+
+// A read's envelope (a JSON object) with the top-level `streamPosition` member added: the
+// position's text, or null (docs/contract.md §9). Positions are URL-safe ASCII: nothing to escape.
+std::string WithStreamPosition(std::string body, const std::optional<std::string>& position);
 // {"success":true,"data":<object>} where `object` is a row (stats) or raw JSON members.
 std::string DataBody(std::string_view raw_json_object);
 // {"success":true,"data":{overview,top_customers,top_products,daily_trend,generated_at}} from

@@ -9,6 +9,7 @@
 #include "api/http/url.h"
 #include "api/orders/order_json.h"
 #include "api/orders/order_request.h"
+#include "api/orders/read_positions.h"
 #include "api/orders/write_tracker.h"
 #include "database/order_queries.h"
 #include "database/pg_pool.h"
@@ -85,11 +86,42 @@ std::optional<std::string> PatternOf(const std::optional<std::string>& substring
 
 OrderRoutes::OrderRoutes(std::shared_ptr<database::PgPool> pool,
                          std::shared_ptr<WriteTracker> tracker,
-                         boost::asio::any_io_executor executor, OrderRoutesOptions options)
+                         boost::asio::any_io_executor executor, OrderRoutesOptions options,
+                         std::shared_ptr<ReadPositions> positions)
     : pool_(std::move(pool)),
       tracker_(std::move(tracker)),
       executor_(std::move(executor)),
-      options_(options) {}
+      options_(options),
+      positions_(std::move(positions)) {}
+
+void OrderRoutes::Read(const database::Statement& statement, database::Params params,
+                       const Respond& respond, const std::string& log, RenderRead render,
+                       bool not_found_when_empty) const {
+  if (!positions_ || !positions_->enabled()) {
+    // No positions to give: one statement, no transaction.
+    return pool_->Execute(
+        statement, std::move(params),
+        [respond, log, render = std::move(render), not_found_when_empty](StoreOutcome outcome) {
+          if (!outcome.ok()) return respond(StoreFailure(outcome, log));
+          if (not_found_when_empty && outcome.rows.rows.empty()) {
+            return respond(JsonError(http::status::not_found, "Order not found"));
+          }
+          respond(Ok(WithStreamPosition(render(outcome.rows), std::nullopt)));
+        });
+  }
+  auto mark = positions_->Begin();
+  pool_->ExecuteInSnapshot(
+      statement, std::move(params),
+      [respond, log, render = std::move(render), not_found_when_empty, positions = positions_,
+       mark](StoreOutcome outcome) {
+        if (!outcome.ok()) return respond(StoreFailure(outcome, log));
+        if (not_found_when_empty && outcome.rows.rows.empty()) {
+          return respond(JsonError(http::status::not_found, "Order not found"));
+        }
+        respond(Ok(
+            WithStreamPosition(render(outcome.rows), positions->Finish(mark, outcome.snapshot))));
+      });
+}
 
 bool OrderRoutes::Handle(const Request& request, const Respond& respond) const {
   std::string_view path = PathOf(request.target());
@@ -189,27 +221,22 @@ void OrderRoutes::HandleItem(const Request& request, std::string_view id_text,
   if (!id) return respond(Refuse(InvalidOrderId()));
   if (method == http::verb::put) return Update(request, *id, respond, log);
   if (method == http::verb::delete_) return Delete(*id, respond, log);
-  pool_->Execute(queries::Get(), Text({std::to_string(*id)}), [respond, log](StoreOutcome outcome) {
-    if (!outcome.ok()) return respond(StoreFailure(outcome, log));
-    if (outcome.rows.rows.empty()) {
-      return respond(JsonError(http::status::not_found, "Order not found"));
-    }
-    respond(Ok(OrderBody(outcome.rows.rows[0])));
-  });
+  Read(
+      queries::Get(), Text({std::to_string(*id)}), respond, log,
+      [](const database::Rows& rows) { return OrderBody(rows.rows[0]); },
+      /*not_found_when_empty=*/true);
 }
 
 void OrderRoutes::List(std::string_view query_text, const Respond& respond,
                        const std::string& log) const {
   ListQuery query;
   if (auto invalid = ParseListQuery(query_text, &query)) return respond(Refuse(*invalid));
-  pool_->Execute(queries::List(),
-                 Text({query.status, PatternOf(query.customer_name), std::to_string(query.limit),
-                       std::to_string(query.offset)}),
-                 [respond, log, query](StoreOutcome outcome) {
-                   if (!outcome.ok()) return respond(StoreFailure(outcome, log));
-                   respond(Ok(ListBody(outcome.rows.rows,
-                                       {query.limit, query.offset, TotalOf(outcome.rows)})));
-                 });
+  Read(queries::List(),
+       Text({query.status, PatternOf(query.customer_name), std::to_string(query.limit),
+             std::to_string(query.offset)}),
+       respond, log, [query](const database::Rows& rows) {
+         return ListBody(rows.rows, {query.limit, query.offset, TotalOf(rows)});
+       });
 }
 
 void OrderRoutes::Customer(std::string_view name, std::string_view query_text,
@@ -217,15 +244,12 @@ void OrderRoutes::Customer(std::string_view name, std::string_view query_text,
   ListQuery query;
   if (auto invalid = ParseListQuery(query_text, &query)) return respond(Refuse(*invalid));
   std::string customer(name);
-  pool_->Execute(
-      queries::List(),
-      Text({query.status, ContainsPattern(customer), std::to_string(query.limit),
-            std::to_string(query.offset)}),
-      [respond, log, query, customer](StoreOutcome outcome) {
-        if (!outcome.ok()) return respond(StoreFailure(outcome, log));
-        respond(Ok(ListBody(outcome.rows.rows, {query.limit, query.offset, TotalOf(outcome.rows)},
-                            customer)));
-      });
+  Read(queries::List(),
+       Text({query.status, ContainsPattern(customer), std::to_string(query.limit),
+             std::to_string(query.offset)}),
+       respond, log, [query, customer](const database::Rows& rows) {
+         return ListBody(rows.rows, {query.limit, query.offset, TotalOf(rows)}, customer);
+       });
 }
 
 // Answers a single-row write: waits (bounded) for its change event when a stream reports xids.
@@ -332,26 +356,20 @@ void OrderRoutes::Recent(std::string_view query_text, const Respond& respond,
                          const std::string& log) const {
   RecentQuery query;
   if (auto invalid = ParseRecentQuery(query_text, &query)) return respond(Refuse(*invalid));
-  pool_->Execute(queries::Recent(),
-                 Text({std::to_string(query.hours), std::to_string(query.limit)}),
-                 [respond, log, query](StoreOutcome outcome) {
-                   if (!outcome.ok()) return respond(StoreFailure(outcome, log));
-                   respond(Ok(RecentBody(outcome.rows.rows, query)));
-                 });
+  Read(queries::Recent(), Text({std::to_string(query.hours), std::to_string(query.limit)}), respond,
+       log, [query](const database::Rows& rows) { return RecentBody(rows.rows, query); });
 }
 
 void OrderRoutes::Search(std::string_view query_text, const Respond& respond,
                          const std::string& log) const {
   SearchQuery query;
   if (auto invalid = ParseSearchQuery(query_text, &query)) return respond(Refuse(*invalid));
-  pool_->Execute(queries::Search(SortColumnName(query.sort_by), query.ascending),
-                 Text({PatternOf(query.search), query.status, query.from_bound, query.to_bound,
-                       query.to_exclusive ? "true" : "false", std::to_string(query.limit),
-                       std::to_string(query.offset)}),
-                 [respond, log, query](StoreOutcome outcome) {
-                   if (!outcome.ok()) return respond(StoreFailure(outcome, log));
-                   respond(Ok(SearchBody(outcome.rows.rows, query, TotalOf(outcome.rows))));
-                 });
+  Read(queries::Search(SortColumnName(query.sort_by), query.ascending),
+       Text({PatternOf(query.search), query.status, query.from_bound, query.to_bound,
+             query.to_exclusive ? "true" : "false", std::to_string(query.limit),
+             std::to_string(query.offset)}),
+       respond, log,
+       [query](const database::Rows& rows) { return SearchBody(rows.rows, query, TotalOf(rows)); });
 }
 
 void OrderRoutes::Export(std::string_view query_text, const Respond& respond,
