@@ -282,7 +282,8 @@ void OrderRoutes::WriteOne(const database::Statement& statement, database::Param
           if (order_may_be_missing) {
             return respond(JsonError(http::status::not_found, "Order not found"));
           }
-          return respond(StoreFailure({StoreError::kInternal, "write returned no row", {}}, log));
+          return respond(
+              StoreFailure({StoreError::kInternal, "write returned no row", {}, {}}, log));
         }
         AnswerWrite(tracker, executor, wait, std::move(outcome), status, message, respond);
       });
@@ -335,7 +336,7 @@ void OrderRoutes::Stats(const Respond& respond, const std::string& log) const {
   pool_->Execute(queries::Stats(), {}, [respond, log](StoreOutcome outcome) {
     if (!outcome.ok()) return respond(StoreFailure(outcome, log));
     if (outcome.rows.rows.empty()) {
-      return respond(StoreFailure({StoreError::kInternal, "stats returned no row", {}}, log));
+      return respond(StoreFailure({StoreError::kInternal, "stats returned no row", {}, {}}, log));
     }
     respond(Ok(DataBody(outcome.rows.rows[0].json())));
   });
@@ -345,7 +346,8 @@ void OrderRoutes::Analytics(const Respond& respond, const std::string& log) cons
   pool_->Execute(queries::Analytics(), {}, [respond, log](StoreOutcome outcome) {
     if (!outcome.ok()) return respond(StoreFailure(outcome, log));
     if (outcome.rows.rows.empty()) {
-      return respond(StoreFailure({StoreError::kInternal, "analytics returned no row", {}}, log));
+      return respond(
+          StoreFailure({StoreError::kInternal, "analytics returned no row", {}, {}}, log));
     }
     auto now = decoder::FormatRfc3339(decoder::UnixMicros(std::chrono::system_clock::now()));
     respond(Ok(AnalyticsBody(outcome.rows.rows[0], now)));

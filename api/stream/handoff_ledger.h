@@ -50,7 +50,8 @@ class HandoffLedger {
   void Evicted(uint32_t xid);
   // The newest snapshot the database has shown (any session's pg_current_snapshot()), and which
   // of its in-progress transactions had already committed (pg_xact_status), sorted.
-  void ObserveHorizon(const XidSnapshot& horizon, const std::vector<uint64_t>& committed_in_progress);
+  void ObserveHorizon(const XidSnapshot& horizon,
+                      const std::vector<uint64_t>& committed_in_progress);
 
   // Taken when a read starts, before its query.
   struct Mark {

@@ -17,8 +17,10 @@ void ReplayWindow::SetStart(Lsn confirmed_flush) {
   // Everything committed from here on is decoded again, so resumes from here are complete. After a
   // reconnect within one run the slot restarts at our own acknowledgement, below the window, and
   // the floor the window already has stays.
-  if (transactions_.empty() && !newest_commit_.valid()) {
-    floor_ = std::max(floor_, EventId(confirmed_flush, 0));
+  if (transactions_.empty() && !newest_commit_.valid() && confirmed_flush.value() > 0) {
+    // Just below the first id that can follow: a read's stream position starting at
+    // confirmed_flush (ReplayWindow::PositionFor) is complete too.
+    floor_ = std::max(floor_, EventId(Lsn(confirmed_flush.value() - 1), UINT32_MAX));
   }
 }
 

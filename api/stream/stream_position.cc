@@ -111,7 +111,8 @@ StreamPosition StreamPosition::FromRead(decoder::Lsn from_lsn, decoder::Lsn unti
   // Events are "after" an id: the id just below (from_lsn, 0) lets every event committed at
   // from_lsn or later through.
   decoder::EventId after;
-  if (from_lsn.value() > 0) after = decoder::EventId(decoder::Lsn(from_lsn.value() - 1), UINT32_MAX);
+  if (from_lsn.value() > 0)
+    after = decoder::EventId(decoder::Lsn(from_lsn.value() - 1), UINT32_MAX);
   return StreamPosition(after, std::max(until, from_lsn), std::move(snapshot));
 }
 
@@ -137,7 +138,8 @@ std::string StreamPosition::ToString() const {
 StreamPosition::Parsed StreamPosition::Parse(std::string_view text) {
   auto fail = [](std::string message) { return Parsed{std::nullopt, std::move(message)}; };
   if (!LooksLikePosition(text)) return fail("not a stream position");
-  if (text.size() > kPrefix.size() + 64 + kMaxInProgress * 17) return fail("stream position too long");
+  if (text.size() > kPrefix.size() + 64 + kMaxInProgress * 17)
+    return fail("stream position too long");
   auto check_at = text.rfind('_');
   auto check = ParseNumber<uint32_t>(text.substr(check_at + 1), 16);
   if (text.size() - check_at - 1 != 8 || !check) return fail("stream position has no check");

@@ -11,7 +11,8 @@
 // from its xid. The argument is in docs/change-stream.md ("Snapshot → stream handoff").
 //
 // Text form (opaque to clients; URL-safe):
-//   P1_<after event id>_<until: 16 hex>_<xmin hex>_<xmax hex>_<xip hex, '.'-separated>_<check: 8 hex>
+//   P1_<after event id>_<until: 16 hex>_<xmin hex>_<xmax hex>_<xip hex, '.'-separated>_<check: 8
+//   hex>
 // The check is a 32-bit FNV-1a of everything before it: it catches a position garbled or edited
 // by hand. It is not a signature; a position grants nothing (the stream token does).
 //

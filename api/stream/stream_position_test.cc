@@ -69,9 +69,9 @@ TEST(StreamPosition, RoundTripsAndRejectsWhatItDidNotWrite) {
     changed[i] = changed[i] == '1' ? '2' : '1';
     EXPECT_FALSE(StreamPosition::Parse(changed).position) << changed;
   }
-  for (std::string_view bad : {std::string_view("P1_"), std::string_view("P1_x_y"),
-                               std::string_view(text).substr(0, text.size() - 1),
-                               std::string_view("garbage")}) {
+  for (std::string_view bad :
+       {std::string_view("P1_"), std::string_view("P1_x_y"),
+        std::string_view(text).substr(0, text.size() - 1), std::string_view("garbage")}) {
     auto result = StreamPosition::Parse(bad);
     EXPECT_FALSE(result.position) << bad;
     EXPECT_FALSE(result.error.empty());

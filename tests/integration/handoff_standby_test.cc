@@ -101,7 +101,8 @@ TEST_F(HandoffStandby, ATransactionWaitingForAStandbyIsDeliveredOnceAfterTheRead
     std::string event = ParseJson(*frame)["event"].GetString();
     if (event != "clients") frames.push_back(event);
   }
-  EXPECT_EQ(frames, (std::vector<std::string>{"welcome", "orders:insert", "cursor", "orders:insert"}));
+  EXPECT_EQ(frames,
+            (std::vector<std::string>{"welcome", "orders:insert", "cursor", "orders:insert"}));
 }
 
 }  // namespace

@@ -43,7 +43,8 @@ struct ClientState {
     int id = row["id"].GetInt();
     auto held = rows.find(id);
     if (operation == "insert") {
-      if (held != rows.end()) problems.push_back("insert of order " + std::to_string(id) + " applied twice");
+      if (held != rows.end())
+        problems.push_back("insert of order " + std::to_string(id) + " applied twice");
       rows[id] = Version(row);
     } else if (operation == "update") {
       int version = Version(row);
@@ -100,7 +101,8 @@ Read ReadAll(int port) {
 class Writers {
  public:
   Writers(const std::string& conninfo, int count) {
-    for (int i = 0; i < count; ++i) threads_.emplace_back([this, conninfo, i] { Run(conninfo, i); });
+    for (int i = 0; i < count; ++i)
+      threads_.emplace_back([this, conninfo, i] { Run(conninfo, i); });
   }
   ~Writers() {
     stop_ = true;
@@ -119,9 +121,9 @@ class Writers {
     PgSession session(conninfo);
     std::mt19937 random(static_cast<unsigned>(index) * 7919u + 1);
     std::uniform_int_distribution<int> pick(0, 99);
-    const std::string insert =
-        "INSERT INTO orders (customer_name, product_name) SELECT 'writer " + std::to_string(index) +
-        "', 'v0' WHERE (SELECT count(*) FROM orders) < 400;";
+    const std::string insert = "INSERT INTO orders (customer_name, product_name) SELECT 'writer " +
+                               std::to_string(index) +
+                               "', 'v0' WHERE (SELECT count(*) FROM orders) < 400;";
     const std::string update =
         "UPDATE orders SET product_name = 'v' || (substr(product_name, 2)::int + 1) WHERE id = "
         "(SELECT id FROM orders ORDER BY random() LIMIT 1);";
@@ -136,8 +138,10 @@ class Writers {
         continue;
       }
       int roll = pick(random);
-      std::string sql = roll < 30 ? insert : roll < 70 ? update : roll < 88 ? remove
-                                                                : "BEGIN;" + insert + update + update + remove + "COMMIT;";
+      std::string sql = roll < 30   ? insert
+                        : roll < 70 ? update
+                        : roll < 88 ? remove
+                                    : "BEGIN;" + insert + update + update + remove + "COMMIT;";
       try {
         session.Exec(sql);
         ++commits_;
@@ -164,8 +168,9 @@ TEST_F(Handoff, EveryReadOfOrdersCarriesAPosition) {
   StartDaemon("handoff_reads");
   session_->Exec("INSERT INTO orders (customer_name, product_name) VALUES ('Ann', 'v0')");
   std::string id = session_->Scalar("SELECT max(id)::text FROM orders");
-  for (std::string target : {"/api/orders", "/api/orders/" + id, "/api/orders/search?search=Ann",
-                             "/api/orders/recent", "/api/orders/customer/Ann"}) {
+  for (const std::string& target :
+       std::vector<std::string>{"/api/orders", "/api/orders/" + id, "/api/orders/search?search=Ann",
+                                "/api/orders/recent", "/api/orders/customer/Ann"}) {
     auto response = HttpGet(port_, target);
     ASSERT_EQ(response.status, 200) << target << " " << response.body;
     auto doc = ParseJson(response.body);
@@ -184,7 +189,8 @@ TEST_F(Handoff, ReadThenStreamGivesExactlyTheDatabaseUnderConcurrentWriters) {
       "INSERT INTO orders (customer_name, product_name) SELECT 'seed ' || g, 'v0' FROM "
       "generate_series(1, 100) g");
   int iterations = 500;
-  if (const char* value = std::getenv("WALCAST_TEST_HANDOFF_ITERATIONS")) iterations = std::atoi(value);
+  if (const char* value = std::getenv("WALCAST_TEST_HANDOFF_ITERATIONS"))
+    iterations = std::atoi(value);
   Writers writers(db_.conninfo, 4);
   uint64_t events_applied = 0;
   for (int iteration = 0; iteration < iterations; ++iteration) {
@@ -199,7 +205,9 @@ TEST_F(Handoff, ReadThenStreamGivesExactlyTheDatabaseUnderConcurrentWriters) {
       if (left.count() <= 0) break;
       auto event = stream.Next(left);
       if (!event) continue;
-      ASSERT_NE(event->event, "resync") << "iteration " << iteration << ": " << event->data;
+      ASSERT_NE(event->event, "resync") << "iteration " << iteration << ": " << event->data << "\n"
+                                        << read.position << "\n"
+                                        << daemon_->Log();
       ASSERT_NE(event->event, "error") << "iteration " << iteration << ": " << event->data;
       if (event->event.rfind("orders:", 0) == 0) {
         client.Apply(event->data);
@@ -209,7 +217,8 @@ TEST_F(Handoff, ReadThenStreamGivesExactlyTheDatabaseUnderConcurrentWriters) {
     // A quiet point: writers parked, then a marker whose event ends everything before it.
     writers.Pause();
     std::string marker = session_->Scalar(
-        "INSERT INTO orders (customer_name, product_name) VALUES ('marker', 'v0') RETURNING id::text");
+        "INSERT INTO orders (customer_name, product_name) VALUES ('marker', 'v0') RETURNING "
+        "id::text");
     bool seen_marker = false;
     auto deadline = std::chrono::steady_clock::now() + 60s;
     while (!seen_marker && std::chrono::steady_clock::now() < deadline) {
@@ -254,7 +263,8 @@ TEST_F(Handoff, APositionSurvivesADaemonRestartAndWorksOnWebSocketToo) {
     auto doc = ParseJson(*frame);
     std::string event = doc["event"].GetString();
     ASSERT_NE(event, "resync") << *frame;
-    if (event.rfind("orders:", 0) == 0) names.push_back(doc["data"]["data"]["customer_name"].GetString());
+    if (event.rfind("orders:", 0) == 0)
+      names.push_back(doc["data"]["data"]["customer_name"].GetString());
   }
   EXPECT_EQ(names, (std::vector<std::string>{"after 1", "after 2"}));
   EXPECT_FALSE(ws.NextEvent("orders:insert", 1s).has_value()) << "nothing the read saw";
@@ -289,8 +299,8 @@ TEST_F(Handoff, GarbageAndForgedPositionsAreClearErrors) {
   ASSERT_FALSE(read.position.empty());
   std::string forged = read.position;
   forged[4] = forged[4] == 'A' ? 'B' : 'A';  // inside the event id: the check no longer matches
-  for (std::string bad : {std::string("P1_"), std::string("P1_garbage"), forged,
-                          read.position.substr(0, read.position.size() - 3)}) {
+  for (const std::string& bad : std::vector<std::string>{
+           "P1_", "P1_garbage", forged, read.position.substr(0, read.position.size() - 3)}) {
     auto response = HttpGet(port_, "/api/events?from=" + bad);
     EXPECT_EQ(response.status, 400) << bad;
     EXPECT_NE(response.body.find("Invalid stream position"), std::string::npos) << response.body;
