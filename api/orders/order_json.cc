@@ -283,7 +283,9 @@ const std::string& ApiDescriptionBody() {
   return body;
 }
 
-std::string ExportJsonTail(uint64_t count) { return "],\"count\":" + std::to_string(count) + "}"; }
+std::string ExportJsonTail(uint64_t count, const std::optional<std::string>& stream_position) {
+  return WithStreamPosition("],\"count\":" + std::to_string(count) + "}", stream_position);
+}
 
 std::string_view CsvHeader() {
   return "id,customer_name,product_name,status,created_at,updated_at\r\n";

@@ -49,9 +49,10 @@ std::string AnalyticsBody(const decoder::Row& row, std::string_view generated_at
 // The self-description of GET /api: every endpoint and stream event.
 const std::string& ApiDescriptionBody();
 
-// Export pieces. JSON: `[` row `,` row … `]` wrapped as {"success":true,"data":[…],"count":n}.
+// Export pieces. JSON: `[` row `,` row … `]` wrapped as
+// {"success":true,"data":[…],"count":n,"streamPosition":…}.
 inline constexpr std::string_view kExportJsonHead = "{\"success\":true,\"data\":[";
-std::string ExportJsonTail(uint64_t count);
+std::string ExportJsonTail(uint64_t count, const std::optional<std::string>& stream_position);
 // CSV: a header line and one line per row (RFC 4180: CRLF, quotes doubled, fields with
 // separators quoted); a cell starting with = + - @ (or tab/CR) is prefixed with ' so spreadsheets
 // do not run it as a formula.

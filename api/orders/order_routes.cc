@@ -378,17 +378,18 @@ void OrderRoutes::Export(std::string_view query_text, const Respond& respond,
                          const std::string& log) const {
   ExportFormat format;
   if (auto invalid = ParseExportQuery(query_text, &format)) return respond(Refuse(*invalid));
-  // Keyset pagination by id, one batch per chunk: memory stays at one batch whatever the table
-  // size, and no statement holds a cursor (or a connection) open between chunks. The first batch
-  // is fetched before answering, so a database failure is still a clean 503.
+  // Keyset pagination by id, one batch per chunk, all in one snapshot on one leased connection
+  // (docs/contract.md §9: the export is one read): memory stays at one batch whatever the table
+  // size. The first batch is fetched before answering, so a database failure is still a clean 503.
   struct ExportState {
-    std::shared_ptr<database::PgPool> pool;
     ExportFormat format;
     size_t batch;
+    std::shared_ptr<database::ReadLease> lease;  // ends the transaction when the export is done
     int64_t after_id = 0;
     uint64_t count = 0;
     bool rows_done = false;
     bool tail_sent = false;
+    std::optional<std::string> position = std::nullopt;
 
     std::string Render(const std::vector<decoder::Row>& rows) {
       std::string out;
@@ -410,50 +411,64 @@ void OrderRoutes::Export(std::string_view query_text, const Respond& respond,
     }
     std::string Tail() {
       tail_sent = true;
-      return format == ExportFormat::kJson ? ExportJsonTail(count) : std::string();
+      return format == ExportFormat::kJson ? ExportJsonTail(count, position) : std::string();
     }
   };
   auto state = std::make_shared<ExportState>(
-      ExportState{pool_, format, std::max<size_t>(options_.export_batch_rows, 1)});
-  pool_->Execute(
-      queries::ExportBatch(), state->NextParams(), [respond, log, state](StoreOutcome outcome) {
-        if (!outcome.ok()) return respond(StoreFailure(outcome, log));
-        Response head(http::status::ok, 11);
-        std::string first;
-        if (state->format == ExportFormat::kCsv) {
-          head.set(http::field::content_type, "text/csv; charset=utf-8; header=present");
-          head.set(http::field::content_disposition, "attachment; filename=\"orders.csv\"");
-          first = std::string(CsvHeader());
-        } else {
-          head.set(http::field::content_type, "application/json; charset=utf-8");
-          first = std::string(kExportJsonHead);
-        }
-        head.set(http::field::cache_control, "no-store");
-        first += state->Render(outcome.rows.rows);
-        auto pending = std::make_shared<std::optional<std::string>>(std::move(first));
-        respond.Stream(std::move(head), [state, pending, log](DeliverChunk deliver) {
-          if (*pending) {
-            std::string chunk = std::move(**pending);
-            pending->reset();
-            return deliver(std::move(chunk));
+      ExportState{format, std::max<size_t>(options_.export_batch_rows, 1), nullptr});
+  auto mark = positions_ ? positions_->Begin() : std::nullopt;
+  pool_->Lease([respond, log, state, mark, positions = positions_](
+                   std::shared_ptr<database::ReadLease> lease, StoreOutcome leased) {
+    if (!lease) return respond(StoreFailure(leased, log));
+    state->lease = std::move(lease);
+    state->lease->Execute(
+        queries::ExportBatch(), state->NextParams(),
+        [respond, log, state, mark, positions](StoreOutcome outcome) {
+          if (!outcome.ok()) return respond(StoreFailure(outcome, log));
+          if (positions) state->position = positions->Finish(mark, outcome.snapshot);
+          Response head(http::status::ok, 11);
+          std::string first;
+          if (state->format == ExportFormat::kCsv) {
+            head.set(http::field::content_type, "text/csv; charset=utf-8; header=present");
+            head.set(http::field::content_disposition, "attachment; filename=\"orders.csv\"");
+            if (state->position) head.set("X-Stream-Position", *state->position);
+            first = std::string(CsvHeader());
+          } else {
+            head.set(http::field::content_type, "application/json; charset=utf-8");
+            first = std::string(kExportJsonHead);
           }
-          if (state->tail_sent) return deliver(std::nullopt);
-          if (state->rows_done) return deliver(state->Tail());
-          state->pool->Execute(queries::ExportBatch(), state->NextParams(),
-                               [state, deliver, log](StoreOutcome next) {
-                                 if (!next.ok()) {
-                                   // The head is sent: all that is left is to end the body early.
-                                   spdlog::warn("rest export: stopped after {} rows: {}",
-                                                state->count, next.log_message);
-                                   state->tail_sent = true;
-                                   return deliver(std::nullopt);
-                                 }
-                                 std::string chunk = state->Render(next.rows.rows);
-                                 if (state->rows_done) chunk += state->Tail();
-                                 deliver(std::move(chunk));
-                               });
-        });
-      });
+          head.set(http::field::cache_control, "no-store");
+          first += state->Render(outcome.rows.rows);
+          auto pending = std::make_shared<std::optional<std::string>>(std::move(first));
+          respond.Stream(std::move(head), [state, pending, log](DeliverChunk deliver) {
+            if (*pending) {
+              std::string chunk = std::move(**pending);
+              pending->reset();
+              return deliver(std::move(chunk));
+            }
+            if (state->tail_sent) {
+              state->lease.reset();
+              return deliver(std::nullopt);
+            }
+            if (state->rows_done) return deliver(state->Tail());
+            state->lease->Execute(queries::ExportBatch(), state->NextParams(),
+                                  [state, deliver, log](StoreOutcome next) {
+                                    if (!next.ok()) {
+                                      // The head is sent: all that is left is to end the body
+                                      // early.
+                                      spdlog::warn("rest export: stopped after {} rows: {}",
+                                                   state->count, next.log_message);
+                                      state->tail_sent = true;
+                                      return deliver(std::nullopt);
+                                    }
+                                    std::string chunk = state->Render(next.rows.rows);
+                                    if (state->rows_done) chunk += state->Tail();
+                                    deliver(std::move(chunk));
+                                  });
+          });
+        },
+        /*in_snapshot=*/positions != nullptr && mark.has_value());
+  });
 }
 
 }  // namespace walcast::api::orders

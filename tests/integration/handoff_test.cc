@@ -178,6 +178,24 @@ TEST_F(Handoff, EveryReadOfOrdersCarriesAPosition) {
     ASSERT_TRUE(doc["streamPosition"].IsString()) << target;
     EXPECT_EQ(std::string(doc["streamPosition"].GetString()).rfind("P1_", 0), 0u) << target;
   }
+  // The export is one read in one snapshot: JSON carries the member, CSV the header.
+  auto json = HttpGet(port_, "/api/orders/export?format=json");
+  ASSERT_EQ(json.status, 200) << json.body;
+  auto exported = ParseJson(json.body);
+  ASSERT_TRUE(exported["streamPosition"].IsString()) << json.body;
+  EXPECT_EQ(exported["count"].GetInt(), 1);
+  auto csv = HttpGet(port_, "/api/orders/export?format=csv");
+  ASSERT_EQ(csv.status, 200);
+  EXPECT_EQ(csv.Header("x-stream-position").rfind("P1_", 0), 0u) << csv.Header("x-stream-position");
+  // And its position hands over like any other.
+  session_->Exec("INSERT INTO orders (customer_name, product_name) VALUES ('Bo', 'v0')");
+  SseClient stream(port_,
+                   "/api/events?from=" + std::string(exported["streamPosition"].GetString()));
+  auto events = ChangeEvents(stream.ReadChanges(1, 30s));
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(std::string(ParseJson(events[0].data)["data"]["data"]["customer_name"].GetString()),
+            "Bo");
+  EXPECT_FALSE(stream.Next(1s).has_value());
   // Writes keep their eventId and carry no position; a missing order is a 404 as before.
   auto missing = HttpGet(port_, "/api/orders/999999");
   EXPECT_EQ(missing.status, 404);
