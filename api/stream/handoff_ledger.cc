@@ -5,6 +5,7 @@
 namespace walcast::api {
 
 void HandoffLedger::Retained(uint32_t xid, decoder::Lsn commit_lsn) {
+  if (retained_.empty() || static_cast<int32_t>(xid - max_retained_) > 0) max_retained_ = xid;
   Entry& entry = retained_[xid];
   if (entry.parts == 0 || commit_lsn < entry.commit_lsn) entry.commit_lsn = commit_lsn;
   ++entry.parts;
@@ -55,26 +56,49 @@ void HandoffLedger::LogDeparture(uint32_t xid) {
 std::optional<decoder::Lsn> HandoffLedger::StartFor(const Mark& mark, const XidSnapshot& snapshot,
                                                     decoder::Lsn published_before) const {
   if (unsafe_overflow_) return std::nullopt;
-  // Departures since the read began: the log must still hold them all.
+  // Departures since the read began: the log must still hold them all, and none of them may be a
+  // transaction the read did not see.
   const uint64_t since = departures_ - mark.departures;
   if (since > log_.size()) return std::nullopt;
+  for (auto it = log_.end() - static_cast<std::ptrdiff_t>(since); it != log_.end(); ++it) {
+    if (!snapshot.Sees(*it)) return std::nullopt;
+  }
+  // Gone while still invisible to the horizon: too old for any read that did not see it.
+  if (unsafe_.size() > kLogSize) return std::nullopt;
+  for (uint32_t xid : unsafe_) {
+    if (!snapshot.Sees(xid)) return std::nullopt;
+  }
+  // Evicted by a previous process while still invisible: possible only for what had committed
+  // and was still in progress when this process first looked.
+  if (!mark.horizon_known || !suspects_) {
+    if (!snapshot.in_progress.empty()) return std::nullopt;
+  } else {
+    for (uint64_t suspect : *suspects_) {
+      if (!snapshot.Sees(static_cast<uint32_t>(suspect))) return std::nullopt;
+    }
+  }
+  // A transaction the read did not see may have committed (and been published) before the read:
+  // one listed in progress, or one at or beyond xmax that had written its commit record but not
+  // yet finished (xmax follows the newest *finished* transaction). Every retained one pulls the
+  // start back to its commit; one not retained commits after everything published before the read.
   decoder::Lsn start = published_before;
   for (uint64_t in_progress : snapshot.in_progress) {
-    const auto xid = static_cast<uint32_t>(in_progress);
-    if (auto found = retained_.find(xid); found != retained_.end()) {
+    if (auto found = retained_.find(static_cast<uint32_t>(in_progress)); found != retained_.end()) {
       start = std::min(start, found->second.commit_lsn);
-      continue;
     }
-    // Not retained: not decoded yet (it commits later, after `published_before`), aborted, or
-    // gone. Gone is what must not pass silently.
-    if (unsafe_.contains(xid)) return std::nullopt;
-    if (std::find(log_.end() - static_cast<std::ptrdiff_t>(since), log_.end(), xid) != log_.end()) {
-      return std::nullopt;
+  }
+  if (!retained_.empty()) {
+    const auto xmax = static_cast<uint32_t>(snapshot.xmax);
+    const auto span = static_cast<int32_t>(max_retained_ - xmax);  // modulo 2^32
+    if (span >= 0) {
+      if (static_cast<uint32_t>(span) >= kLogSize)
+        return std::nullopt;  // unlikely: be exact or refuse
+      for (uint32_t i = 0; i <= static_cast<uint32_t>(span); ++i) {
+        if (auto found = retained_.find(xmax + i); found != retained_.end()) {
+          start = std::min(start, found->second.commit_lsn);
+        }
+      }
     }
-    // Evicted by a previous process while still invisible: possible only for what had committed
-    // and was still in progress when this process first looked.
-    if (!mark.horizon_known || !suspects_) return std::nullopt;
-    if (std::binary_search(suspects_->begin(), suspects_->end(), in_progress)) return std::nullopt;
   }
   return start;
 }

@@ -1,11 +1,12 @@
 // HandoffLedger: what the replay window must remember so that a REST read's stream position
 // (api/stream/stream_position.h) is exact or refused, never silently short.
 //
-// A read's snapshot lists the transactions in progress when it was taken. One of those may have
-// committed (its commit record in the WAL, decoded and published) before the read and still have
-// been invisible to it, e.g. while it waited for a synchronous standby: the position must start
-// early enough to include it, and if it has already left the window the position is too old. So
-// the ledger keeps:
+// A read's snapshot does not see the transactions in progress when it was taken, nor those at or
+// beyond its xmax (which follows the newest *finished* transaction). One of those may still have
+// committed (its commit record in the WAL, decoded and published) before the read: while it
+// waited for a synchronous standby, or in the moment between its commit record and its end. The
+// position must start early enough to include it, and if it has already left the window the
+// position is too old. So the ledger keeps:
 //   - the commit LSN of every retained transaction, by xid;
 //   - a horizon: the newest snapshot the database monitor observed. A transaction it sees is
 //     visible to every later snapshot;
@@ -77,6 +78,7 @@ class HandoffLedger {
   void LogDeparture(uint32_t xid);
 
   std::unordered_map<uint32_t, Entry> retained_;
+  uint32_t max_retained_ = 0;  // the newest xid retained (modulo 2^32; may have left since)
   std::optional<XidSnapshot> horizon_;
   // Committed but still invisible when this process first looked: what a previous process may
   // have evicted while a read could still miss it.

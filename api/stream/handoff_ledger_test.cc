@@ -34,6 +34,18 @@ TEST(HandoffLedger, ARetainedTransactionTheReadMissedPullsTheStartBack) {
   EXPECT_EQ(ledger.StartFor(mark, Snap("122:125:"), Lsn(0x500)), Lsn(0x500));
 }
 
+// xmax follows the newest finished transaction: one that wrote its commit record (and was
+// published) but had not finished when the snapshot was taken is at or beyond xmax, not listed.
+TEST(HandoffLedger, ARetainedTransactionAtOrBeyondXmaxPullsTheStartBackToo) {
+  auto ledger = Started();
+  ledger.Retained(125, Lsn(0x280));
+  ledger.Retained(126, Lsn(0x300));
+  ledger.Retained(127, Lsn(0x400));
+  auto mark = ledger.MarkRead();
+  EXPECT_EQ(ledger.StartFor(mark, Snap("126:126:"), Lsn(0x500)), Lsn(0x300));
+  EXPECT_EQ(ledger.StartFor(mark, Snap("128:128:"), Lsn(0x500)), Lsn(0x500));
+}
+
 TEST(HandoffLedger, OneThatLeftWhileTheReadRanMakesThePositionTooOld) {
   auto ledger = Started();
   ledger.Retained(121, Lsn(0x300));
