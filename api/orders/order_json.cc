@@ -227,18 +227,18 @@ const std::string& ApiDescriptionBody() {
         {"GET", "/api/orders/customer/:name",
          "Orders whose customer name contains :name (case-insensitive); limit, offset"},
         {"GET", "/api/events",
-         "Server-Sent Events stream of order changes; from (or Last-Event-ID), status, order_id, "
-         "operation"},
+         "Server-Sent Events stream of order changes; from (or Last-Event-ID: an event id or a "
+         "read's streamPosition), status, order_id, operation"},
         {"GET", "/ws",
-         "WebSocket stream of order changes; from, status, order_id, operation; client events "
-         "subscribe, unsubscribe, ping"},
+         "WebSocket stream of order changes; from (an event id or a read's streamPosition), "
+         "status, order_id, operation; client events subscribe, unsubscribe, ping"},
         {"GET", "/health", "Database and change stream health"},
         {"GET", "/metrics", "Prometheus metrics"},
     };
-    // Server to client (both streams; pong only on /ws), and client to server (/ws).
+    // Server to client (both streams; pong and cursor only on /ws), and client to server (/ws).
     const char* events[] = {"welcome",         "orders:insert", "orders:update", "orders:delete",
                             "orders:truncate", "resync",        "pong",          "error",
-                            "server_shutdown", "clients"};
+                            "server_shutdown", "clients",       "cursor"};
     const char* client_events[] = {"subscribe", "unsubscribe", "ping"};
     rapidjson::StringBuffer buffer;
     Writer w(buffer);
