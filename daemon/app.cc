@@ -16,6 +16,7 @@
 #include "api/http/server_context.h"
 #include "api/http/static_files.h"
 #include "api/orders/order_routes.h"
+#include "api/orders/read_positions.h"
 #include "api/orders/write_tracker.h"
 #include "api/status/metrics.h"
 #include "api/stream/control_message.h"
@@ -102,9 +103,26 @@ bool App::Start() {
   // The change source needs the table and publication the schema creates: start it once the
   // database has been reached (and the schema applied).
   write_tracker_ = std::make_shared<api::WriteTracker>(/*enabled=*/false);
-  change_source_ =
-      std::make_shared<ChangeSource>(io_context_, config_, hub_, metrics, write_tracker_);
+  read_positions_ = std::make_shared<api::orders::ReadPositions>(hub_);
+  change_source_ = std::make_shared<ChangeSource>(io_context_, config_, hub_, metrics,
+                                                  write_tracker_, read_positions_);
   db_options.on_first_ready = [source = change_source_] { source->OnDatabaseReady(); };
+  // The horizon of REST reads' stream positions (api/stream/handoff_ledger.h): a snapshot at
+  // each health check. Cheap (one row), and only the replication source makes positions.
+  db_options.on_horizon = [hub = hub_, positions = read_positions_](const std::string& snapshot,
+                                                                    const std::string& committed) {
+    if (!positions->enabled()) return;
+    auto horizon = api::XidSnapshot::Parse(snapshot);
+    auto committed_xids = api::XidSnapshot::ParseList(committed);
+    if (!horizon || !committed_xids) {
+      spdlog::error(
+          "database snapshot '{}' (committed: '{}') unreadable: the horizon of stream "
+          "positions stays where it was",
+          snapshot, committed);
+      return;
+    }
+    hub->ObserveHorizon(*horizon, *committed_xids);
+  };
   database_monitor_ = std::make_shared<database::DatabaseMonitor>(io_context_.get_executor(),
                                                                   std::move(db_options));
   status_ = std::make_shared<StatusReport>(config_, database_monitor_, change_source_, hub_,
@@ -129,7 +147,7 @@ bool App::Start() {
   api::orders::OrderRoutesOptions route_options;
   route_options.write_event_wait = std::chrono::milliseconds(config_.write_event_wait_ms);
   order_routes_ = std::make_shared<api::orders::OrderRoutes>(
-      db_pool_, write_tracker_, io_context_.get_executor(), route_options);
+      db_pool_, write_tracker_, io_context_.get_executor(), route_options, read_positions_);
 
   api::RouterServices services;
   services.rest = [routes = order_routes_](const api::Request& request,

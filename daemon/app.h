@@ -19,7 +19,8 @@ class StaticFiles;
 class WriteTracker;
 namespace orders {
 class OrderRoutes;
-}
+class ReadPositions;
+}  // namespace orders
 struct StreamContext;
 }  // namespace walcast::api
 namespace walcast::database {
@@ -65,6 +66,7 @@ class App {
   std::shared_ptr<database::PgPool> db_pool_;
   std::shared_ptr<api::orders::OrderRoutes> order_routes_;
   std::shared_ptr<api::WriteTracker> write_tracker_;
+  std::shared_ptr<api::orders::ReadPositions> read_positions_;  // reads' streamPosition
   std::unique_ptr<WatchdogPinger> watchdog_;  // systemd WatchdogSec= pings, on the loop
 };
 

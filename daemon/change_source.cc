@@ -10,6 +10,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <cstdlib>
 
+#include "api/orders/read_positions.h"
 #include "api/orders/write_tracker.h"
 #include "api/stream/event_hub.h"
 #include "daemon/change_pipeline.h"
@@ -25,12 +26,14 @@ namespace asio = boost::asio;
 ChangeSource::ChangeSource(asio::io_context& io_context, const Config& config,
                            std::shared_ptr<api::EventHub> hub,
                            std::shared_ptr<api::Metrics> metrics,
-                           std::shared_ptr<api::WriteTracker> write_tracker)
+                           std::shared_ptr<api::WriteTracker> write_tracker,
+                           std::shared_ptr<api::orders::ReadPositions> read_positions)
     : io_context_(io_context),
       config_(config),
       hub_(std::move(hub)),
       metrics_(std::move(metrics)),
-      write_tracker_(std::move(write_tracker)) {
+      write_tracker_(std::move(write_tracker)),
+      read_positions_(std::move(read_positions)) {
   std::lock_guard lock(mutex_);
   if (config_.source == SourceMode::kReplication) CreateReplication();
   if (config_.source == SourceMode::kNotify) CreateNotify();
@@ -82,7 +85,8 @@ void ChangeSource::CreateReplication() {
   pipeline_options.stall_timeout = std::chrono::seconds(config_.slow_client_timeout_seconds);
   auto pipeline = std::make_unique<ChangePipeline>(hub_, metrics_, std::move(pipeline_options));
   pipeline->SetWriteTracker(write_tracker_);
-  write_tracker_->SetEnabled(true);  // replication reports xids: writes get their eventId
+  write_tracker_->SetEnabled(true);   // replication reports xids: writes get their eventId
+  read_positions_->SetEnabled(true);  // ... and reads a stream position
   pipeline_ = std::move(pipeline);
   database::ReplicationOptions options;
   options.params = ConnectionParams(config_);

@@ -22,6 +22,9 @@ namespace walcast::api {
 class EventHub;
 class Metrics;
 class WriteTracker;
+namespace orders {
+class ReadPositions;
+}
 }  // namespace walcast::api
 
 namespace walcast::daemon {
@@ -33,7 +36,8 @@ class ChangeSource {
   // With --source replication or notify the source is built now and starts at OnDatabaseReady.
   ChangeSource(boost::asio::io_context& io_context, const Config& config,
                std::shared_ptr<api::EventHub> hub, std::shared_ptr<api::Metrics> metrics,
-               std::shared_ptr<api::WriteTracker> write_tracker);
+               std::shared_ptr<api::WriteTracker> write_tracker,
+               std::shared_ptr<api::orders::ReadPositions> read_positions);
   ~ChangeSource();
 
   // The database was first reached (its schema applied): starts the source, or with --source
@@ -62,6 +66,7 @@ class ChangeSource {
   std::shared_ptr<api::EventHub> hub_;
   std::shared_ptr<api::Metrics> metrics_;
   std::shared_ptr<api::WriteTracker> write_tracker_;
+  std::shared_ptr<api::orders::ReadPositions> read_positions_;
 
   mutable std::mutex mutex_;
   bool stopping_ = false;

@@ -1,5 +1,6 @@
 #include "database/database_monitor.h"
 
+#include <libpq-fe.h>
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/as_tuple.hpp>
@@ -95,10 +96,23 @@ asio::awaitable<std::string> DatabaseMonitor::ConnectAndWatch() {
   SetState(true, "");
   spdlog::info("database reachable");
   if (options_.on_first_ready) std::exchange(options_.on_first_ready, nullptr)();
-  while (co_await SleepUnlessStopped(timer_, options_.check_interval, stopped_)) {
-    auto outcome = co_await connection_.Exec("SELECT 1", 5s);
-    if (!outcome.ok()) co_return outcome.error ? outcome.error->message : "connection lost";
-  }
+  do {
+    if (options_.on_horizon) {
+      auto outcome = co_await connection_.Exec(
+          "SELECT pg_current_snapshot()::text, coalesce((SELECT string_agg(x::text, ',' ORDER BY "
+          "x) FROM pg_snapshot_xip(pg_current_snapshot()) AS x WHERE pg_xact_status(x) = "
+          "'committed'), '')",
+          5s);
+      if (!outcome.ok()) co_return outcome.error ? outcome.error->message : "connection lost";
+      if (PQntuples(outcome.result.get()) == 1) {
+        options_.on_horizon(PQgetvalue(outcome.result.get(), 0, 0),
+                            PQgetvalue(outcome.result.get(), 0, 1));
+      }
+    } else {
+      auto outcome = co_await connection_.Exec("SELECT 1", 5s);
+      if (!outcome.ok()) co_return outcome.error ? outcome.error->message : "connection lost";
+    }
+  } while (co_await SleepUnlessStopped(timer_, options_.check_interval, stopped_));
   co_return "stopped";
 }
 

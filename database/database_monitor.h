@@ -29,6 +29,11 @@ struct DatabaseMonitorOptions {
   // Called once, on the monitor's strand, when the database is first reached (and the schema, if
   // any, applied): what depends on the schema starts then.
   std::function<void()> on_first_ready;
+  // When set, each check also reads the database's current snapshot ("xmin:xmax:xip,..." as
+  // pg_current_snapshot() prints it) and which of its in-progress xids had already committed
+  // ("x,y", pg_xact_status), and hands both on: the horizon of REST reads' stream positions
+  // (api/stream/handoff_ledger.h). Called on the monitor's strand, first right after connecting.
+  std::function<void(const std::string& snapshot, const std::string& committed)> on_horizon;
 };
 
 struct DatabaseState {

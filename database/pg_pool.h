@@ -22,7 +22,9 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -48,6 +50,10 @@ struct PgPoolOptions {
   std::chrono::milliseconds connect_timeout{3000};
   std::chrono::milliseconds statement_timeout{5000};  // server side; the client waits 1 s more
   std::chrono::milliseconds failed_connect_holdoff{500};
+  // ReadLease: connections held at once for multi-statement reads (at most size / 2, at least 1,
+  // so ordinary requests always have one), and how long one may wait for its next statement.
+  size_t max_leases = 0;  // 0: size / 2
+  std::chrono::milliseconds lease_idle_timeout{30000};
 };
 
 enum class StoreError {
@@ -59,22 +65,52 @@ enum class StoreError {
   kInternal,     // anything else: a bug, logged
 };
 
+// What ExecuteInSnapshot learns besides the rows: the read's snapshot (pg_current_snapshot() as
+// text, "xmin:xmax:xip,...") and the WAL insert position read after it was taken.
+struct ReadSnapshot {
+  std::string snapshot;
+  std::string insert_lsn;
+};
+
 struct StoreOutcome {
   StoreError error = StoreError::kNone;
   std::string log_message;  // for the log, never for a client
   Rows rows;
+  std::optional<ReadSnapshot> snapshot;  // ExecuteInSnapshot only
   bool ok() const { return error == StoreError::kNone; }
+};
+
+// One connection held for a read of several statements in one snapshot (the orders export): a
+// REPEATABLE READ READ ONLY transaction, ended when the last reference to the lease is dropped or
+// when it waited longer than lease_idle_timeout for its next statement (a client that stopped
+// reading). Thread-safe.
+class ReadLease {
+ public:
+  using Callback = std::function<void(StoreOutcome)>;
+  virtual ~ReadLease() = default;
+  // Runs on the leased connection, in order; `in_snapshot` as for PgPool::ExecuteInSnapshot (the
+  // transaction's snapshot: the first statement takes it).
+  virtual void Execute(const Statement& statement, Params params, Callback done,
+                       bool in_snapshot = false) = 0;
 };
 
 class PgPool : public std::enable_shared_from_this<PgPool> {
  public:
   using Callback = std::function<void(StoreOutcome)>;
+  using LeaseCallback = std::function<void(std::shared_ptr<ReadLease> lease, StoreOutcome outcome)>;
 
   PgPool(boost::asio::any_io_executor executor, PgPoolOptions options);
   ~PgPool();
 
   // Runs `statement` with `params` on a free connection; `done` is called exactly once.
   void Execute(const Statement& statement, Params params, Callback done);
+  // The same for a read, reporting the snapshot it ran in (StoreOutcome::snapshot): what a REST
+  // read's stream position is made of. Still one statement and one round trip: the read is
+  // wrapped in a SELECT that also reads the snapshot (SnapshotVariant).
+  void ExecuteInSnapshot(const Statement& statement, Params params, Callback done);
+  // A connection in one snapshot for several statements: `done` gets the lease, or null and the
+  // failure (kOverload when max_leases are out).
+  void Lease(LeaseCallback done);
 
   // Closes every connection; pending and later requests are answered unavailable.
   void Stop();
@@ -85,10 +121,24 @@ class PgPool : public std::enable_shared_from_this<PgPool> {
     const Statement* statement;
     Params params;
     Callback done;
+    bool in_snapshot = false;
+    LeaseCallback lease_done;  // set for a lease: the worker is held until it ends
   };
+  struct LeaseState;
+  class LeaseHandle;
+  void Enqueue(Job job);
+  // `statement` wrapped to return its snapshot as the extra columns walcast_snapshot and
+  // walcast_until; made once per statement, kept as long as the pool.
+  const Statement& SnapshotVariant(const Statement& statement);
 
   boost::asio::awaitable<void> Drain(std::shared_ptr<Worker> worker);
   boost::asio::awaitable<StoreOutcome> RunJob(Worker& worker, const Job& job);
+  boost::asio::awaitable<void> RunLease(Worker& worker, Job job);
+  // Prepares (once per connection) and runs `statement`; `*lost` tells whether a failure lost the
+  // connection (the caller may retry a read on a new one).
+  boost::asio::awaitable<StoreOutcome> RunStatement(Worker& worker, const Statement& statement,
+                                                    const Params& params, bool in_snapshot,
+                                                    bool* lost);
   boost::asio::awaitable<bool> EnsureConnected(Worker& worker, std::string* error);
 
   boost::asio::any_io_executor executor_;
@@ -99,7 +149,9 @@ class PgPool : public std::enable_shared_from_this<PgPool> {
   std::mutex mutex_;
   std::deque<Job> queue_;
   std::vector<std::shared_ptr<Worker>> idle_;
+  std::unordered_map<const Statement*, std::unique_ptr<Statement>> snapshot_variants_;
   bool stopped_ = false;
+  size_t leases_ = 0;  // under mutex_
 };
 
 }  // namespace walcast::database

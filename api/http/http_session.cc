@@ -297,7 +297,7 @@ void HttpSession::StartWebSocket(Request request) {
   context_->metrics().CountHttp("/ws", 101);
   stream_.expires_never();
   auto session = std::make_shared<WebSocketSession>(
-      stream_.release_socket(), stream, std::move(parsed->filter), parsed->from,
+      stream_.release_socket(), stream, std::move(parsed->filter), std::move(parsed->from),
       in_flight_.request_id, peer_, std::move(parsed->slot));
   session->KeepTicket(std::move(ticket_));
   if (parsed->invalid) return session->Refuse(std::move(request), parsed->reason);
@@ -311,7 +311,7 @@ void HttpSession::StartEventStream(const Request& request) {
     return Send(std::move(refused->response));
   auto parsed = std::get_if<StreamRequest>(&outcome);
   if (parsed->invalid) return Send(std::move(*parsed->invalid));
-  std::optional<decoder::EventId> from = parsed->from;
+  StreamFrom from = std::move(parsed->from);
   StreamFilter filter = std::move(parsed->filter);
   auto slot = std::move(parsed->slot);
 
@@ -325,8 +325,9 @@ void HttpSession::StartEventStream(const Request& request) {
   spdlog::debug("http GET {} status=200 (event stream) request={} peer={}", in_flight_.log_target,
                 in_flight_.request_id, peer_);
   stream_.expires_never();
-  auto session = std::make_shared<SseSession>(std::move(stream_), stream, std::move(filter), from,
-                                              in_flight_.request_id, peer_, std::move(slot));
+  auto session =
+      std::make_shared<SseSession>(std::move(stream_), stream, std::move(filter), std::move(from),
+                                   in_flight_.request_id, peer_, std::move(slot));
   session->KeepTicket(std::move(ticket_));
   session->Start(head_text.str());
 }

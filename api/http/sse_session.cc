@@ -13,10 +13,9 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 
 SseSession::SseSession(beast::tcp_stream stream, std::shared_ptr<StreamContext> context,
-                       StreamFilter filter, std::optional<decoder::EventId> from,
-                       std::string client_id, std::string peer,
-                       std::unique_ptr<ConnectionLimiter::Slot> slot)
-    : StreamSession(stream.get_executor(), std::move(context), std::move(filter), from,
+                       StreamFilter filter, StreamFrom from, std::string client_id,
+                       std::string peer, std::unique_ptr<ConnectionLimiter::Slot> slot)
+    : StreamSession(stream.get_executor(), std::move(context), std::move(filter), std::move(from),
                     std::move(client_id), std::move(peer), "sse", std::move(slot)),
       stream_(std::move(stream)),
       heartbeat_(stream_.get_executor()),
@@ -53,7 +52,13 @@ void SseSession::DoWrite() {
     const auto& message = queue.At(i);
     if (message.event) {
       std::string& prefix = prefixes_.emplace_back("id: ");
-      prefix.append(message.event->id.view());
+      // From a read's position, until past what the read saw: the browser's Last-Event-ID must
+      // be the position moved on, not the id (docs/change-stream.md).
+      if (message.resume.empty()) {
+        prefix.append(message.event->id.view());
+      } else {
+        prefix.append(message.resume);
+      }
       prefix += "\nevent: " + message.event->name + "\ndata: ";
       buffers_.push_back(asio::buffer(prefix));
       buffers_.push_back(asio::buffer(message.event->json));

@@ -28,8 +28,8 @@ namespace walcast::api {
 class SseSession : public StreamSession<SseSession> {
  public:
   SseSession(boost::beast::tcp_stream stream, std::shared_ptr<StreamContext> context,
-             StreamFilter filter, std::optional<decoder::EventId> from, std::string client_id,
-             std::string peer, std::unique_ptr<ConnectionLimiter::Slot> slot);
+             StreamFilter filter, StreamFrom from, std::string client_id, std::string peer,
+             std::unique_ptr<ConnectionLimiter::Slot> slot);
 
   // `response_head` is the HTTP response head, written first.
   void Start(std::string response_head);

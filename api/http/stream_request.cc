@@ -36,12 +36,24 @@ std::variant<StreamRequest, RefusedStream> ParseStreamRequest(const Request& req
     }
   }
   if (from_text && !from_text->empty()) {
-    parsed.from = decoder::EventId::Parse(*from_text);
-    if (!parsed.from) {
-      parsed.reason = "invalid from: expected an event id such as 0000000001A3F2C8-00000003";
-      parsed.invalid =
-          JsonError(http::status::bad_request, "Invalid event id",
-                    {{"from", "expected an event id such as 0000000001A3F2C8-00000003"}});
+    if (StreamPosition::LooksLikePosition(*from_text)) {
+      auto position = StreamPosition::Parse(*from_text);
+      if (!position.position) {
+        parsed.reason = "invalid from: " + position.error;
+        parsed.invalid = JsonError(http::status::bad_request, "Invalid stream position",
+                                   {{"from", position.error}});
+        return parsed;
+      }
+      parsed.from = std::move(*position.position);
+    } else if (auto id = decoder::EventId::Parse(*from_text)) {
+      parsed.from = *id;
+    } else {
+      parsed.reason =
+          "invalid from: expected an event id such as 0000000001A3F2C8-00000003 or a "
+          "streamPosition";
+      parsed.invalid = JsonError(
+          http::status::bad_request, "Invalid event id",
+          {{"from", "expected an event id such as 0000000001A3F2C8-00000003 or a streamPosition"}});
       return parsed;
     }
   }

@@ -1,6 +1,7 @@
 // What a stream request (GET /api/events, the /ws upgrade) asks for: the stream token, where to
-// start (`from`, or the Last-Event-ID header) and the filters (docs/contract.md §4), plus the
-// address's stream slot. No socket: HttpSession sends what this decides.
+// start (`from`, or the Last-Event-ID header: an event id or a REST read's stream position) and
+// the filters (docs/contract.md §4, §9), plus the address's stream slot. No socket: HttpSession
+// sends what this decides.
 #pragma once
 
 #include <memory>
@@ -10,6 +11,7 @@
 #include <variant>
 
 #include "api/http/respond.h"
+#include "api/stream/client_stream.h"
 #include "api/stream/connection_limiter.h"
 #include "api/stream/stream_context.h"
 #include "api/stream/stream_filter.h"
@@ -18,7 +20,7 @@
 namespace walcast::api {
 
 struct StreamRequest {
-  std::optional<decoder::EventId> from;
+  StreamFrom from;  // an event id, or a REST read's stream position (docs/contract.md §9)
   StreamFilter filter;
   std::unique_ptr<ConnectionLimiter::Slot> slot;
   // A malformed `from` or filter: SSE answers this 400; WebSocket upgrades and then sends

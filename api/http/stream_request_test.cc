@@ -30,8 +30,8 @@ TEST(StreamRequest, TakesFromAndFiltersFromTheQuery) {
   StreamContext stream;
   auto parsed = Accepted(ParseStreamRequest(
       Get("/ws?from=0000000001A3F2C8-00000003&status=shipped&operation=delete"), stream, "a"));
-  ASSERT_TRUE(parsed.from);
-  EXPECT_EQ(*parsed.from, EventId(Lsn(0x1A3F2C8), 3));
+  ASSERT_TRUE(std::holds_alternative<EventId>(parsed.from));
+  EXPECT_EQ(std::get<EventId>(parsed.from), EventId(Lsn(0x1A3F2C8), 3));
   EXPECT_EQ(parsed.filter.statuses().count("shipped"), 1u);
   EXPECT_EQ(parsed.filter.operations().count(Operation::kDelete), 1u);
   EXPECT_FALSE(parsed.invalid);
@@ -43,15 +43,15 @@ TEST(StreamRequest, LastEventIdHeaderWhenTheQueryHasNoFrom) {
   Request request = Get("/api/events");
   request.set("Last-Event-ID", "0000000000000100-00000001");
   auto parsed = Accepted(ParseStreamRequest(request, stream, "a"));
-  ASSERT_TRUE(parsed.from);
-  EXPECT_EQ(*parsed.from, EventId(Lsn(0x100), 1));
+  ASSERT_TRUE(std::holds_alternative<EventId>(parsed.from));
+  EXPECT_EQ(std::get<EventId>(parsed.from), EventId(Lsn(0x100), 1));
   // The query's `from` wins over the header.
   request.target("/api/events?from=0000000000000200-00000000");
   parsed = Accepted(ParseStreamRequest(request, stream, "a"));
-  EXPECT_EQ(*parsed.from, EventId(Lsn(0x200), 0));
+  EXPECT_EQ(std::get<EventId>(parsed.from), EventId(Lsn(0x200), 0));
   // An empty `from` starts live.
   parsed = Accepted(ParseStreamRequest(Get("/api/events?from="), stream, "a"));
-  EXPECT_FALSE(parsed.from);
+  EXPECT_TRUE(std::holds_alternative<std::monostate>(parsed.from));
 }
 
 TEST(StreamRequest, MalformedFromOrFilterIsInvalidWithAReason) {
@@ -64,6 +64,26 @@ TEST(StreamRequest, MalformedFromOrFilterIsInvalidWithAReason) {
   ASSERT_TRUE(bad_filter.invalid);
   EXPECT_NE(bad_filter.invalid->body().find("Invalid stream filter"), std::string::npos);
   EXPECT_NE(bad_filter.reason.find("invalid stream filter"), std::string::npos);
+}
+
+TEST(StreamRequest, AStreamPositionIsAcceptedWhereAnEventIdIs) {
+  StreamContext stream;
+  auto position =
+      StreamPosition::FromRead(Lsn(0x100), Lsn(0x200), XidSnapshot::Parse("740:750:741").value());
+  auto parsed = Accepted(ParseStreamRequest(Get("/ws?from=" + position.ToString()), stream, "a"));
+  ASSERT_TRUE(std::holds_alternative<StreamPosition>(parsed.from));
+  EXPECT_EQ(std::get<StreamPosition>(parsed.from).ToString(), position.ToString());
+  Request request = Get("/api/events");
+  request.set("Last-Event-ID", position.ToString());
+  parsed = Accepted(ParseStreamRequest(request, stream, "a"));
+  EXPECT_TRUE(std::holds_alternative<StreamPosition>(parsed.from));
+  // A damaged one is refused with the reason, never taken as "live".
+  std::string damaged = position.ToString();
+  damaged[5] = damaged[5] == '0' ? '1' : '0';
+  parsed = Accepted(ParseStreamRequest(Get("/ws?from=" + damaged), stream, "a"));
+  ASSERT_TRUE(parsed.invalid);
+  EXPECT_NE(parsed.invalid->body().find("Invalid stream position"), std::string::npos);
+  EXPECT_NE(parsed.reason.find("check"), std::string::npos) << parsed.reason;
 }
 
 TEST(StreamRequest, WrongOrMissingTokenIsRefused) {

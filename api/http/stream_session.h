@@ -60,11 +60,10 @@ class StreamSession : public EventSubscriber, public std::enable_shared_from_thi
   // `strand` is the executor of the session's socket; every handler of the session runs on it.
   // The rest is the ClientStream's (api/stream/client_stream.h).
   StreamSession(boost::asio::any_io_executor strand, std::shared_ptr<StreamContext> context,
-                StreamFilter filter, std::optional<decoder::EventId> from, std::string client_id,
-                std::string peer, std::string_view transport,
-                std::unique_ptr<ConnectionLimiter::Slot> slot)
-      : client_(std::move(context), std::move(filter), from, std::move(client_id), std::move(peer),
-                transport, std::move(slot)),
+                StreamFilter filter, StreamFrom from, std::string client_id, std::string peer,
+                std::string_view transport, std::unique_ptr<ConnectionLimiter::Slot> slot)
+      : client_(std::move(context), std::move(filter), std::move(from), std::move(client_id),
+                std::move(peer), transport, std::move(slot)),
         inbox_(client_.context().outbound.max_messages),
         strand_(std::move(strand)) {}
 

@@ -227,18 +227,18 @@ const std::string& ApiDescriptionBody() {
         {"GET", "/api/orders/customer/:name",
          "Orders whose customer name contains :name (case-insensitive); limit, offset"},
         {"GET", "/api/events",
-         "Server-Sent Events stream of order changes; from (or Last-Event-ID), status, order_id, "
-         "operation"},
+         "Server-Sent Events stream of order changes; from (or Last-Event-ID: an event id or a "
+         "read's streamPosition), status, order_id, operation"},
         {"GET", "/ws",
-         "WebSocket stream of order changes; from, status, order_id, operation; client events "
-         "subscribe, unsubscribe, ping"},
+         "WebSocket stream of order changes; from (an event id or a read's streamPosition), "
+         "status, order_id, operation; client events subscribe, unsubscribe, ping"},
         {"GET", "/health", "Database and change stream health"},
         {"GET", "/metrics", "Prometheus metrics"},
     };
-    // Server to client (both streams; pong only on /ws), and client to server (/ws).
+    // Server to client (both streams; pong and cursor only on /ws), and client to server (/ws).
     const char* events[] = {"welcome",         "orders:insert", "orders:update", "orders:delete",
                             "orders:truncate", "resync",        "pong",          "error",
-                            "server_shutdown", "clients"};
+                            "server_shutdown", "clients",       "cursor"};
     const char* client_events[] = {"subscribe", "unsubscribe", "ping"};
     rapidjson::StringBuffer buffer;
     Writer w(buffer);
@@ -283,7 +283,9 @@ const std::string& ApiDescriptionBody() {
   return body;
 }
 
-std::string ExportJsonTail(uint64_t count) { return "],\"count\":" + std::to_string(count) + "}"; }
+std::string ExportJsonTail(uint64_t count, const std::optional<std::string>& stream_position) {
+  return WithStreamPosition("],\"count\":" + std::to_string(count) + "}", stream_position);
+}
 
 std::string_view CsvHeader() {
   return "id,customer_name,product_name,status,created_at,updated_at\r\n";
@@ -318,6 +320,22 @@ void AppendCsvRow(const decoder::Row& row, std::string* out) {
     out->append(raw);  // numbers and booleans as written (a negative number is not a formula)
   }
   out->append("\r\n");
+}
+
+std::string WithStreamPosition(std::string body, const std::optional<std::string>& position) {
+  if (body.empty() || body.back() != '}') return body;  // not an object: nothing to add to
+  body.pop_back();
+  if (body.size() > 1) body += ',';
+  body += "\"streamPosition\":";
+  if (position) {
+    body += '"';
+    body += *position;
+    body += '"';
+  } else {
+    body += "null";
+  }
+  body += '}';
+  return body;
 }
 
 }  // namespace walcast::api::orders

@@ -36,6 +36,10 @@ std::string SearchBody(const std::vector<decoder::Row>& rows, const SearchQuery&
                        int64_t total);
 // {"success":true,"data":[rows],"updated_count":n,"message":"Successfully updated n orders"}
 std::string BulkBody(const std::vector<decoder::Row>& rows);
+
+// A read's envelope (a JSON object) with the top-level `streamPosition` member added: the
+// position's text, or null (docs/contract.md §9). Positions are URL-safe ASCII: nothing to escape.
+std::string WithStreamPosition(std::string body, const std::optional<std::string>& position);
 // {"success":true,"data":<object>} where `object` is a row (stats) or raw JSON members.
 std::string DataBody(std::string_view raw_json_object);
 // {"success":true,"data":{overview,top_customers,top_products,daily_trend,generated_at}} from
@@ -45,9 +49,10 @@ std::string AnalyticsBody(const decoder::Row& row, std::string_view generated_at
 // The self-description of GET /api: every endpoint and stream event.
 const std::string& ApiDescriptionBody();
 
-// Export pieces. JSON: `[` row `,` row … `]` wrapped as {"success":true,"data":[…],"count":n}.
+// Export pieces. JSON: `[` row `,` row … `]` wrapped as
+// {"success":true,"data":[…],"count":n,"streamPosition":…}.
 inline constexpr std::string_view kExportJsonHead = "{\"success\":true,\"data\":[";
-std::string ExportJsonTail(uint64_t count);
+std::string ExportJsonTail(uint64_t count, const std::optional<std::string>& stream_position);
 // CSV: a header line and one line per row (RFC 4180: CRLF, quotes doubled, fields with
 // separators quoted); a cell starting with = + - @ (or tab/CR) is prefixed with ' so spreadsheets
 // do not run it as a formula.

@@ -106,5 +106,13 @@ TEST(OrderJson, CsvRowUsesTextOfEachValue) {
             "2026-11-24T10:45:54.991053Z,\r\n");
 }
 
+TEST(OrderJson, StreamPositionIsATopLevelMember) {
+  EXPECT_EQ(WithStreamPosition(R"({"success":true,"data":[]})", "P1_x"),
+            R"({"success":true,"data":[],"streamPosition":"P1_x"})");
+  EXPECT_EQ(WithStreamPosition(R"({"success":true})", std::nullopt),
+            R"({"success":true,"streamPosition":null})");
+  EXPECT_EQ(WithStreamPosition("{}", "P1_y"), R"({"streamPosition":"P1_y"})");
+}
+
 }  // namespace
 }  // namespace walcast::api::orders

@@ -9,6 +9,7 @@
 #include "api/http/url.h"
 #include "api/orders/order_json.h"
 #include "api/orders/order_request.h"
+#include "api/orders/read_positions.h"
 #include "api/orders/write_tracker.h"
 #include "database/order_queries.h"
 #include "database/pg_pool.h"
@@ -85,11 +86,42 @@ std::optional<std::string> PatternOf(const std::optional<std::string>& substring
 
 OrderRoutes::OrderRoutes(std::shared_ptr<database::PgPool> pool,
                          std::shared_ptr<WriteTracker> tracker,
-                         boost::asio::any_io_executor executor, OrderRoutesOptions options)
+                         boost::asio::any_io_executor executor, OrderRoutesOptions options,
+                         std::shared_ptr<ReadPositions> positions)
     : pool_(std::move(pool)),
       tracker_(std::move(tracker)),
       executor_(std::move(executor)),
-      options_(options) {}
+      options_(options),
+      positions_(std::move(positions)) {}
+
+void OrderRoutes::Read(const database::Statement& statement, database::Params params,
+                       const Respond& respond, const std::string& log, RenderRead render,
+                       bool not_found_when_empty) const {
+  if (!positions_ || !positions_->enabled()) {
+    // No positions to give: one statement, no transaction.
+    return pool_->Execute(
+        statement, std::move(params),
+        [respond, log, render = std::move(render), not_found_when_empty](StoreOutcome outcome) {
+          if (!outcome.ok()) return respond(StoreFailure(outcome, log));
+          if (not_found_when_empty && outcome.rows.rows.empty()) {
+            return respond(JsonError(http::status::not_found, "Order not found"));
+          }
+          respond(Ok(WithStreamPosition(render(outcome.rows), std::nullopt)));
+        });
+  }
+  auto mark = positions_->Begin();
+  pool_->ExecuteInSnapshot(
+      statement, std::move(params),
+      [respond, log, render = std::move(render), not_found_when_empty, positions = positions_,
+       mark](StoreOutcome outcome) {
+        if (!outcome.ok()) return respond(StoreFailure(outcome, log));
+        if (not_found_when_empty && outcome.rows.rows.empty()) {
+          return respond(JsonError(http::status::not_found, "Order not found"));
+        }
+        respond(Ok(
+            WithStreamPosition(render(outcome.rows), positions->Finish(mark, outcome.snapshot))));
+      });
+}
 
 bool OrderRoutes::Handle(const Request& request, const Respond& respond) const {
   std::string_view path = PathOf(request.target());
@@ -189,27 +221,22 @@ void OrderRoutes::HandleItem(const Request& request, std::string_view id_text,
   if (!id) return respond(Refuse(InvalidOrderId()));
   if (method == http::verb::put) return Update(request, *id, respond, log);
   if (method == http::verb::delete_) return Delete(*id, respond, log);
-  pool_->Execute(queries::Get(), Text({std::to_string(*id)}), [respond, log](StoreOutcome outcome) {
-    if (!outcome.ok()) return respond(StoreFailure(outcome, log));
-    if (outcome.rows.rows.empty()) {
-      return respond(JsonError(http::status::not_found, "Order not found"));
-    }
-    respond(Ok(OrderBody(outcome.rows.rows[0])));
-  });
+  Read(
+      queries::Get(), Text({std::to_string(*id)}), respond, log,
+      [](const database::Rows& rows) { return OrderBody(rows.rows[0]); },
+      /*not_found_when_empty=*/true);
 }
 
 void OrderRoutes::List(std::string_view query_text, const Respond& respond,
                        const std::string& log) const {
   ListQuery query;
   if (auto invalid = ParseListQuery(query_text, &query)) return respond(Refuse(*invalid));
-  pool_->Execute(queries::List(),
-                 Text({query.status, PatternOf(query.customer_name), std::to_string(query.limit),
-                       std::to_string(query.offset)}),
-                 [respond, log, query](StoreOutcome outcome) {
-                   if (!outcome.ok()) return respond(StoreFailure(outcome, log));
-                   respond(Ok(ListBody(outcome.rows.rows,
-                                       {query.limit, query.offset, TotalOf(outcome.rows)})));
-                 });
+  Read(queries::List(),
+       Text({query.status, PatternOf(query.customer_name), std::to_string(query.limit),
+             std::to_string(query.offset)}),
+       respond, log, [query](const database::Rows& rows) {
+         return ListBody(rows.rows, {query.limit, query.offset, TotalOf(rows)});
+       });
 }
 
 void OrderRoutes::Customer(std::string_view name, std::string_view query_text,
@@ -217,15 +244,12 @@ void OrderRoutes::Customer(std::string_view name, std::string_view query_text,
   ListQuery query;
   if (auto invalid = ParseListQuery(query_text, &query)) return respond(Refuse(*invalid));
   std::string customer(name);
-  pool_->Execute(
-      queries::List(),
-      Text({query.status, ContainsPattern(customer), std::to_string(query.limit),
-            std::to_string(query.offset)}),
-      [respond, log, query, customer](StoreOutcome outcome) {
-        if (!outcome.ok()) return respond(StoreFailure(outcome, log));
-        respond(Ok(ListBody(outcome.rows.rows, {query.limit, query.offset, TotalOf(outcome.rows)},
-                            customer)));
-      });
+  Read(queries::List(),
+       Text({query.status, ContainsPattern(customer), std::to_string(query.limit),
+             std::to_string(query.offset)}),
+       respond, log, [query, customer](const database::Rows& rows) {
+         return ListBody(rows.rows, {query.limit, query.offset, TotalOf(rows)}, customer);
+       });
 }
 
 // Answers a single-row write: waits (bounded) for its change event when a stream reports xids.
@@ -258,7 +282,8 @@ void OrderRoutes::WriteOne(const database::Statement& statement, database::Param
           if (order_may_be_missing) {
             return respond(JsonError(http::status::not_found, "Order not found"));
           }
-          return respond(StoreFailure({StoreError::kInternal, "write returned no row", {}}, log));
+          return respond(
+              StoreFailure({StoreError::kInternal, "write returned no row", {}, {}}, log));
         }
         AnswerWrite(tracker, executor, wait, std::move(outcome), status, message, respond);
       });
@@ -311,7 +336,7 @@ void OrderRoutes::Stats(const Respond& respond, const std::string& log) const {
   pool_->Execute(queries::Stats(), {}, [respond, log](StoreOutcome outcome) {
     if (!outcome.ok()) return respond(StoreFailure(outcome, log));
     if (outcome.rows.rows.empty()) {
-      return respond(StoreFailure({StoreError::kInternal, "stats returned no row", {}}, log));
+      return respond(StoreFailure({StoreError::kInternal, "stats returned no row", {}, {}}, log));
     }
     respond(Ok(DataBody(outcome.rows.rows[0].json())));
   });
@@ -321,7 +346,8 @@ void OrderRoutes::Analytics(const Respond& respond, const std::string& log) cons
   pool_->Execute(queries::Analytics(), {}, [respond, log](StoreOutcome outcome) {
     if (!outcome.ok()) return respond(StoreFailure(outcome, log));
     if (outcome.rows.rows.empty()) {
-      return respond(StoreFailure({StoreError::kInternal, "analytics returned no row", {}}, log));
+      return respond(
+          StoreFailure({StoreError::kInternal, "analytics returned no row", {}, {}}, log));
     }
     auto now = decoder::FormatRfc3339(decoder::UnixMicros(std::chrono::system_clock::now()));
     respond(Ok(AnalyticsBody(outcome.rows.rows[0], now)));
@@ -332,43 +358,38 @@ void OrderRoutes::Recent(std::string_view query_text, const Respond& respond,
                          const std::string& log) const {
   RecentQuery query;
   if (auto invalid = ParseRecentQuery(query_text, &query)) return respond(Refuse(*invalid));
-  pool_->Execute(queries::Recent(),
-                 Text({std::to_string(query.hours), std::to_string(query.limit)}),
-                 [respond, log, query](StoreOutcome outcome) {
-                   if (!outcome.ok()) return respond(StoreFailure(outcome, log));
-                   respond(Ok(RecentBody(outcome.rows.rows, query)));
-                 });
+  Read(queries::Recent(), Text({std::to_string(query.hours), std::to_string(query.limit)}), respond,
+       log, [query](const database::Rows& rows) { return RecentBody(rows.rows, query); });
 }
 
 void OrderRoutes::Search(std::string_view query_text, const Respond& respond,
                          const std::string& log) const {
   SearchQuery query;
   if (auto invalid = ParseSearchQuery(query_text, &query)) return respond(Refuse(*invalid));
-  pool_->Execute(queries::Search(SortColumnName(query.sort_by), query.ascending),
-                 Text({PatternOf(query.search), query.status, query.from_bound, query.to_bound,
-                       query.to_exclusive ? "true" : "false", std::to_string(query.limit),
-                       std::to_string(query.offset)}),
-                 [respond, log, query](StoreOutcome outcome) {
-                   if (!outcome.ok()) return respond(StoreFailure(outcome, log));
-                   respond(Ok(SearchBody(outcome.rows.rows, query, TotalOf(outcome.rows))));
-                 });
+  Read(queries::Search(SortColumnName(query.sort_by), query.ascending),
+       Text({PatternOf(query.search), query.status, query.from_bound, query.to_bound,
+             query.to_exclusive ? "true" : "false", std::to_string(query.limit),
+             std::to_string(query.offset)}),
+       respond, log,
+       [query](const database::Rows& rows) { return SearchBody(rows.rows, query, TotalOf(rows)); });
 }
 
 void OrderRoutes::Export(std::string_view query_text, const Respond& respond,
                          const std::string& log) const {
   ExportFormat format;
   if (auto invalid = ParseExportQuery(query_text, &format)) return respond(Refuse(*invalid));
-  // Keyset pagination by id, one batch per chunk: memory stays at one batch whatever the table
-  // size, and no statement holds a cursor (or a connection) open between chunks. The first batch
-  // is fetched before answering, so a database failure is still a clean 503.
+  // Keyset pagination by id, one batch per chunk, all in one snapshot on one leased connection
+  // (docs/contract.md §9: the export is one read): memory stays at one batch whatever the table
+  // size. The first batch is fetched before answering, so a database failure is still a clean 503.
   struct ExportState {
-    std::shared_ptr<database::PgPool> pool;
     ExportFormat format;
     size_t batch;
+    std::shared_ptr<database::ReadLease> lease;  // ends the transaction when the export is done
     int64_t after_id = 0;
     uint64_t count = 0;
     bool rows_done = false;
     bool tail_sent = false;
+    std::optional<std::string> position = std::nullopt;
 
     std::string Render(const std::vector<decoder::Row>& rows) {
       std::string out;
@@ -390,50 +411,64 @@ void OrderRoutes::Export(std::string_view query_text, const Respond& respond,
     }
     std::string Tail() {
       tail_sent = true;
-      return format == ExportFormat::kJson ? ExportJsonTail(count) : std::string();
+      return format == ExportFormat::kJson ? ExportJsonTail(count, position) : std::string();
     }
   };
   auto state = std::make_shared<ExportState>(
-      ExportState{pool_, format, std::max<size_t>(options_.export_batch_rows, 1)});
-  pool_->Execute(
-      queries::ExportBatch(), state->NextParams(), [respond, log, state](StoreOutcome outcome) {
-        if (!outcome.ok()) return respond(StoreFailure(outcome, log));
-        Response head(http::status::ok, 11);
-        std::string first;
-        if (state->format == ExportFormat::kCsv) {
-          head.set(http::field::content_type, "text/csv; charset=utf-8; header=present");
-          head.set(http::field::content_disposition, "attachment; filename=\"orders.csv\"");
-          first = std::string(CsvHeader());
-        } else {
-          head.set(http::field::content_type, "application/json; charset=utf-8");
-          first = std::string(kExportJsonHead);
-        }
-        head.set(http::field::cache_control, "no-store");
-        first += state->Render(outcome.rows.rows);
-        auto pending = std::make_shared<std::optional<std::string>>(std::move(first));
-        respond.Stream(std::move(head), [state, pending, log](DeliverChunk deliver) {
-          if (*pending) {
-            std::string chunk = std::move(**pending);
-            pending->reset();
-            return deliver(std::move(chunk));
+      ExportState{format, std::max<size_t>(options_.export_batch_rows, 1), nullptr});
+  auto mark = positions_ ? positions_->Begin() : std::nullopt;
+  pool_->Lease([respond, log, state, mark, positions = positions_](
+                   std::shared_ptr<database::ReadLease> lease, StoreOutcome leased) {
+    if (!lease) return respond(StoreFailure(leased, log));
+    state->lease = std::move(lease);
+    state->lease->Execute(
+        queries::ExportBatch(), state->NextParams(),
+        [respond, log, state, mark, positions](StoreOutcome outcome) {
+          if (!outcome.ok()) return respond(StoreFailure(outcome, log));
+          if (positions) state->position = positions->Finish(mark, outcome.snapshot);
+          Response head(http::status::ok, 11);
+          std::string first;
+          if (state->format == ExportFormat::kCsv) {
+            head.set(http::field::content_type, "text/csv; charset=utf-8; header=present");
+            head.set(http::field::content_disposition, "attachment; filename=\"orders.csv\"");
+            if (state->position) head.set("X-Stream-Position", *state->position);
+            first = std::string(CsvHeader());
+          } else {
+            head.set(http::field::content_type, "application/json; charset=utf-8");
+            first = std::string(kExportJsonHead);
           }
-          if (state->tail_sent) return deliver(std::nullopt);
-          if (state->rows_done) return deliver(state->Tail());
-          state->pool->Execute(queries::ExportBatch(), state->NextParams(),
-                               [state, deliver, log](StoreOutcome next) {
-                                 if (!next.ok()) {
-                                   // The head is sent: all that is left is to end the body early.
-                                   spdlog::warn("rest export: stopped after {} rows: {}",
-                                                state->count, next.log_message);
-                                   state->tail_sent = true;
-                                   return deliver(std::nullopt);
-                                 }
-                                 std::string chunk = state->Render(next.rows.rows);
-                                 if (state->rows_done) chunk += state->Tail();
-                                 deliver(std::move(chunk));
-                               });
-        });
-      });
+          head.set(http::field::cache_control, "no-store");
+          first += state->Render(outcome.rows.rows);
+          auto pending = std::make_shared<std::optional<std::string>>(std::move(first));
+          respond.Stream(std::move(head), [state, pending, log](DeliverChunk deliver) {
+            if (*pending) {
+              std::string chunk = std::move(**pending);
+              pending->reset();
+              return deliver(std::move(chunk));
+            }
+            if (state->tail_sent) {
+              state->lease.reset();
+              return deliver(std::nullopt);
+            }
+            if (state->rows_done) return deliver(state->Tail());
+            state->lease->Execute(queries::ExportBatch(), state->NextParams(),
+                                  [state, deliver, log](StoreOutcome next) {
+                                    if (!next.ok()) {
+                                      // The head is sent: all that is left is to end the body
+                                      // early.
+                                      spdlog::warn("rest export: stopped after {} rows: {}",
+                                                   state->count, next.log_message);
+                                      state->tail_sent = true;
+                                      return deliver(std::nullopt);
+                                    }
+                                    std::string chunk = state->Render(next.rows.rows);
+                                    if (state->rows_done) chunk += state->Tail();
+                                    deliver(std::move(chunk));
+                                  });
+          });
+        },
+        /*in_snapshot=*/positions != nullptr && mark.has_value());
+  });
 }
 
 }  // namespace walcast::api::orders

@@ -9,6 +9,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -18,6 +19,7 @@
 
 namespace walcast::database {
 class PgPool;
+struct Rows;
 struct Statement;
 }  // namespace walcast::database
 
@@ -27,6 +29,8 @@ class WriteTracker;
 
 namespace walcast::api::orders {
 
+class ReadPositions;
+
 struct OrderRoutesOptions {
   std::chrono::milliseconds write_event_wait{2000};
   size_t export_batch_rows = 1000;
@@ -34,8 +38,10 @@ struct OrderRoutesOptions {
 
 class OrderRoutes {
  public:
+  // `positions` gives reads their streamPosition (null without it).
   OrderRoutes(std::shared_ptr<database::PgPool> pool, std::shared_ptr<WriteTracker> tracker,
-              boost::asio::any_io_executor executor, OrderRoutesOptions options);
+              boost::asio::any_io_executor executor, OrderRoutesOptions options,
+              std::shared_ptr<ReadPositions> positions = nullptr);
 
   // Answers `request` if its path is /api or under /api/orders; false (and `respond` untouched)
   // otherwise.
@@ -65,11 +71,17 @@ class OrderRoutes {
   void Recent(std::string_view query, const Respond& respond, const std::string& log) const;
   void Search(std::string_view query, const Respond& respond, const std::string& log) const;
   void Export(std::string_view query, const Respond& respond, const std::string& log) const;
+  // Runs a read in a snapshot and answers with `render(rows)` plus its streamPosition.
+  using RenderRead = std::function<std::string(const database::Rows& rows)>;
+  void Read(const database::Statement& statement, std::vector<std::optional<std::string>> params,
+            const Respond& respond, const std::string& log, RenderRead render,
+            bool not_found_when_empty = false) const;
 
   std::shared_ptr<database::PgPool> pool_;
   std::shared_ptr<WriteTracker> tracker_;
   boost::asio::any_io_executor executor_;
   OrderRoutesOptions options_;
+  std::shared_ptr<ReadPositions> positions_;
 };
 
 }  // namespace walcast::api::orders

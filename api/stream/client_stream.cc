@@ -1,5 +1,6 @@
 #include "api/stream/client_stream.h"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "api/stream/control_message.h"
@@ -7,17 +8,22 @@
 namespace walcast::api {
 
 ClientStream::ClientStream(std::shared_ptr<StreamContext> context, StreamFilter filter,
-                           std::optional<decoder::EventId> from, std::string client_id,
-                           std::string peer, std::string_view transport,
+                           StreamFrom from, std::string client_id, std::string peer,
+                           std::string_view transport,
                            std::unique_ptr<ConnectionLimiter::Slot> slot)
     : context_(std::move(context)),
       filter_(std::move(filter)),
-      from_(from),
       client_id_(std::move(client_id)),
       peer_(std::move(peer)),
       transport_(transport),
       slot_(std::move(slot)),
-      queue_(context_->outbound) {}
+      queue_(context_->outbound) {
+  if (auto* id = std::get_if<decoder::EventId>(&from)) from_ = *id;
+  if (auto* position = std::get_if<StreamPosition>(&from)) {
+    from_ = position->after();
+    position_ = std::move(*position);
+  }
+}
 
 ClientStream::~ClientStream() { Unsubscribe(); }
 
@@ -39,27 +45,38 @@ void ClientStream::Start(std::weak_ptr<EventSubscriber> self) {
     behind_ = true;
   } else {
     if (from_) {
+      const char* what = position_ ? "stream position" : "event id";
       PushControl("resync",
                   ResyncMessage(subscription.status == ReplayWindow::ResumeStatus::kNeverProduced
-                                    ? "the requested event id was never produced by this "
-                                      "database (beyond its newest change); refetch through the "
-                                      "REST API"
-                                    : "the requested event id is older than the replay window; "
-                                      "refetch through the REST API",
+                                    ? fmt::format("the requested {} was never produced by this "
+                                                  "database (beyond its newest change); refetch "
+                                                  "through the REST API",
+                                                  what)
+                                    : fmt::format("the requested {} is older than the replay "
+                                                  "window; refetch through the REST API",
+                                                  what),
                                 subscription.oldest_id));
+      position_.reset();
     }
     // Live from here: deliveries from now on are new to this client.
     cursor_ = subscription.head;
   }
-  spdlog::info("{} client={} peer={} connected from={}", transport_, client_id_, peer_,
-               from_ ? std::string(from_->view()) : "-");
+  spdlog::info("{} client={} peer={} connected from={}{}", transport_, client_id_, peer_,
+               from_ ? std::string(from_->view()) : "-", position_ ? " (a read's position)" : "");
   Refill();
 }
 
 bool ClientStream::Offer(const StreamEventPtr& event) {
   if (event->id <= cursor_) return true;  // already handed on, or before the client's from
+  const decoder::Lsn commit = event->id.commit_lsn();
+  if (position_ && position_->Settled(commit)) position_.reset();  // plain ids from here on
+  if (position_ && !position_->Delivers(event->xid, commit)) {
+    cursor_ = event->id;  // the read saw this change
+    return true;
+  }
   if (filter_.Matches(event->keys)) {
-    OutboundMessage message{event, {}, {}};
+    OutboundMessage message{event, {}, {}, {}};
+    if (position_) message.resume = position_->Advanced(event->id).ToString();
     // An event larger than the byte bound still goes out alone, or the client would stall.
     if (queue_.Empty()) {
       queue_.PushUnbounded(std::move(message));
@@ -133,12 +150,12 @@ void ClientStream::MarkSlow() {
 
 void ClientStream::PushControl(std::string name, std::string json, bool final) {
   if (closing_) return;
-  queue_.PushUnbounded(OutboundMessage{nullptr, std::move(name), std::move(json)});
+  queue_.PushUnbounded(OutboundMessage{nullptr, std::move(name), std::move(json), {}});
   if (final) closing_ = true;
 }
 
 void ClientStream::PushRaw(std::string text) {
-  queue_.PushUnbounded(OutboundMessage{nullptr, {}, std::move(text)});
+  queue_.PushUnbounded(OutboundMessage{nullptr, {}, std::move(text), {}});
 }
 
 }  // namespace walcast::api

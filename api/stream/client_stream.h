@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "api/stream/delivery_inbox.h"
@@ -22,15 +23,20 @@
 #include "api/stream/outbound_queue.h"
 #include "api/stream/stream_context.h"
 #include "api/stream/stream_filter.h"
+#include "api/stream/stream_position.h"
 
 namespace walcast::api {
+
+// Where a client's stream starts (docs/contract.md §4, §9): live, after an event id, or at a
+// REST read's stream position.
+using StreamFrom = std::variant<std::monostate, decoder::EventId, StreamPosition>;
 
 class ClientStream {
  public:
   // `slot` is the connection's place under the per-address limit, freed with the stream.
-  ClientStream(std::shared_ptr<StreamContext> context, StreamFilter filter,
-               std::optional<decoder::EventId> from, std::string client_id, std::string peer,
-               std::string_view transport, std::unique_ptr<ConnectionLimiter::Slot> slot = nullptr);
+  ClientStream(std::shared_ptr<StreamContext> context, StreamFilter filter, StreamFrom from,
+               std::string client_id, std::string peer, std::string_view transport,
+               std::unique_ptr<ConnectionLimiter::Slot> slot = nullptr);
   ~ClientStream();  // unsubscribes
 
   // Subscribes `self` (the session), queues welcome (and resync when `from` is too old) and the
@@ -70,6 +76,10 @@ class ClientStream {
   decoder::EventId cursor_;  // the last event id handed to this client (or its `from`)
   bool behind_ = false;      // events after the cursor wait in the window, not in deliveries
   std::optional<decoder::EventId> from_;
+  // Opened at a REST read's position, not yet past what the read may have seen: events the read
+  // saw are passed over, and each one sent carries the position moved past it (the client's
+  // resume point), since a plain id would resume before events the read saw.
+  std::optional<StreamPosition> position_;
   std::string client_id_;
   std::string peer_;
   std::string transport_;

@@ -19,8 +19,8 @@ using testing::Txn;
 // A session without sockets: a mutex stands in for the strand, Drain for the socket writes.
 class FakeSession : public EventSubscriber, public std::enable_shared_from_this<FakeSession> {
  public:
-  FakeSession(std::shared_ptr<StreamContext> context, std::optional<EventId> from)
-      : client_(std::move(context), StreamFilter{}, from, "c", "peer", "test"),
+  FakeSession(std::shared_ptr<StreamContext> context, StreamFrom from)
+      : client_(std::move(context), StreamFilter{}, std::move(from), "c", "peer", "test"),
         inbox_(client_.context().outbound.max_messages) {}
   void Start() {
     std::lock_guard lock(strand_);
@@ -46,6 +46,7 @@ class FakeSession : public EventSubscriber, public std::enable_shared_from_this<
       const auto& message = client_.queue().Front();
       if (message.event) {
         ids.push_back(message.event->id);
+        resumes.push_back(message.resume);
       } else {
         controls.push_back(message.name);
       }
@@ -61,6 +62,7 @@ class FakeSession : public EventSubscriber, public std::enable_shared_from_this<
   }
 
   std::vector<EventId> ids;
+  std::vector<std::string> resumes;  // per event: the position to resume at, or empty
   std::vector<std::string> controls;
   std::atomic<bool> hold{false};
 
@@ -80,7 +82,7 @@ std::shared_ptr<StreamContext> Context(ReplayLimits replay, std::size_t queue_me
 
 TEST(ClientStream, ABurstLargerThanTheQueueArrivesWholeAndInOrder) {
   auto context = Context({}, 4);
-  auto session = std::make_shared<FakeSession>(context, std::nullopt);
+  auto session = std::make_shared<FakeSession>(context, StreamFrom{});
   session->Start();
   context->hub->Publish(Txn(0x200, 100));
   while (session->Drain(3) > 0) {
@@ -120,7 +122,7 @@ TEST(ClientStream, TooOldFromGetsResyncThenLiveOnly) {
 // the burst waits in the inbox and lands in the client's own queue.
 TEST(ClientStream, ABurstWaitingInTheInboxOutlivesASmallWindow) {
   auto context = Context({.max_events = 2}, 16);
-  auto session = std::make_shared<FakeSession>(context, std::nullopt);
+  auto session = std::make_shared<FakeSession>(context, StreamFrom{});
   session->Start();
   session->hold = true;
   for (int t = 1; t <= 5; ++t) context->hub->Publish(Txn(0x100 + t * 0x100, 1));
@@ -136,7 +138,7 @@ TEST(ClientStream, ABurstWaitingInTheInboxOutlivesASmallWindow) {
 // up from the window, in order, with no duplicate.
 TEST(ClientStream, AnOverflowingInboxFallsBackToTheWindow) {
   auto context = Context({}, 4);
-  auto session = std::make_shared<FakeSession>(context, std::nullopt);
+  auto session = std::make_shared<FakeSession>(context, StreamFrom{});
   session->Start();
   session->hold = true;
   for (int t = 1; t <= 10; ++t) context->hub->Publish(Txn(0x100 + t * 0x100, 2));
@@ -152,7 +154,7 @@ TEST(ClientStream, AnOverflowingInboxFallsBackToTheWindow) {
 
 TEST(ClientStream, AClientWhoseEventsLeftTheWindowIsSlow) {
   auto context = Context({.max_events = 10}, 4);
-  auto session = std::make_shared<FakeSession>(context, std::nullopt);
+  auto session = std::make_shared<FakeSession>(context, StreamFrom{});
   session->Start();
   for (int t = 1; t <= 30; ++t) context->hub->Publish(Txn(0x100 + t * 0x100, 1));  // never read
   EXPECT_TRUE(session->slow());
@@ -196,6 +198,56 @@ TEST(ClientStream, NoGapNoDuplicateWithConcurrentPublishAndSlowReaders) {
     ASSERT_EQ(session->ids.size(), expected.size());
     EXPECT_EQ(session->ids, expected);
   }
+}
+
+// A read's snapshot 740:750:741 (741 in progress) and `until` 0x800: 741 committed at 0x300
+// before the read yet unseen, 742 at 0x400 seen, 750 began after it, 0x800 on everything.
+TEST(ClientStream, FromAPositionOnlyWhatTheReadDidNotSeeThenEverything) {
+  auto context = Context({}, 16);
+  context->hub->Publish(testing::XidTxn(0x200, 739));
+  context->hub->Publish(testing::XidTxn(0x300, 741));
+  context->hub->Publish(testing::XidTxn(0x400, 742));
+  auto position =
+      StreamPosition::FromRead(Lsn(0x300), Lsn(0x800), XidSnapshot::Parse("740:750:741").value());
+  auto session = std::make_shared<FakeSession>(context, position);
+  session->Start();
+  context->hub->Publish(testing::XidTxn(0x500, 750));
+  context->hub->Publish(testing::XidTxn(0x600, 743));  // seen: committed before the snapshot
+  context->hub->Publish(testing::XidTxn(0x800, 744));  // at `until`: delivered whatever its xid
+  context->hub->Publish(testing::XidTxn(0x900, 745));
+  while (session->Drain(1) > 0) {
+  }
+  EXPECT_EQ(session->controls, std::vector<std::string>{"welcome"});
+  EXPECT_EQ(session->ids, (std::vector<EventId>{EventId(Lsn(0x300), 0), EventId(Lsn(0x500), 0),
+                                                EventId(Lsn(0x800), 0), EventId(Lsn(0x900), 0)}));
+  // Before `until` the client resumes at the position moved past the event, after it at the id.
+  ASSERT_EQ(session->resumes.size(), 4u);
+  auto resumed = StreamPosition::Parse(session->resumes[1]);
+  ASSERT_TRUE(resumed.position) << resumed.error;
+  EXPECT_EQ(resumed.position->after(), EventId(Lsn(0x500), 0));
+  EXPECT_EQ(session->resumes[2], "");
+  EXPECT_EQ(session->resumes[3], "");
+
+  // Resuming at that point skips 743 again and delivers the rest once.
+  auto again = std::make_shared<FakeSession>(context, *resumed.position);
+  again->Start();
+  while (again->Drain(1) > 0) {
+  }
+  EXPECT_EQ(again->ids, (std::vector<EventId>{EventId(Lsn(0x800), 0), EventId(Lsn(0x900), 0)}));
+}
+
+TEST(ClientStream, APositionOlderThanTheWindowGetsResync) {
+  auto context = Context({.max_events = 2}, 16);
+  for (uint32_t t = 1; t <= 5; ++t)
+    context->hub->Publish(testing::XidTxn(0x100 + t * 0x100, 700 + t));
+  auto position =
+      StreamPosition::FromRead(Lsn(0x200), Lsn(0x300), XidSnapshot::Parse("701:702:").value());
+  auto session = std::make_shared<FakeSession>(context, position);
+  session->Start();
+  while (session->Drain(1) > 0) {
+  }
+  EXPECT_EQ(session->controls, (std::vector<std::string>{"welcome", "resync"}));
+  EXPECT_TRUE(session->ids.empty());
 }
 
 }  // namespace

@@ -86,6 +86,13 @@ std::string ClientsMessage(uint64_t total_clients) {
   });
 }
 
+std::string CursorMessage(std::string_view from) {
+  return Envelope("cursor", [&](Writer& w) {
+    w.Key("from");
+    String(w, from);
+  });
+}
+
 std::string ShutdownMessage() {
   return Envelope("server_shutdown", [&](Writer& w) {
     w.Key("message");

@@ -17,6 +17,9 @@ std::string ResyncMessage(std::string_view reason,
                           const std::optional<decoder::EventId>& oldest_id);
 std::string ErrorMessage(std::string_view message);
 std::string ShutdownMessage();
+// After an event sent from a REST read's position while the stream is not yet past what the read
+// may have seen: `from` is what the client resumes with instead of the event's id.
+std::string CursorMessage(std::string_view from);
 // {"event":"clients","data":{"totalClients":n}}: the live count, broadcast when it changes.
 std::string ClientsMessage(uint64_t total_clients);
 

@@ -56,6 +56,23 @@ void EventHub::ObserveIdleWalEnd(decoder::Lsn wal_end) {
   window_.Trim(ReplayWindow::Clock::now());
 }
 
+void EventHub::ObserveHorizon(const XidSnapshot& horizon, const std::vector<uint64_t>& committed) {
+  std::lock_guard lock(mutex_);
+  window_.ObserveHorizon(horizon, committed);
+}
+
+ReplayWindow::ReadMark EventHub::MarkRead() const {
+  std::lock_guard lock(mutex_);
+  return window_.MarkRead();
+}
+
+std::optional<StreamPosition> EventHub::PositionFor(const ReplayWindow::ReadMark& mark,
+                                                    const XidSnapshot& snapshot,
+                                                    decoder::Lsn until) const {
+  std::lock_guard lock(mutex_);
+  return window_.PositionFor(mark, snapshot, until);
+}
+
 decoder::Lsn EventHub::AckLsn() const {
   std::lock_guard lock(mutex_);
   return window_.AckLsn();

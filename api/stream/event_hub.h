@@ -64,6 +64,13 @@ class EventHub {
                    std::chrono::steady_clock::duration stall_timeout) const;
   void ObserveIdleWalEnd(decoder::Lsn wal_end);
   decoder::Lsn AckLsn() const;
+
+  // --- REST reads' stream positions (ReplayWindow::MarkRead, PositionFor) ---
+  // A snapshot the database monitor observed, with its in-progress xids that had committed.
+  void ObserveHorizon(const XidSnapshot& horizon, const std::vector<uint64_t>& committed);
+  ReplayWindow::ReadMark MarkRead() const;
+  std::optional<StreamPosition> PositionFor(const ReplayWindow::ReadMark& mark,
+                                            const XidSnapshot& snapshot, decoder::Lsn until) const;
   // The source may have missed changes: connected subscribers are told to resync, and resumes
   // from ids before this point are refused with resync from now on.
   void ReportGap(const std::string& reason);

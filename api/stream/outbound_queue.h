@@ -24,6 +24,9 @@ struct OutboundMessage {
   StreamEventPtr event;  // set for change events
   std::string name;      // a control message's event name ("welcome", "error", ...)
   std::string owned;     // its JSON; with no name, raw transport text (SSE head, heartbeat)
+  // For an event sent from a REST read's position before the stream is past what the read may
+  // have seen: where the client resumes (a position, not the event's id). Empty otherwise.
+  std::string resume;
 
   std::size_t Size() const { return event ? event->json.size() : owned.size(); }
 };

@@ -6,7 +6,7 @@ namespace walcast::api {
 namespace {
 
 OutboundMessage Text(std::size_t size) {
-  return OutboundMessage{nullptr, {}, std::string(size, 'x')};
+  return OutboundMessage{nullptr, {}, std::string(size, 'x'), {}};
 }
 
 TEST(OutboundQueue, BoundsMessagesAndBytes) {
@@ -38,8 +38,8 @@ TEST(OutboundQueue, SharedEventsCountTheirJson) {
   auto event = std::make_shared<StreamEvent>();
   event->json = std::string(40, 'j');
   OutboundQueue queue({.max_messages = 10, .max_bytes = 50});
-  EXPECT_TRUE(queue.Push(OutboundMessage{event, {}, {}}));
-  EXPECT_FALSE(queue.Push(OutboundMessage{event, {}, {}}));
+  EXPECT_TRUE(queue.Push(OutboundMessage{event, {}, {}, {}}));
+  EXPECT_FALSE(queue.Push(OutboundMessage{event, {}, {}, {}}));
   queue.PushUnbounded(Text(20));  // the closing error frame always fits
   EXPECT_EQ(queue.Bytes(), 60u);
 }

@@ -11,13 +11,16 @@ using decoder::Lsn;
 ReplayWindow::ReplayWindow(ReplayLimits limits) : limits_(limits) {}
 
 void ReplayWindow::SetStart(Lsn confirmed_flush) {
+  start_ = std::max(start_, confirmed_flush);
   ack_lsn_ = std::max(ack_lsn_, confirmed_flush);
   wal_end_ = std::max(wal_end_, confirmed_flush);
   // Everything committed from here on is decoded again, so resumes from here are complete. After a
   // reconnect within one run the slot restarts at our own acknowledgement, below the window, and
   // the floor the window already has stays.
-  if (transactions_.empty() && !newest_commit_.valid()) {
-    floor_ = std::max(floor_, EventId(confirmed_flush, 0));
+  if (transactions_.empty() && !newest_commit_.valid() && confirmed_flush.value() > 0) {
+    // Just below the first id that can follow: a read's stream position starting at
+    // confirmed_flush (ReplayWindow::PositionFor) is complete too.
+    floor_ = std::max(floor_, EventId(Lsn(confirmed_flush.value() - 1), UINT32_MAX));
   }
 }
 
@@ -61,6 +64,7 @@ bool ReplayWindow::Append(PublishedTransaction transaction, Clock::time_point no
   newest_id_ = std::max(newest_id_, transaction.events.back()->id);
   uint64_t bytes = 0;
   for (const auto& event : transaction.events) bytes += RetainedBytes(*event);
+  ledger_.Retained(transaction.events.front()->xid, transaction.commit_lsn);
   Retained retained{std::move(transaction), now, bytes, appended_events_, appended_bytes_};
   event_count_ += retained.transaction.events.size();
   byte_count_ += bytes;
@@ -81,6 +85,25 @@ void ReplayWindow::ObserveIdleWalEnd(Lsn wal_end) {
   if (transactions_.empty() && newest_complete_) ack_lsn_ = std::max(ack_lsn_, wal_end);
 }
 
+void ReplayWindow::ObserveHorizon(const XidSnapshot& horizon,
+                                  const std::vector<uint64_t>& committed) {
+  ledger_.ObserveHorizon(horizon, committed);
+}
+
+ReplayWindow::ReadMark ReplayWindow::MarkRead() const {
+  // Every transaction committed after this point has a commit LSN at or beyond the end of the
+  // newest one published (or the slot's start, when none has been).
+  return ReadMark{ledger_.MarkRead(), std::max(newest_end_, start_)};
+}
+
+std::optional<StreamPosition> ReplayWindow::PositionFor(const ReadMark& mark,
+                                                        const XidSnapshot& snapshot,
+                                                        Lsn until) const {
+  auto start = ledger_.StartFor(mark.ledger, snapshot, mark.published);
+  if (!start) return std::nullopt;
+  return StreamPosition::FromRead(*start, until, snapshot);
+}
+
 uint64_t ReplayWindow::RetainedWalBytes() const {
   return wal_end_ > ack_lsn_ ? wal_end_.value() - ack_lsn_.value() : 0;
 }
@@ -90,6 +113,7 @@ void ReplayWindow::EvictOldest() {
   // Only the last part of a transaction lets the slot move past it.
   if (oldest.transaction.complete) ack_lsn_ = std::max(ack_lsn_, oldest.transaction.end_lsn);
   floor_ = std::max(floor_, oldest.transaction.events.back()->id);
+  ledger_.Evicted(oldest.transaction.events.front()->xid);
   event_count_ -= oldest.transaction.events.size();
   byte_count_ -= oldest.bytes;
   transactions_.pop_front();

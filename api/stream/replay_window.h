@@ -20,6 +20,7 @@
 #include <optional>
 #include <vector>
 
+#include "api/stream/handoff_ledger.h"
 #include "api/stream/stream_event.h"
 
 namespace walcast::api {
@@ -85,6 +86,21 @@ class ReplayWindow {
   // The LSN to report as flushed to the slot.
   decoder::Lsn AckLsn() const { return ack_lsn_; }
 
+  // --- stream positions of REST reads (api/stream/stream_position.h) ---
+  // A newer snapshot from the database (HandoffLedger::ObserveHorizon).
+  void ObserveHorizon(const XidSnapshot& horizon, const std::vector<uint64_t>& committed);
+  // Taken when a read starts: the ledger's mark and the end of everything published so far.
+  struct ReadMark {
+    HandoffLedger::Mark ledger;
+    decoder::Lsn published;
+  };
+  ReadMark MarkRead() const;
+  // The position for a read that began at `mark`, taken with `snapshot`, `until` being a WAL
+  // insert position read after the snapshot. nullopt when it cannot be exact: a transaction the
+  // read may have missed has already left the window.
+  std::optional<StreamPosition> PositionFor(const ReadMark& mark, const XidSnapshot& snapshot,
+                                            decoder::Lsn until) const;
+
   enum class ResumeStatus {
     kOk,             // `events` are every retained event after `from`, in order
     kTooOld,         // events after `from` have left the window: the client must resync
@@ -135,6 +151,8 @@ class ReplayWindow {
   decoder::EventId newest_id_;    // the newest event id appended
   // Events after `floor_` are complete in the window: resumes from below it are too old.
   decoder::EventId floor_;
+  decoder::Lsn start_;  // SetStart: the slot's confirmed flush at the stream's start
+  HandoffLedger ledger_;
 };
 
 }  // namespace walcast::api

@@ -35,6 +35,7 @@ StreamEventPtr MakeStreamEvent(const decoder::OrderEvent& event, std::string_vie
   out->json = decoder::SerializeEvent(event, server_time);
   out->ws_header = TextFrameHeader(out->json.size());
   out->keys.operation = event.operation;
+  out->xid = event.xid.value_or(0);
   if (event.data) {
     out->keys.order_id = IntegerColumn(*event.data, "id");
     out->keys.status = StatusColumn(*event.data);

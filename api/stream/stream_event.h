@@ -33,6 +33,7 @@ struct StreamEvent {
   std::string json;  // {"event":name,"data":{...}}, the WebSocket text frame and SSE `data:`
   WebSocketFrameHeader ws_header;  // the text frame header for `json`, shared by all sessions
   EventKeys keys;
+  uint32_t xid = 0;  // the transaction's (pgoutput's 32-bit xid; 0 in NOTIFY mode)
 };
 
 using StreamEventPtr = std::shared_ptr<const StreamEvent>;

@@ -30,10 +30,10 @@ constexpr std::size_t kSocketHighWater = 256 * 1024;
 
 WebSocketSession::WebSocketSession(asio::ip::tcp::socket socket,
                                    std::shared_ptr<StreamContext> context, StreamFilter filter,
-                                   std::optional<decoder::EventId> from, std::string client_id,
-                                   std::string peer, std::unique_ptr<ConnectionLimiter::Slot> slot,
+                                   StreamFrom from, std::string client_id, std::string peer,
+                                   std::unique_ptr<ConnectionLimiter::Slot> slot,
                                    WebSocketLimits limits)
-    : StreamSession(socket.get_executor(), std::move(context), std::move(filter), from,
+    : StreamSession(socket.get_executor(), std::move(context), std::move(filter), std::move(from),
                     std::move(client_id), std::move(peer), "ws", std::move(slot)),
       ws_(std::move(socket)),
       limits_(limits),
@@ -163,6 +163,12 @@ void WebSocketSession::DoWrite() {
       socket.Queue(message.event->ws_header,
                    std::shared_ptr<const std::string>(message.event, &message.event->json));
       client_.context().counters.events_sent.fetch_add(1, std::memory_order_relaxed);
+      if (!message.resume.empty()) {
+        // From a read's position, until past what the read saw: where to resume instead of the
+        // event's id (docs/change-stream.md).
+        auto cursor = std::make_shared<const std::string>(CursorMessage(message.resume));
+        socket.Queue(TextFrameHeader(cursor->size()), cursor);
+      }
     } else {
       auto header = TextFrameHeader(message.owned.size());
       socket.Queue(header, std::make_shared<const std::string>(message.owned));

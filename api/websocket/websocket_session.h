@@ -35,9 +35,8 @@ struct WebSocketLimits {
 class WebSocketSession : public StreamSession<WebSocketSession> {
  public:
   WebSocketSession(boost::asio::ip::tcp::socket socket, std::shared_ptr<StreamContext> context,
-                   StreamFilter filter, std::optional<decoder::EventId> from, std::string client_id,
-                   std::string peer, std::unique_ptr<ConnectionLimiter::Slot> slot,
-                   WebSocketLimits limits = {});
+                   StreamFilter filter, StreamFrom from, std::string client_id, std::string peer,
+                   std::unique_ptr<ConnectionLimiter::Slot> slot, WebSocketLimits limits = {});
 
   // Completes the upgrade of `request` (already validated), then streams.
   void Run(Request request);

@@ -65,6 +65,10 @@ std::optional<StreamMessage> ParseStreamMessage(std::string_view frame) {
     message.kind = MessageKind::kResync;
     message.text = StringMember(body, "reason");
     message.oldest_id = StringMember(body, "oldestId");
+  } else if (message.event == "cursor") {
+    message.kind = MessageKind::kCursor;
+    message.id = StringMember(body, "from");
+    if (message.id.empty()) return std::nullopt;
   } else if (message.event == "server_shutdown") {
     message.kind = MessageKind::kShutdown;
     message.text = StringMember(body, "message");

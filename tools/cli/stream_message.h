@@ -12,6 +12,7 @@ enum class MessageKind {
   kChange,    // orders:insert|update|delete|truncate: printed
   kWelcome,   // first on every connection; carries the server's last event id
   kResync,    // the requested `from` is too old: state must be refetched
+  kCursor,    // after an event sent from a REST read's position: where to resume instead
   kShutdown,  // server_shutdown: the connection is about to close
   kError,     // the server's `error` frame
   kOther,     // clients, pong, anything newer: ignored
@@ -19,8 +20,9 @@ enum class MessageKind {
 
 struct StreamMessage {
   MessageKind kind = MessageKind::kOther;
-  std::string event;      // the frame's "event"
-  std::string id;         // kChange: data.id; kWelcome: data.lastEventId ("" when null)
+  std::string event;  // the frame's "event"
+  std::string
+      id;  // kChange: data.id; kWelcome: data.lastEventId ("" when null); kCursor: data.from
   std::string text;       // kWelcome: clientId; kResync: reason; kShutdown/kError: message
   std::string oldest_id;  // kResync: data.oldestId ("" when null)
 };

@@ -46,6 +46,14 @@ TEST(StreamMessage, ClassifiesEveryKind) {
             MessageKind::kOther);
 }
 
+TEST(StreamMessage, CursorCarriesWhereToResume) {
+  auto cursor = ParseStreamMessage(R"({"event":"cursor","data":{"from":"P1_x"}})");
+  ASSERT_TRUE(cursor);
+  EXPECT_EQ(cursor->kind, MessageKind::kCursor);
+  EXPECT_EQ(cursor->id, "P1_x");
+  EXPECT_FALSE(ParseStreamMessage(R"({"event":"cursor","data":{}})"));
+}
+
 TEST(StreamMessage, MalformedFramesAreNullopt) {
   for (const char* frame : {"", "not json", "[]", R"({"event":1,"data":{}})",
                             R"({"event":"welcome"})", R"({"event":"orders:insert","data":{}})"}) {

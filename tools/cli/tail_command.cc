@@ -34,7 +34,9 @@ TailCommand::TailCommand(CLI::App& app) {
   tail->add_option("--order-id", options_.order_ids, "Only these order ids")->delimiter(',');
   tail->add_option("--operation", options_.operations, "Only insert, update, delete, truncate")
       ->delimiter(',');
-  tail->add_option("--from", options_.from, "Start after this event id (replayed from the window)");
+  tail->add_option("--from", options_.from,
+                   "Start after this event id, or at a REST read's streamPosition (replayed from "
+                   "the window)");
   tail->add_option("--count", options_.count, "Exit 0 after N change events");
   tail->add_option("--timeout", options_.timeout_seconds,
                    "Stop after S seconds (exit 0; exit 3 if --count was not reached)");
@@ -74,7 +76,8 @@ class Tail {
         retry_timer_(io_),
         flush_timer_(io_),
         deadline_timer_(io_),
-        cursor_(options.from) {}
+        cursor_(options.from),
+        last_printed_(IsStreamPosition(options.from) ? std::string() : options.from) {}
 
   int Run() {
     signals_.async_wait([this](boost::system::error_code ec, int) {
@@ -137,9 +140,13 @@ class Tail {
       case MessageKind::kChange:
         // Ids are fixed-width and sort as strings in commit order; the server sends no
         // duplicates, and this guard makes sure a resume cannot print one twice either.
-        if (!cursor_.empty() && message->id <= cursor_) return;
-        cursor_ = message->id;
+        if (!last_printed_.empty() && message->id <= last_printed_) return;
+        cursor_ = last_printed_ = message->id;
         Print(frame);
+        return;
+      case MessageKind::kCursor:
+        // From a read's position, until past what the read saw: a reconnect resumes here.
+        cursor_ = message->id;
         return;
       case MessageKind::kWelcome:
         // With nothing printed yet, remember where the server was: a reconnect then resumes
@@ -154,6 +161,7 @@ class Tail {
             (message->oldest_id.empty() ? "" : " (oldest retained: " + message->oldest_id + ")"));
         // Ids after a resync may restart (NOTIFY mode after a daemon restart): no old baseline.
         cursor_.clear();
+        last_printed_.clear();
         return;
       case MessageKind::kShutdown:
         Notice("the server is shutting down: " + message->text);
@@ -230,7 +238,8 @@ class Tail {
   asio::steady_timer flush_timer_;
   asio::steady_timer deadline_timer_;
   std::shared_ptr<StreamConnection> connection_;
-  std::string cursor_;  // the last event printed (or the resume point): where a reconnect resumes
+  std::string cursor_;        // where a reconnect resumes: the last event printed, or a position
+  std::string last_printed_;  // the last event id printed: nothing at or before it is printed again
   uint64_t printed_ = 0;
   bool reconnecting_ = false;
   bool flush_armed_ = false;

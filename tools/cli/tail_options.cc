@@ -54,12 +54,20 @@ std::optional<std::string> ValidateTailOptions(const TailOptions& options) {
   for (const auto& id : options.order_ids) {
     if (!IsOrderId(id)) return "--order-id: '" + id + "' is not a positive integer (int4)";
   }
-  if (!options.from.empty() && !decoder::EventId::Parse(options.from)) {
-    return "--from: '" + options.from + "' is not an event id like 0000000001A3F2C8-00000003";
+  if (!options.from.empty() && !decoder::EventId::Parse(options.from) &&
+      !IsStreamPosition(options.from)) {
+    return "--from: '" + options.from +
+           "' is neither an event id like 0000000001A3F2C8-00000003 nor a streamPosition from a "
+           "REST read";
   }
   if (options.timeout_seconds < 0) return "--timeout: must be 0 (none) or more seconds";
   if (options.retry_for_seconds < 0) return "--retry-for: must be 0 (no retry) or more seconds";
   return std::nullopt;
+}
+
+bool IsStreamPosition(std::string_view text) {
+  // The server checks the rest (api/stream/stream_position.h); a damaged one gets its error.
+  return text.starts_with("P1_");
 }
 
 std::string StreamTarget(const TailOptions& options, const std::string& cursor) {

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace walcast::cli {
@@ -29,6 +30,9 @@ std::optional<std::string> ValidateTailOptions(const TailOptions& options);
 
 // The request target for one connection: "/ws" or "/api/events", with the filters and
 // `from=<cursor>` (omitted when the cursor is empty) as query parameters, percent-encoded.
+// Whether `text` is a REST read's streamPosition (docs/contract.md §9) rather than an event id.
+bool IsStreamPosition(std::string_view text);
+
 std::string StreamTarget(const TailOptions& options, const std::string& cursor);
 
 // "pretty" / "json" → the format; nullopt for anything else.

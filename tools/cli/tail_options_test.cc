@@ -56,6 +56,16 @@ TEST(TailOptions, EachProblemIsOneLineNamingTheOption) {
   }
 }
 
+TEST(TailOptions, FromTakesAStreamPositionToo) {
+  TailOptions options;
+  options.from = "P1_0000000000000FFF-FFFFFFFF_0000000000002000_2E4_2EE_2E5_1A2B3C4D";
+  EXPECT_EQ(ValidateTailOptions(options), std::nullopt);
+  EXPECT_TRUE(IsStreamPosition(options.from));
+  EXPECT_FALSE(IsStreamPosition("0000000001A3F2C8-00000003"));
+  EXPECT_NE(StreamTarget(options, options.from).find("from=P1_0000000000000FFF-FFFFFFFF_"),
+            std::string::npos);
+}
+
 TEST(TailOptions, FormatNames) {
   EXPECT_EQ(ParseOutputFormat("json"), OutputFormat::kJson);
   EXPECT_EQ(ParseOutputFormat("pretty"), OutputFormat::kPretty);

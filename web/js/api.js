@@ -43,7 +43,7 @@ async function request(method, path, body) {
   return envelope;
 }
 
-// GET /api/orders: {data, count, pagination:{limit, offset, total}}.
+// GET /api/orders: {data, count, pagination:{limit, offset, total}, streamPosition}.
 export function listOrders({ status = '', customer = '', limit = 50, offset = 0 } = {}) {
   const query = new URLSearchParams({ limit: String(limit), offset: String(offset) });
   if (status) query.set('status', status);

@@ -24,7 +24,12 @@ let frameRequested = false;
 let reloading = 0;  // reloads in flight; events wait in the queue meanwhile
 let reloadSerial = 0;
 let loadingMore = false;
-let welcomed = false;
+// The list's read gave a streamPosition (replication source): the stream restarts at it after
+// every read, so it brings exactly what the read did not see. Without one (NOTIFY source) the
+// stream connects first and the list is read after its welcome, as close behind as can be.
+let positioned = false;
+let expectingWelcome = false;  // a connection this page opened on purpose, not a reconnect
+let welcomed = false;  // connected at least once
 
 const stream = new OrderStream({
   state: (state) => {
@@ -33,9 +38,10 @@ const stream = new OrderStream({
   },
   welcome: (data) => {
     view.renderClients(data.totalClients);
-    if (!welcomed) {
-      welcomed = true;
-      reload();  // the first snapshot is taken after the stream's position is known: no gap
+    welcomed = true;
+    if (expectingWelcome) {
+      expectingWelcome = false;
+      if (!positioned) reload();
     } else {
       view.toast('Reconnected; catching up from the last event seen', 'success');
     }
@@ -95,6 +101,16 @@ async function reload() {
     ]);
     if (serial !== reloadSerial) return;  // a newer reload (filter change) supersedes this one
     store.reset(list.data, list.pagination?.total ?? list.data.length);
+    positioned = typeof list.streamPosition === 'string';
+    if (positioned) {
+      // What the old connection delivered is in this read or comes again from its position.
+      queue = [];
+      expectingWelcome = true;
+      stream.restart(list.streamPosition);
+    } else if (!stream.started) {
+      expectingWelcome = true;
+      stream.start();
+    }
     stats = fresh;
     view.renderOrders(store.rows(), store.total);
     watchListEnd();
@@ -103,6 +119,11 @@ async function reload() {
     document.body.dataset.loaded = 'true';
   } catch (error) {
     if (serial === reloadSerial) view.toast(`Could not load orders: ${error.message}`, 'error');
+    if (!stream.started) {
+      // The stream's first welcome (or resync) reads again.
+      expectingWelcome = true;
+      stream.start();
+    }
   } finally {
     reloading -= 1;
     scheduleFlush();
@@ -244,8 +265,4 @@ function watchListEnd() {
 // ---- start ----
 
 view.renderConnection('connecting');
-stream.start();
-// Without a welcome soon (the stream is down), show the list anyway; the first welcome reloads.
-setTimeout(() => {
-  if (!welcomed) reload();
-}, 2000);
+reload();  // then the stream, at the read's position

@@ -1,6 +1,8 @@
 // The WebSocket change stream (docs/contract.md §4) with reconnect and resume: the last event id seen is
 // sent as `from` on every reconnect, so nothing committed meanwhile is missed (the server answers
-// `resync` when it can no longer replay that far back). Backoff doubles from 0.5 s to 10 s with
+// `resync` when it can no longer replay that far back). `restart(position)` starts over at a REST
+// read's streamPosition (§9): the stream then brings exactly what the read did not see, and until
+// it is past what the read may have seen the server's `cursor` frames say where to resume. Backoff doubles from 0.5 s to 10 s with
 // jitter and resets once a connection is welcomed.
 //
 // States reported: connecting (first attempt), connected, reconnecting (lost, retrying),
@@ -26,10 +28,26 @@ export class OrderStream {
     this.pingTimer = 0;
     this.lastFrameAt = 0;
     this.state = '';
+    this.started = false;
   }
 
   start() {
+    this.started = true;
     this.setState('connecting');
+    this.connect();
+  }
+
+  // Starts over at `from` (a REST read's streamPosition): the connection in use, if any, is
+  // dropped without a retry, and nothing it still delivers is handed on.
+  restart(from) {
+    this.lastEventId = from;
+    clearTimeout(this.retryTimer);
+    clearInterval(this.pingTimer);
+    const previous = this.socket;
+    this.socket = null;
+    if (previous) previous.close();
+    if (!this.started) this.setState('connecting');
+    this.started = true;
     this.connect();
   }
 
@@ -60,7 +78,9 @@ export class OrderStream {
   connect() {
     const socket = new WebSocket(this.url());
     this.socket = socket;
-    socket.addEventListener('message', (message) => this.onFrame(message.data));
+    socket.addEventListener('message', (message) => {
+      if (socket === this.socket) this.onFrame(message.data);
+    });
     socket.addEventListener('close', () => this.onClose(socket));
     // 'error' is always followed by 'close', where the retry is scheduled.
   }
@@ -91,6 +111,10 @@ export class OrderStream {
       case 'orders:truncate':
         if (data.id) this.lastEventId = data.id;
         this.handlers.resync({ reason: 'table truncated' });
+        break;
+      case 'cursor':
+        // After an event sent from a read's position: resume here, not at the event's id.
+        if (data.from) this.lastEventId = data.from;
         break;
       case 'resync':
         this.handlers.resync(data);

@@ -79,6 +79,14 @@ describe('web UI', () => {
       assert.equal(await page.getAttribute('#connection', 'data-state'), 'connected');
       await eventually(async () => assert.equal(await page.textContent('#clients'), '2 clients connected'));
     }
+    // Read, then stream from the read's position (docs/contract.md §9): the list is read once, and
+    // the stream's first connection starts at its streamPosition, so the welcome needs no reload.
+    for (const { frames, requests } of [a, b]) {
+      const lists = requests.filter((url) => new URL(url).pathname === '/api/orders');
+      assert.equal(lists.length, 1, `list reads: ${lists.join(' ')}`);
+      const welcome = frames.find((frame) => frame.event === 'welcome');
+      assert.match(new URL(welcome.url).searchParams.get('from') || '', /^P1_/);
+    }
     const response = await fetch(daemon.url);
     assert.match(response.headers.get('content-security-policy'), /script-src 'self'/);
     assert.deepEqual(takeProblems(a), []);

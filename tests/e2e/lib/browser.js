@@ -38,7 +38,9 @@ export async function openPage(browser, url, { viewport = { width: 1366, height:
     problems.push(`dialog opened: ${dialog.message()}`);
     dialog.dismiss().catch(() => {});
   });
+  const requests = [];  // every URL the page asked for, in order
   page.on('request', (request) => {
+    requests.push(request.url());
     const target = new URL(request.url());
     if (target.protocol === 'data:') return;
     if (target.hostname !== '127.0.0.1') problems.push(`request left the host: ${request.url()}`);
@@ -58,7 +60,7 @@ export async function openPage(browser, url, { viewport = { width: 1366, height:
   });
   await page.goto(url);
   await page.locator('body[data-loaded="true"]').waitFor();
-  return { page, context, problems, frames };
+  return { page, context, problems, frames, requests };
 }
 
 // Every toast text the page has shown, oldest first.
