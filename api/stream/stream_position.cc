@@ -28,6 +28,14 @@ std::optional<T> ParseNumber(std::string_view text, int base) {
   return value;
 }
 
+// A hex field of a position; false when malformed.
+bool ParseInto(std::string_view text, uint64_t* out) {
+  auto value = ParseNumber<uint64_t>(text, 16);
+  if (!value) return false;
+  *out = *value;
+  return true;
+}
+
 std::vector<std::string_view> Split(std::string_view text, char separator) {
   std::vector<std::string_view> parts;
   std::size_t start = 0;
@@ -149,11 +157,14 @@ StreamPosition::Parsed StreamPosition::Parse(std::string_view text) {
   auto fields = Split(text.substr(kPrefix.size(), check_at - kPrefix.size()), '_');
   if (fields.size() != 5) return fail("stream position has the wrong number of fields");
   auto after = decoder::EventId::Parse(fields[0]);
-  auto until = fields[1].size() == 16 ? ParseNumber<uint64_t>(fields[1], 16) : std::nullopt;
-  auto xmin = ParseNumber<uint64_t>(fields[2], 16);
-  auto xmax = ParseNumber<uint64_t>(fields[3], 16);
-  if (!after || !until || !xmin || !xmax) return fail("stream position has a malformed field");
-  XidSnapshot snapshot{*xmin, *xmax, {}};
+  uint64_t until = 0;
+  uint64_t xmin = 0;
+  uint64_t xmax = 0;
+  if (!after || fields[1].size() != 16 || !ParseInto(fields[1], &until) ||
+      !ParseInto(fields[2], &xmin) || !ParseInto(fields[3], &xmax)) {
+    return fail("stream position has a malformed field");
+  }
+  XidSnapshot snapshot{xmin, xmax, {}};
   if (!fields[4].empty()) {
     for (std::string_view item : Split(fields[4], '.')) {
       auto xid = ParseNumber<uint64_t>(item, 16);
@@ -162,10 +173,10 @@ StreamPosition::Parsed StreamPosition::Parse(std::string_view text) {
     }
   }
   if (!Consistent(snapshot)) return fail("stream position has an inconsistent snapshot");
-  if (decoder::Lsn(*until) < after->commit_lsn()) {
+  if (decoder::Lsn(until) < after->commit_lsn()) {
     return fail("stream position ends before it starts");
   }
-  return Parsed{StreamPosition(*after, decoder::Lsn(*until), std::move(snapshot)), {}};
+  return Parsed{StreamPosition(*after, decoder::Lsn(until), std::move(snapshot)), {}};
 }
 
 }  // namespace walcast::api
