@@ -18,7 +18,9 @@
 // committed and was still invisible when this process began can be among it: until the first
 // horizon is observed, and for the transactions it saw in progress but already committed, a read
 // that needs one of them and cannot find it is told its position is too old (a resync, never a
-// gap).
+// gap). Not covered: such a transaction at or beyond the first horizon's xmax (not listed by
+// pg_current_snapshot()), i.e. one between its commit record and its end at the very moment the
+// daemon restarted after publishing and evicting it.
 //
 // The argument is in docs/change-stream.md ("Snapshot → stream handoff"). Pure and
 // single-threaded: the replay window (under the event hub's lock) owns it.
