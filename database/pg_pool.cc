@@ -173,14 +173,14 @@ asio::awaitable<bool> PgPool::EnsureConnected(Worker& worker, std::string* error
 
 asio::awaitable<StoreOutcome> PgPool::RunStatement(Worker& worker, const Statement& given,
                                                    const Params& params, bool in_snapshot,
-                                                   bool* lost) {
+                                                   Failure* failure) {
   const auto timeout = options_.statement_timeout + std::chrono::seconds(1);
   const Statement& statement = in_snapshot ? SnapshotVariant(given) : given;
-  *lost = false;
+  *failure = Failure{};
   if (!worker.prepared.contains(&statement)) {
     auto prepared = co_await worker.connection.Prepare(statement.name, statement.sql, timeout);
     if (!prepared.ok()) {
-      *lost = !worker.connection.IsOpen();
+      *failure = Failure{!worker.connection.IsOpen(), true};
       co_return StoreOutcome{Classify(*prepared.error),
                              "prepare " + statement.name + ": " + prepared.error->message,
                              {},
@@ -190,7 +190,7 @@ asio::awaitable<StoreOutcome> PgPool::RunStatement(Worker& worker, const Stateme
   }
   auto outcome = co_await worker.connection.QueryPrepared(statement.name, params, timeout);
   if (!outcome.ok()) {
-    *lost = !worker.connection.IsOpen();
+    failure->lost = !worker.connection.IsOpen();
     co_return StoreOutcome{
         Classify(*outcome.error), statement.name + ": " + outcome.error->message, {}, {}};
   }
@@ -213,15 +213,14 @@ asio::awaitable<StoreOutcome> PgPool::RunJob(Worker& worker, const Job& job) {
     if (!co_await EnsureConnected(worker, &connect_error)) {
       co_return StoreOutcome{StoreError::kUnavailable, connect_error, {}, {}};
     }
-    bool lost = false;
+    Failure failure;
     auto outcome =
-        co_await RunStatement(worker, *job.statement, job.params, job.in_snapshot, &lost);
+        co_await RunStatement(worker, *job.statement, job.params, job.in_snapshot, &failure);
     // A connection lost while idle (the database restarted) is found out by the next query. A
     // read may run again on a new connection; a write may have committed, so it may not (a
     // failed prepare ran nothing).
-    const bool prepare_failed = outcome.log_message.starts_with("prepare ");
-    if (!outcome.ok() && lost && reused && attempt == 0 &&
-        (job.statement->retry_safe || prepare_failed)) {
+    if (!outcome.ok() && failure.lost && reused && attempt == 0 &&
+        (job.statement->retry_safe || failure.at_prepare)) {
       continue;
     }
     co_return outcome;
@@ -348,9 +347,9 @@ asio::awaitable<void> PgPool::RunLease(Worker& worker, Job job) {
     if (failed || !worker.connection.IsOpen()) {
       outcome = StoreOutcome{StoreError::kUnavailable, "lease connection lost", {}, {}};
     } else {
-      bool lost = false;
+      Failure failure;
       outcome = co_await RunStatement(worker, *request->statement, request->params,
-                                      request->in_snapshot, &lost);
+                                      request->in_snapshot, &failure);
       failed = !outcome.ok();  // the transaction is aborted: nothing more runs in it
     }
     request->done(std::move(outcome));

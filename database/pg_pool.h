@@ -134,11 +134,16 @@ class PgPool : public std::enable_shared_from_this<PgPool> {
   boost::asio::awaitable<void> Drain(std::shared_ptr<Worker> worker);
   boost::asio::awaitable<StoreOutcome> RunJob(Worker& worker, const Job& job);
   boost::asio::awaitable<void> RunLease(Worker& worker, Job job);
-  // Prepares (once per connection) and runs `statement`; `*lost` tells whether a failure lost the
-  // connection (the caller may retry a read on a new one).
+  // How a statement failed: whether the connection was lost with it (the caller may run it again
+  // on a new one: a read, or anything whose prepare failed, since nothing ran).
+  struct Failure {
+    bool lost = false;
+    bool at_prepare = false;
+  };
+  // Prepares (once per connection) and runs `statement`; on failure `*failure` says how.
   boost::asio::awaitable<StoreOutcome> RunStatement(Worker& worker, const Statement& statement,
                                                     const Params& params, bool in_snapshot,
-                                                    bool* lost);
+                                                    Failure* failure);
   boost::asio::awaitable<bool> EnsureConnected(Worker& worker, std::string* error);
 
   boost::asio::any_io_executor executor_;
