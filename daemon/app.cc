@@ -18,6 +18,8 @@
 #include "api/orders/order_routes.h"
 #include "api/orders/read_positions.h"
 #include "api/orders/write_tracker.h"
+#include "api/socketio/engineio_server.h"
+#include "api/socketio/socketio_connection.h"
 #include "api/status/metrics.h"
 #include "api/stream/control_message.h"
 #include "api/stream/event_hub.h"
@@ -173,6 +175,15 @@ bool App::Start() {
   if (bind_error) {
     spdlog::critical("--host {} is not an IP address: {}", config_.host, bind_error.message());
     return false;
+  }
+  if (stream_context_) {
+    api::EngineIoSettings engineio;
+    engineio.ping_interval = std::chrono::milliseconds(config_.socketio_ping_interval_ms);
+    engineio.ping_timeout = std::chrono::milliseconds(config_.socketio_ping_timeout_ms);
+    engineio.max_payload = config_.socketio_max_payload;
+    context->SetEngineIo(
+        std::make_shared<api::EngineIoServer>(io_context_.get_executor(), "/socket.io/", engineio,
+                                              api::SocketIoHandlerFactory(stream_context_, {})));
   }
   status_->AttachServer(context);
   listener_ = std::make_shared<api::Listener>(io_context_, context);

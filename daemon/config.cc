@@ -49,6 +49,9 @@ constexpr EnvBinding kEnvBindings[] = {
     {"--max-client-queue-bytes", "WALCAST_MAX_CLIENT_QUEUE_BYTES"},
     {"--sse-heartbeat", "WALCAST_SSE_HEARTBEAT"},
     {"--ws-idle-timeout", "WALCAST_WS_IDLE_TIMEOUT"},
+    {"--socketio-ping-interval", "WALCAST_SOCKETIO_PING_INTERVAL"},
+    {"--socketio-ping-timeout", "WALCAST_SOCKETIO_PING_TIMEOUT"},
+    {"--socketio-max-payload", "WALCAST_SOCKETIO_MAX_PAYLOAD"},
     {"--max-connections-per-ip", "WALCAST_MAX_CONNECTIONS_PER_IP"},
     {"--rate-limit", "WALCAST_RATE_LIMIT"},
     {"--api-token", "WALCAST_API_TOKEN"},
@@ -212,6 +215,18 @@ void DefineOptions(CLI::App& app, Config& c, std::string& source) {
             "halfway; browsers answer it by themselves)")
       ->check(CLI::PositiveNumber)
       ->group("Change stream");
+  AddOption(app, "--socketio-ping-interval", c.socketio_ping_interval_ms,
+            "Milliseconds between the server's Engine.IO pings to a Socket.IO client")
+      ->check(CLI::Range(1u, 3600000u))
+      ->group("Socket.IO");
+  AddOption(app, "--socketio-ping-timeout", c.socketio_ping_timeout_ms,
+            "Milliseconds a Socket.IO client has to answer a ping before it is closed")
+      ->check(CLI::Range(1u, 3600000u))
+      ->group("Socket.IO");
+  AddOption(app, "--socketio-max-payload", c.socketio_max_payload,
+            "Largest Engine.IO message or polling body a Socket.IO client may send, in bytes")
+      ->check(CLI::Range(std::size_t{1024}, std::size_t{64} << 20))
+      ->group("Socket.IO");
 
   AddOption(app, "--rate-limit", c.rate_limit,
             "REST requests per second per client IP (burst 2x); 0 disables")

@@ -70,6 +70,11 @@ struct Config {
   // half-open connections (a phone that lost its network) do not hold a slot forever.
   unsigned ws_idle_timeout_seconds = 60;
   std::size_t max_connections_per_ip = 1000;  // open streams (WebSocket + SSE); 0: no limit
+  // Socket.IO (docs/contract.md §7): Engine.IO's heartbeat and largest message, the reference
+  // server's defaults.
+  unsigned socketio_ping_interval_ms = 25000;
+  unsigned socketio_ping_timeout_ms = 20000;
+  std::size_t socketio_max_payload = 1000000;
 
   // Protection.
   double rate_limit = 100;  // requests per second per client IP; 0 disables

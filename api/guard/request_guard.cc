@@ -33,6 +33,11 @@ RequestGuard::RequestGuard(GuardOptions options, Metrics* metrics, RateLimiter::
 
 std::optional<Response> RequestGuard::Check(const Request& request,
                                             std::string_view client_address) {
+  // Engine.IO polling from another origin (docs/contract.md §7) is preflighted like the API.
+  if (request.method() == http::verb::options &&
+      PathOf(request.target()).starts_with("/socket.io/")) {
+    return cors_.Preflight(request);
+  }
   if (!IsApiPath(request.target())) return std::nullopt;
 
   if (limiter_.enabled() && PathOf(request.target()) != "/api/events") {

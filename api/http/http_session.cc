@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
@@ -20,6 +21,7 @@
 #include "api/http/sse_session.h"
 #include "api/http/stream_request.h"
 #include "api/http/url.h"
+#include "api/socketio/engineio_server.h"
 #include "api/websocket/websocket_session.h"
 
 namespace walcast::api {
@@ -85,9 +87,35 @@ void HttpSession::DoRead() {
   waiting_for_request_ = true;
   idle_ = context_->budget().Idle(weak_from_this());
   parser_.emplace();
-  parser_->body_limit(context_->limits().max_body_bytes);
+  parser_->body_limit(LargestBody());
   parser_->header_limit(static_cast<std::uint32_t>(context_->limits().max_header_bytes));
   stream_.expires_after(context_->limits().read_timeout);
+  http::async_read_header(stream_, buffer_, *parser_,
+                          [self = shared_from_this()](beast::error_code ec, std::size_t bytes) {
+                            self->OnHeader(ec, bytes);
+                          });
+}
+
+std::uint64_t HttpSession::LargestBody() const {
+  const auto& engineio = context_->engineio();
+  return std::max<std::uint64_t>(context_->limits().max_body_bytes,
+                                 engineio ? engineio->settings().max_payload : 0);
+}
+
+// The head decides the body's limit: Engine.IO polling bodies may be as large as its maxPayload
+// (docs/contract.md §7), everything else keeps --max-body-bytes. The parser was opened with the
+// larger one (Beast checks a Content-Length against it as the head is parsed) and no body octet
+// is parsed yet, so the limit can still come down.
+void HttpSession::OnHeader(beast::error_code ec, std::size_t bytes) {
+  if (ec) return OnRead(ec, bytes);
+  const auto& engineio = context_->engineio();
+  const std::uint64_t limit = engineio && engineio->Serves(PathOf(parser_->get().target()))
+                                  ? engineio->settings().max_payload
+                                  : context_->limits().max_body_bytes;
+  if (auto length = parser_->content_length(); length && *length > limit) {
+    return OnRead(http::error::body_limit, bytes);
+  }
+  parser_->body_limit(limit);
   http::async_read(stream_, buffer_, *parser_,
                    [self = shared_from_this()](beast::error_code ec, std::size_t bytes) {
                      self->OnRead(ec, bytes);
@@ -138,6 +166,10 @@ void HttpSession::OnRead(beast::error_code ec, std::size_t) {
   }
   if (websocket::is_upgrade(request) && PathOf(request.target()) == "/ws") {
     return StartWebSocket(std::move(request));
+  }
+  if (const auto& engineio = context_->engineio();
+      engineio && engineio->Serves(PathOf(request.target()))) {
+    return StartEngineIo(std::move(request));
   }
   if (context_->stream() && PathOf(request.target()) == "/api/events") {
     if (request.method() == http::verb::get) return StartEventStream(request);
@@ -304,6 +336,30 @@ void HttpSession::StartWebSocket(Request request) {
   session->Run(std::move(request));
 }
 
+void HttpSession::StartEngineIo(Request request) {
+  auto self = shared_from_this();
+  if (websocket::is_upgrade(request)) {
+    if (!IsValidWebSocketKey(request[http::field::sec_websocket_key])) {
+      return Send(JsonError(http::status::bad_request, "Invalid WebSocket handshake",
+                            {{"Sec-WebSocket-Key", "must be the base64 encoding of 16 bytes"}}));
+    }
+    auto refused = context_->engineio()->HandleUpgrade(request, peer_, peer_address_, [this] {
+      context_->metrics().CountHttp("/socket.io/", 101);
+      stream_.expires_never();
+      return EngineIoServer::TakenSocket{
+          stream_.release_socket(), std::make_shared<ConnectionBudget::Ticket>(std::move(ticket_))};
+    });
+    if (refused) Send(std::move(*refused));
+    return;
+  }
+  Respond respond([self](Response response) {
+    asio::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
+      self->Send(std::move(response));
+    });
+  });
+  context_->engineio()->HandleHttp(std::move(request), peer_, peer_address_, respond);
+}
+
 void HttpSession::StartEventStream(const Request& request) {
   const auto& stream = context_->stream();
   auto outcome = ParseStreamRequest(request, *stream, peer_address_);
@@ -368,6 +424,9 @@ void HttpSession::Send(Response response) {
   context_->metrics().CountHttp(RouteLabel(PathOf(in_flight_.target)), response.result_int());
   bool close = response.need_eof() || drain_after_write_;
   writing_ = std::make_shared<Response>(std::move(response));
+  // A fresh deadline for the write: the response may come long after the request was read (a
+  // held Engine.IO poll, a slow query), and the read's deadline would fail it at once.
+  stream_.expires_after(context_->limits().read_timeout);
   http::async_write(stream_, *writing_,
                     [self = shared_from_this(), close](beast::error_code ec, std::size_t bytes) {
                       self->OnWrite(close, ec, bytes);

@@ -53,6 +53,9 @@ class HttpSession : public ReclaimableConnection, public std::enable_shared_from
                         bool keep_alive, std::string_view origin);
 
   void DoRead();
+  void OnHeader(boost::beast::error_code ec, std::size_t bytes);
+  // The body limit a request may need before its head says which one applies.
+  std::uint64_t LargestBody() const;
   void OnRead(boost::beast::error_code ec, std::size_t bytes);
   void Send(Response response);
   void OnWrite(bool close, boost::beast::error_code ec, std::size_t bytes);
@@ -71,6 +74,8 @@ class HttpSession : public ReclaimableConnection, public std::enable_shared_from
   void StartEventStream(const Request& request);
   // An upgrade of /ws: validates it and hands the socket to a WebSocketSession.
   void StartWebSocket(Request request);
+  // A request under /socket.io/ (polling or an upgrade), for the EngineIoServer.
+  void StartEngineIo(Request request);
   void DoClose();
   // The event stream's response head (for GET, and without a body for HEAD).
   Response EventStreamHead() const;

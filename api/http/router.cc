@@ -30,6 +30,7 @@ std::string_view RouteLabel(std::string_view path) {
     if (rest.find('/') == std::string_view::npos) return "/api/orders/:id";
   }
   if (path.starts_with("/api/")) return "/api/other";
+  if (path.starts_with("/socket.io/")) return "/socket.io/";
   return "static";
 }
 

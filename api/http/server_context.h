@@ -29,6 +29,8 @@ struct ServerLimits {
   std::chrono::seconds drain_timeout{5};
 };
 
+class EngineIoServer;
+
 class ServerContext {
  public:
   // `stream` is null while no change source runs: the event stream routes answer 503.
@@ -42,6 +44,9 @@ class ServerContext {
   // Rate limit, CORS and write token, checked before routing.
   RequestGuard& guard() const { return *guard_; }
   ConnectionBudget& budget() const { return *budget_; }
+  // The Socket.IO endpoint (api/socketio/), null when there is none (no change stream).
+  const std::shared_ptr<EngineIoServer>& engineio() const { return engineio_; }
+  void SetEngineIo(std::shared_ptr<EngineIoServer> server) { engineio_ = std::move(server); }
 
   // A short id unique within this run, carried in X-Request-Id and every log line of a request.
   std::string NextRequestId();
@@ -53,6 +58,7 @@ class ServerContext {
   std::shared_ptr<Metrics> metrics_;
   std::unique_ptr<RequestGuard> guard_;
   std::shared_ptr<ConnectionBudget> budget_;
+  std::shared_ptr<EngineIoServer> engineio_;
   std::string run_prefix_;
   std::atomic<uint64_t> next_request_{1};
 };

@@ -43,6 +43,7 @@ void ClientStream::Start(std::weak_ptr<EventSubscriber> self) {
     // Everything after `from` that is retained comes from the window, then live.
     cursor_ = *from_;
     behind_ = true;
+    resumed_ = true;
   } else {
     if (from_) {
       const char* what = position_ ? "stream position" : "event id";

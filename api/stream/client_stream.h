@@ -61,6 +61,8 @@ class ClientStream {
   StreamFilter& filter() { return filter_; }
   bool closing() const { return closing_; }  // nothing more after what is queued
   bool slow() const { return slow_; }
+  // After Start: the stream continues after the client's `from` (no resync was needed).
+  bool resumed() const { return resumed_; }
   const std::string& client_id() const { return client_id_; }
   const std::string& peer() const { return peer_; }
   StreamContext& context() { return *context_; }
@@ -88,6 +90,7 @@ class ClientStream {
   OutboundQueue queue_;
   bool closing_ = false;
   bool slow_ = false;
+  bool resumed_ = false;
 };
 
 }  // namespace walcast::api

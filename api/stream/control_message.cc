@@ -54,6 +54,8 @@ std::string WelcomeMessage(std::string_view client_id, uint64_t total_clients,
     String(w, "Connected to walcast: live changes of the orders table");
     w.Key("clientId");
     String(w, client_id);
+    w.Key("connectedAt");
+    String(w, NowRfc3339());
     w.Key("totalClients");
     w.Uint64(total_clients);
     w.Key("lastEventId");

@@ -34,9 +34,29 @@ struct StreamEvent {
   WebSocketFrameHeader ws_header;  // the text frame header for `json`, shared by all sessions
   EventKeys keys;
   uint32_t xid = 0;  // the transaction's (pgoutput's 32-bit xid; 0 in NOTIFY mode)
+  // The Socket.IO form (docs/contract.md §7), also built once for every session: the Engine.IO
+  // message of an EVENT packet whose last argument is the event id as the recovery offset,
+  // 42["orders:update",{...},"<id>"]. Its first `socketio_head` bytes stop before the id, for a
+  // socket whose offsets say more (api/socketio/socketio_offset.h).
+  std::string socketio;
+  std::size_t socketio_head = 0;
+  WebSocketFrameHeader socketio_ws_header;
 };
 
 using StreamEventPtr = std::shared_ptr<const StreamEvent>;
+
+// The two parts of a {"event":<name>,"data":<data>} message (a change event's `json`, a control
+// message): the name as its JSON string token (quotes included) and the data's JSON text. Views
+// into `json`; nullopt when it is not that shape.
+struct EnvelopeParts {
+  std::string_view name_json;
+  std::string_view data_json;
+};
+std::optional<EnvelopeParts> SplitEnvelope(std::string_view json);
+
+// Fills `event.socketio` (and its head size and frame header) from its json and id; leaves them
+// empty if the json is not an envelope.
+void AddSocketIoText(StreamEvent& event);
 
 // Serializes a decoded event once (decoder::SerializeEvent) and extracts its filter keys.
 // `server_time` is the RFC 3339 send time shared by the events of one transaction.
@@ -55,7 +75,7 @@ struct PublishedTransaction {
 
 // Bytes an event holds in the replay window (its frame text dominates).
 inline std::size_t RetainedBytes(const StreamEvent& event) {
-  return sizeof(StreamEvent) + event.json.size() + event.name.size();
+  return sizeof(StreamEvent) + event.json.size() + event.name.size() + event.socketio.size();
 }
 
 }  // namespace walcast::api

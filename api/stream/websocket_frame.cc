@@ -2,10 +2,11 @@
 
 namespace walcast::api {
 
-WebSocketFrameHeader TextFrameHeader(std::size_t payload_size) {
-  constexpr uint8_t kFinText = 0x81;  // FIN set, no RSV bits (no compression), opcode 1 (text)
+namespace {
+
+WebSocketFrameHeader FrameHeader(uint8_t first_byte, std::size_t payload_size) {
   WebSocketFrameHeader header;
-  header.bytes[0] = static_cast<char>(kFinText);
+  header.bytes[0] = static_cast<char>(first_byte);
   if (payload_size < 126) {
     header.bytes[1] = static_cast<char>(payload_size);
     header.size = 2;
@@ -23,6 +24,18 @@ WebSocketFrameHeader TextFrameHeader(std::size_t payload_size) {
     header.size = 10;
   }
   return header;
+}
+
+}  // namespace
+
+WebSocketFrameHeader TextFrameHeader(std::size_t payload_size) {
+  constexpr uint8_t kFinText = 0x81;  // FIN set, no RSV bits (no compression), opcode 1 (text)
+  return FrameHeader(kFinText, payload_size);
+}
+
+WebSocketFrameHeader BinaryFrameHeader(std::size_t payload_size) {
+  constexpr uint8_t kFinBinary = 0x82;  // FIN set, opcode 2 (binary)
+  return FrameHeader(kFinBinary, payload_size);
 }
 
 }  // namespace walcast::api
