@@ -57,5 +57,16 @@ TEST(TextFrameHeader, BeastReadsTheFramesItMakes) {
   }
 }
 
+// Engine.IO's binary messages: the same lengths, opcode 2.
+TEST(WebSocketFrame, BinaryHeaderDiffersOnlyInTheOpcode) {
+  for (std::size_t size : {0u, 125u, 126u, 70000u}) {
+    auto text = TextFrameHeader(size);
+    auto binary = BinaryFrameHeader(size);
+    ASSERT_EQ(text.size, binary.size) << size;
+    EXPECT_EQ(static_cast<uint8_t>(binary.bytes[0]), 0x82) << size;
+    EXPECT_EQ(text.view().substr(1), binary.view().substr(1)) << size;
+  }
+}
+
 }  // namespace
 }  // namespace walcast::api

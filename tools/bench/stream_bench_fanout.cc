@@ -1,6 +1,7 @@
 #include "tools/bench/stream_bench_fanout.h"
 
 #include <algorithm>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 
@@ -76,22 +77,36 @@ Figures RunFanout(const BenchSetup& setup, const FanoutOptions& options) {
   fleet_options.clients = options.clients;
   fleet_options.stalled = options.stalled;
   fleet_options.threads = options.threads;
-  WsFleet fleet(fleet_options);
+  std::optional<WsFleet> fleet;
+  if (options.clients + options.stalled > 0) fleet.emplace(fleet_options);
+  std::optional<WsFleet> socketio;
+  if (options.socketio_clients > 0) {
+    FleetOptions socketio_options = fleet_options;
+    socketio_options.target = "/socket.io/?EIO=4&transport=websocket";
+    socketio_options.clients = options.socketio_clients;
+    socketio_options.stalled = 0;
+    socketio_options.socketio = true;
+    socketio.emplace(socketio_options);
+  }
   auto connect_started = Clock::now();
-  fleet.ConnectAll(300s);
+  if (fleet) fleet->ConnectAll(300s);
+  if (socketio) socketio->ConnectAll(300s);
   double connect_seconds = Seconds(Clock::now() - connect_started);
   std::this_thread::sleep_for(2s);  // idle: welcomes sent, nothing else
   const std::size_t rss_idle = ProcessRssBytes(daemon.pid());
-  const auto connections = static_cast<double>(options.clients + options.stalled);
+  const auto connections =
+      static_cast<double>(options.clients + options.stalled + options.socketio_clients);
 
   const auto commits =
       static_cast<std::size_t>(options.rate * (options.warmup_seconds + options.seconds));
   const auto period = std::chrono::duration_cast<Clock::duration>(
       std::chrono::duration<double>(1.0 / options.rate));
   auto start = Clock::now() + 10ms;
-  fleet.MeasureFrom(std::chrono::system_clock::now() + 10ms +
-                    std::chrono::duration_cast<std::chrono::system_clock::duration>(
-                        std::chrono::duration<double>(options.warmup_seconds)));
+  const auto measured_from = std::chrono::system_clock::now() + 10ms +
+                             std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                                 std::chrono::duration<double>(options.warmup_seconds));
+  if (fleet) fleet->MeasureFrom(measured_from);
+  if (socketio) socketio->MeasureFrom(measured_from);
   double client_cpu_before = SelfCpuSeconds();
   std::vector<WriterReport> reports(static_cast<std::size_t>(options.writers));
   std::vector<std::exception_ptr> errors(reports.size());
@@ -122,7 +137,8 @@ Figures RunFanout(const BenchSetup& setup, const FanoutOptions& options) {
   const std::size_t events = committed * static_cast<std::size_t>(options.rows_per_commit);
   const std::size_t rss_loaded = ProcessRssBytes(daemon.pid());
 
-  FleetResult result = fleet.Finish(events, 15s);
+  FleetResult result = fleet ? fleet->Finish(events, 15s) : FleetResult{};
+  FleetResult socketio_result = socketio ? socketio->Finish(events, 15s) : FleetResult{};
   double client_cpu = SelfCpuSeconds() - client_cpu_before;
   auto metrics = HttpGet(daemon.port(), "/metrics", 5s);
   double slow_dropped =
@@ -132,7 +148,7 @@ Figures RunFanout(const BenchSetup& setup, const FanoutOptions& options) {
   auto latency = result.latency.Summary();
   double delivery_seconds = Seconds(result.last_frame - result.first_frame);
   const double expected_frames = static_cast<double>(events) * options.clients;
-  return {
+  Figures figures = {
       {"clients (reading)", static_cast<double>(options.clients)},
       {"stalled_clients", static_cast<double>(options.stalled)},
       {"connect_all_s", connect_seconds},
@@ -162,6 +178,28 @@ Figures RunFanout(const BenchSetup& setup, const FanoutOptions& options) {
       {"client_cpu_s", client_cpu},
       {"load1_before", load},
   };
+  if (socketio) {
+    auto socketio_latency = socketio_result.latency.Summary();
+    double socketio_seconds = Seconds(socketio_result.last_frame - socketio_result.first_frame);
+    const double socketio_expected = static_cast<double>(events) * options.socketio_clients;
+    Figures more = {
+        {"socketio_clients", static_cast<double>(options.socketio_clients)},
+        {"socketio_frames_per_s (delivered)",
+         socketio_seconds > 0 ? static_cast<double>(socketio_result.change_frames) / socketio_seconds
+                              : 0},
+        {"socketio_latency_p50_ms", socketio_latency.p50},
+        {"socketio_latency_p90_ms", socketio_latency.p90},
+        {"socketio_latency_p99_ms", socketio_latency.p99},
+        {"socketio_latency_max_ms", socketio_latency.max},
+        {"socketio_missing_frames (all clients)",
+         socketio_expected - static_cast<double>(socketio_result.change_frames)},
+        {"socketio_out_of_order_frames", static_cast<double>(socketio_result.out_of_order)},
+        {"socketio_clients_closed", static_cast<double>(socketio_result.closed_slow +
+                                                        socketio_result.closed_other)},
+    };
+    figures.insert(figures.end(), more.begin(), more.end());
+  }
+  return figures;
 }
 
 }  // namespace walcast::bench

@@ -1,5 +1,6 @@
 // The WebSocket fan-out measurement (the broadcast figures): one walcastd, N WebSocket clients (and
-// optionally stalled ones), paced commits through libpq, commit → receipt latency per frame.
+// optionally stalled ones, and Socket.IO clients beside them), paced commits through libpq,
+// commit → receipt latency per frame.
 // Blocking; call from the main thread (see ChildProcess).
 #pragma once
 
@@ -12,6 +13,8 @@ namespace walcast::bench {
 struct FanoutOptions {
   int clients = 100;
   int stalled = 0;     // clients that read their welcome and then nothing
+  // Socket.IO clients over WebSocket in the same run, measured apart (docs/contract.md §7).
+  int socketio_clients = 0;
   double rate = 1000;  // commits per second, all writers together
   int rows_per_commit = 1;
   int writers = 1;  // libpq connections committing in parallel

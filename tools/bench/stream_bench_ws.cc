@@ -26,24 +26,30 @@ namespace {
 
 constexpr std::string_view kEventPrefix = R"({"event":")";
 constexpr std::string_view kIdPrefix = R"("data":{"id":")";
+// The same in a Socket.IO EVENT packet inside an Engine.IO message: 42["<name>",{"id":"…
+constexpr std::string_view kSocketIoEventPrefix = R"(42[")";
+constexpr std::string_view kSocketIoIdPrefix = R"(",{"id":")";
 
 int64_t ToMicros(SystemClock::time_point t) {
   return std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
 }
 
-// The event name of a frame: walcastd writes `{"event":"<name>",...` first.
-std::string_view FrameName(std::string_view frame) {
-  if (frame.substr(0, kEventPrefix.size()) != kEventPrefix) return {};
-  auto end = frame.find('"', kEventPrefix.size());
+// The event name of a frame: walcastd writes `{"event":"<name>",...` first (`42["<name>",...` on
+// Socket.IO).
+std::string_view FrameName(std::string_view frame, bool socketio) {
+  std::string_view prefix = socketio ? kSocketIoEventPrefix : kEventPrefix;
+  if (frame.substr(0, prefix.size()) != prefix) return {};
+  auto end = frame.find('"', prefix.size());
   if (end == std::string_view::npos) return {};
-  return frame.substr(kEventPrefix.size(), end - kEventPrefix.size());
+  return frame.substr(prefix.size(), end - prefix.size());
 }
 
 // A change's id: the first key of its data object.
-std::string_view FrameId(std::string_view frame) {
-  auto start = frame.find(kIdPrefix);
+std::string_view FrameId(std::string_view frame, bool socketio) {
+  std::string_view prefix = socketio ? kSocketIoIdPrefix : kIdPrefix;
+  auto start = frame.find(prefix);
   if (start == std::string_view::npos) return {};
-  start += kIdPrefix.size();
+  start += prefix.size();
   auto end = frame.find('"', start);
   if (end == std::string_view::npos) return {};
   return frame.substr(start, end - start);
@@ -63,6 +69,7 @@ struct WsFleet::Shard {
   int connects_in_flight = 0;
   tcp::endpoint endpoint;
   std::string target;
+  bool socketio = false;
   const std::atomic<int64_t>* measured_from_micros = nullptr;
 
   // Read by the main thread while the shard runs.
@@ -184,7 +191,12 @@ class WsFleet::Shard::Client : public std::enable_shared_from_this<Client> {
         continue;
       }
       if (opcode != 0x1) continue;
-      std::string_view name = FrameName(payload);
+      if (shard_.socketio) {
+        // Engine.IO: the open packet asks for the namespace, a ping for its pong.
+        if (payload.starts_with('0')) Send("40");
+        if (payload == "2") Send("3");
+      }
+      std::string_view name = FrameName(payload, shard_.socketio);
       if (name == "welcome") {
         shard_.welcomed.fetch_add(1, std::memory_order_relaxed);
         if (stalled_) return;  // and never reads again
@@ -196,6 +208,16 @@ class WsFleet::Shard::Client : public std::enable_shared_from_this<Client> {
     std::memmove(buffer_.data(), buffer_.data() + at, end_ - at);
     end_ -= at;
     Read();
+  }
+
+  // A text frame from the client: masked (RFC 6455 §5.3) with a zero mask. Short texts only.
+  void Send(std::string_view text) {
+    auto frame = std::make_shared<std::string>();
+    frame->push_back(static_cast<char>(0x81));
+    frame->push_back(static_cast<char>(0x80 | text.size()));
+    frame->append(4, '\0');
+    frame->append(text);
+    asio::async_write(socket_, asio::buffer(*frame), [frame](beast::error_code, std::size_t) {});
   }
 
   void Pong(std::string_view payload) {
@@ -220,7 +242,7 @@ class WsFleet::Shard::Client : public std::enable_shared_from_this<Client> {
   }
 
   void OnChange(std::string_view frame, SystemClock::time_point received_at) {
-    std::string_view id = FrameId(frame);
+    std::string_view id = FrameId(frame, shard_.socketio);
     if (id <= last_id_) ++shard_.out_of_order;
     last_id_.assign(id);
     ++received_;
@@ -264,6 +286,7 @@ WsFleet::WsFleet(FleetOptions options) : options_(std::move(options)) {
     shard->endpoint =
         tcp::endpoint(asio::ip::address_v4::loopback(), static_cast<unsigned short>(options_.port));
     shard->target = options_.target;
+    shard->socketio = options_.socketio;
     shard->connects_in_flight = options_.connects_in_flight;
     shard->measured_from_micros = &measured_from_micros_;
     shards_.push_back(std::move(shard));

@@ -4,7 +4,8 @@
 // go up (a duplicate or a reordering counts as out of order) and every frame's commit → receipt
 // latency goes into its thread's histogram (against the event's `timestamp`, PostgreSQL's commit
 // time, on the same system clock). Optional stalled clients read their welcome and then nothing,
-// with a small receive buffer: the slow consumers walcastd must isolate.
+// with a small receive buffer: the slow consumers walcastd must isolate. The same fleet can speak
+// Socket.IO over WebSocket (FleetOptions::socketio), for the side-by-side figures.
 #pragma once
 
 #include <atomic>
@@ -27,6 +28,10 @@ struct FleetOptions {
   int stalled = 0;             // clients that stop reading after the welcome
   int threads = 1;
   int connects_in_flight = 200;  // per thread: the listen backlog is finite
+  // Socket.IO clients instead (docs/contract.md §7): `target` is /socket.io/?EIO=4&transport=
+  // websocket, each client joins the namespace ("40") and answers the server's pings ("3"), and
+  // frames are Engine.IO messages: 42["<name>",{...},"<offset>"].
+  bool socketio = false;
 };
 
 struct FleetResult {

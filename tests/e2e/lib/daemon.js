@@ -88,7 +88,7 @@ export class Daemon {
   async stop() {
     if (!this.child || this.child.exitCode !== null || this.child.signalCode !== null) return;
     this.child.kill('SIGTERM');
-    const stopped = await Promise.race([this.exited, sleep(10000).then(() => null)]);
+    const stopped = await Promise.race([this.exited, sleep(10000, null, { ref: false })]);
     if (!stopped) await this.kill();
   }
 }

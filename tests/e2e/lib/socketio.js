@@ -180,14 +180,16 @@ export function assertOrderedAndUnique(changes, label) {
   }
 }
 
-// Daemon.stop(), with a timer that does not hold the process: Daemon.stop's 10 s timer keeps
-// node alive after the last test, 10 s per file.
+// Daemon.stop(), with a timer that does not hold the process (Daemon.stop's 10 s timer keeps
+// node alive after the last test, 10 s per file). Returns how it ended: {code, signal}, code 0
+// for a clean stop; null if it had to be killed or was not running.
 export async function stopDaemon(daemon) {
   const { child } = daemon;
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  if (!child || child.exitCode !== null || child.signalCode !== null) return null;
   child.kill('SIGTERM');
   const stopped = await Promise.race([daemon.exited, sleep(20000, null, { ref: false })]);
   if (!stopped) await daemon.kill();
+  return stopped;
 }
 
 // psql as a child process that does not block the event loop (the sockets must keep reading
