@@ -196,8 +196,9 @@ int main(int argc, char** argv) {
   fanout_cmd->add_option("--clients", fanout.clients, "reading WebSocket clients")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
-  fanout_cmd->add_option("--socketio-clients", fanout.socketio_clients,
-                         "Socket.IO WebSocket clients beside them, measured apart")
+  fanout_cmd
+      ->add_option("--socketio-clients", fanout.socketio_clients,
+                   "Socket.IO WebSocket clients beside them, measured apart")
       ->capture_default_str();
   fanout_cmd->add_option("--stalled", fanout.stalled, "clients that stop reading after welcome")
       ->capture_default_str()

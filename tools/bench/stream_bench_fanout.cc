@@ -185,8 +185,9 @@ Figures RunFanout(const BenchSetup& setup, const FanoutOptions& options) {
     Figures more = {
         {"socketio_clients", static_cast<double>(options.socketio_clients)},
         {"socketio_frames_per_s (delivered)",
-         socketio_seconds > 0 ? static_cast<double>(socketio_result.change_frames) / socketio_seconds
-                              : 0},
+         socketio_seconds > 0
+             ? static_cast<double>(socketio_result.change_frames) / socketio_seconds
+             : 0},
         {"socketio_latency_p50_ms", socketio_latency.p50},
         {"socketio_latency_p90_ms", socketio_latency.p90},
         {"socketio_latency_p99_ms", socketio_latency.p99},
@@ -194,8 +195,8 @@ Figures RunFanout(const BenchSetup& setup, const FanoutOptions& options) {
         {"socketio_missing_frames (all clients)",
          socketio_expected - static_cast<double>(socketio_result.change_frames)},
         {"socketio_out_of_order_frames", static_cast<double>(socketio_result.out_of_order)},
-        {"socketio_clients_closed", static_cast<double>(socketio_result.closed_slow +
-                                                        socketio_result.closed_other)},
+        {"socketio_clients_closed",
+         static_cast<double>(socketio_result.closed_slow + socketio_result.closed_other)},
     };
     figures.insert(figures.end(), more.begin(), more.end());
   }

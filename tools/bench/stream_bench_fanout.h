@@ -12,7 +12,7 @@ namespace walcast::bench {
 
 struct FanoutOptions {
   int clients = 100;
-  int stalled = 0;     // clients that read their welcome and then nothing
+  int stalled = 0;  // clients that read their welcome and then nothing
   // Socket.IO clients over WebSocket in the same run, measured apart (docs/contract.md §7).
   int socketio_clients = 0;
   double rate = 1000;  // commits per second, all writers together
