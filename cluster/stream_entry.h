@@ -1,0 +1,67 @@
+// How a change event is kept in the cluster's Redis stream (docs/contract.md §8), as pure code:
+// one stream entry per event, its entry id the event id in Redis's form, its fields what a member
+// needs to serve it without parsing JSON:
+//
+//   entry id  <commit LSN, decimal>-<index, decimal>   "27521736-3" for 0000000001A3F2C8-00000003
+//   j         the event's JSON text, as /ws and SSE send it
+//   f         its filter keys and transaction id: <op>\x1f<order id>\x1f<old order id>\x1f
+//             <status>\x1f<old status>\x1f<xid>, an absent value empty (a status never holds
+//             0x1F: it comes from JSON text, where control characters are escaped, and escaped
+//             statuses are not filter keys)
+//   x         on the last entry of a transaction only: its end LSN, decimal (what the slot is
+//             acknowledged with once the transaction is in Redis)
+//
+// Ids compare in Redis as they do in walcast (the commit LSN, then the index, numerically), so
+// Redis's own rule, an id at or below the stream's top is refused, makes an append that is
+// already there harmless. Clients never see the decimal form.
+//
+// Thread-compatible; pure.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "api/stream/stream_event.h"
+#include "decoder/event_id.h"
+#include "decoder/lsn.h"
+
+namespace walcast::cluster {
+
+// "27521736-3" for the event id 0000000001A3F2C8-00000003.
+std::string StreamIdOf(const decoder::EventId& id);
+// The inverse; nullopt for anything that is not two decimal numbers an event id can hold (LSN
+// 1..2^64-1, index below 2^32).
+std::optional<decoder::EventId> EventIdOfStreamId(std::string_view stream_id);
+
+std::string EncodeKeys(const api::EventKeys& keys, uint32_t xid);
+struct DecodedKeys {
+  api::EventKeys keys;
+  uint32_t xid = 0;
+};
+std::optional<DecodedKeys> DecodeKeys(std::string_view text);
+
+struct StreamEntry {
+  std::string id;
+  std::vector<std::pair<std::string, std::string>> fields;  // in the order above
+};
+
+// The entries of one published transaction (or part of one): `end_lsn` goes on the last entry
+// only when `transaction.complete`.
+std::vector<StreamEntry> EntriesOf(const api::PublishedTransaction& transaction);
+
+// A member's copy of an event read back from the stream, serialized for every transport as
+// MakeStreamEvent does, and whether it ended its transaction (with the end LSN). nullopt, with
+// `error` set, for an entry walcast did not write (a foreign id or missing fields).
+struct ReadEntry {
+  api::StreamEventPtr event;
+  std::optional<decoder::Lsn> end_lsn;  // set on a transaction's last entry
+};
+std::optional<ReadEntry> EventOfEntry(std::string_view id,
+                                      const std::vector<std::pair<std::string, std::string>>& fields,
+                                      std::string* error);
+
+}  // namespace walcast::cluster
