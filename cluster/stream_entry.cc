@@ -106,17 +106,16 @@ std::vector<StreamEntry> EntriesOf(const api::PublishedTransaction& transaction)
     entry.id = StreamIdOf(event->id);
     entry.fields.emplace_back("j", event->json);
     entry.fields.emplace_back("f", EncodeKeys(event->keys, event->xid));
+    entry.fields.emplace_back("e", std::to_string(transaction.end_lsn.value()));
     entries.push_back(std::move(entry));
   }
-  if (transaction.complete && !entries.empty()) {
-    entries.back().fields.emplace_back("x", std::to_string(transaction.end_lsn.value()));
-  }
+  if (transaction.complete && !entries.empty()) entries.back().fields.emplace_back("z", "1");
   return entries;
 }
 
-std::optional<ReadEntry> EventOfEntry(std::string_view id,
-                                      const std::vector<std::pair<std::string, std::string>>& fields,
-                                      std::string* error) {
+std::optional<ReadEntry> EventOfEntry(
+    std::string_view id, const std::vector<std::pair<std::string, std::string>>& fields,
+    std::string* error) {
   auto event_id = EventIdOfStreamId(id);
   if (!event_id) {
     *error = "entry id " + std::string(id) + " is not a walcast event id";
@@ -125,13 +124,15 @@ std::optional<ReadEntry> EventOfEntry(std::string_view id,
   const std::string* json = nullptr;
   const std::string* keys = nullptr;
   const std::string* end = nullptr;
+  bool last = false;
   for (const auto& [name, value] : fields) {
     if (name == "j") json = &value;
     if (name == "f") keys = &value;
-    if (name == "x") end = &value;
+    if (name == "e") end = &value;
+    if (name == "z") last = value == "1";
   }
-  if (json == nullptr || keys == nullptr) {
-    *error = "entry " + std::string(id) + " lacks its j or f field";
+  if (json == nullptr || keys == nullptr || end == nullptr) {
+    *error = "entry " + std::string(id) + " lacks its j, f or e field";
     return std::nullopt;
   }
   auto decoded = DecodeKeys(*keys);
@@ -148,16 +149,15 @@ std::optional<ReadEntry> EventOfEntry(std::string_view id,
   event->keys = std::move(decoded->keys);
   event->xid = decoded->xid;
   api::AddSocketIoText(*event);
+  auto lsn = Decimal<uint64_t>(*end);
+  if (!lsn) {
+    *error = "entry " + std::string(id) + " has a malformed end LSN";
+    return std::nullopt;
+  }
   ReadEntry read;
   read.event = std::move(event);
-  if (end != nullptr) {
-    auto lsn = Decimal<uint64_t>(*end);
-    if (!lsn) {
-      *error = "entry " + std::string(id) + " has a malformed end LSN";
-      return std::nullopt;
-    }
-    read.end_lsn = decoder::Lsn(*lsn);
-  }
+  read.end_lsn = decoder::Lsn(*lsn);
+  read.last = last;
   return read;
 }
 

@@ -8,8 +8,10 @@
 //             <status>\x1f<old status>\x1f<xid>, an absent value empty (a status never holds
 //             0x1F: it comes from JSON text, where control characters are escaped, and escaped
 //             statuses are not filter keys)
-//   x         on the last entry of a transaction only: its end LSN, decimal (what the slot is
-//             acknowledged with once the transaction is in Redis)
+//   e         the transaction's end LSN, decimal (what the slot is acknowledged with once the
+//             transaction is in Redis), on every entry: a large transaction is appended and read
+//             in parts, and each part is published with it
+//   z         "1" on the last entry of a transaction only
 //
 // Ids compare in Redis as they do in walcast (the commit LSN, then the index, numerically), so
 // Redis's own rule, an id at or below the stream's top is refused, makes an append that is
@@ -49,19 +51,20 @@ struct StreamEntry {
   std::vector<std::pair<std::string, std::string>> fields;  // in the order above
 };
 
-// The entries of one published transaction (or part of one): `end_lsn` goes on the last entry
-// only when `transaction.complete`.
+// The entries of one published transaction (or part of one); the last one is marked when
+// `transaction.complete`.
 std::vector<StreamEntry> EntriesOf(const api::PublishedTransaction& transaction);
 
 // A member's copy of an event read back from the stream, serialized for every transport as
-// MakeStreamEvent does, and whether it ended its transaction (with the end LSN). nullopt, with
-// `error` set, for an entry walcast did not write (a foreign id or missing fields).
+// MakeStreamEvent does, with its transaction's end LSN and whether it ended the transaction.
+// nullopt, with `error` set, for an entry walcast did not write (a foreign id, missing fields).
 struct ReadEntry {
   api::StreamEventPtr event;
-  std::optional<decoder::Lsn> end_lsn;  // set on a transaction's last entry
+  decoder::Lsn end_lsn;
+  bool last = false;  // the transaction's last event
 };
-std::optional<ReadEntry> EventOfEntry(std::string_view id,
-                                      const std::vector<std::pair<std::string, std::string>>& fields,
-                                      std::string* error);
+std::optional<ReadEntry> EventOfEntry(
+    std::string_view id, const std::vector<std::pair<std::string, std::string>>& fields,
+    std::string* error);
 
 }  // namespace walcast::cluster

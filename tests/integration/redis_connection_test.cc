@@ -70,8 +70,9 @@ TEST_F(RedisConnectionTest, StreamEntriesWithExplicitIdsAndTheRefusalOfAnOlderOn
 
   EXPECT_EQ(Call(connection, {"XADD", "walcast:events", "1000-3", "e", "{\"a\":1}"}).text,
             "1000-3");
-  EXPECT_EQ(Call(connection, {"XADD", "walcast:events", "1000-4", "e", std::string("b\0c", 3)}).text,
-            "1000-4");
+  EXPECT_EQ(
+      Call(connection, {"XADD", "walcast:events", "1000-4", "e", std::string("b\0c", 3)}).text,
+      "1000-4");
   // What makes a replay by a second writer harmless: an id at or below the top is refused.
   auto older = Call(connection, {"XADD", "walcast:events", "1000-4", "e", "again"});
   ASSERT_TRUE(older.IsError());

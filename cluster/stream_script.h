@@ -1,0 +1,71 @@
+// The two Lua scripts through which a leader writes the cluster's Redis stream, and what their
+// replies mean (docs/contract.md §8; the safety argument is in docs/cluster.md). Pure: the script
+// texts, their arguments and the parsing of their replies.
+//
+// A script, not MULTI/EXEC: EXEC runs the commands after one that failed and cannot test a
+// condition first, and a script's writes reach the AOF wrapped in MULTI/EXEC, so a batch is in
+// Redis whole or not at all.
+//
+//   takeover  KEYS stream, meta   ARGV epoch-if-new, floor, member
+//             No meta (a new stream, or a Redis that lost it): a new epoch, term 1, the floor
+//             (below it, resumes get `resync`). Else the term goes up by one. Replies
+//             {epoch, term, end, "new"|"kept"}, `end` the end LSN of the last complete
+//             transaction in the stream ("" if none).
+//   append    KEYS stream, meta   ARGV epoch, term, max entries, then id, j, f, e, z per entry
+//             Refused whole, before any write, when the epoch or the term is not the caller's
+//             (WALCAST_EPOCH: the stream was lost or replaced; WALCAST_FENCED: a newer leader).
+//             An entry at or below the stream's top was appended before (by this leader before a
+//             reconnect, or by the one it replaced) and counts as present. Replies
+//             {added, present}.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "cluster/stream_entry.h"
+#include "redis/redis_value.h"
+
+namespace walcast::cluster {
+
+// The keys of one slot's stream, with a hash tag so a Redis Cluster keeps them on one shard:
+// walcast:{<slot>}:events and walcast:{<slot>}:meta.
+struct StreamKeys {
+  std::string stream;
+  std::string meta;
+  static StreamKeys ForSlot(std::string_view slot);
+};
+
+std::string_view TakeoverScript();
+std::string_view AppendScript();
+
+// EVAL's arguments after the script: numkeys, keys, then ARGV.
+std::vector<std::string> TakeoverArguments(const StreamKeys& keys, std::string_view new_epoch,
+                                           std::string_view floor, std::string_view member);
+std::vector<std::string> AppendArguments(const StreamKeys& keys, std::string_view epoch,
+                                         int64_t term, std::size_t max_entries,
+                                         const std::vector<StreamEntry>& entries);
+
+struct Takeover {
+  std::string epoch;
+  int64_t term = 0;
+  std::string end_lsn;  // decimal, "" when the stream holds no complete transaction
+  bool new_stream = false;
+};
+struct Appended {
+  int64_t added = 0;
+  int64_t present = 0;
+};
+struct ScriptRefusal {
+  enum class Kind { kEpoch, kFenced, kOther };
+  Kind kind = Kind::kOther;
+  std::string message;
+};
+
+std::variant<Takeover, ScriptRefusal> ParseTakeoverReply(const redis::RedisValue& reply);
+std::variant<Appended, ScriptRefusal> ParseAppendReply(const redis::RedisValue& reply);
+
+}  // namespace walcast::cluster

@@ -1,0 +1,213 @@
+// The cluster's Redis stream (cluster/) against a real redis-server: a leader's appends reach a
+// follower's hub whole and in commit order, a large transaction in parts; an append that is
+// already there adds nothing; a second leader fences the first; a Redis that lost the stream
+// refuses the old epoch. No PostgreSQL: the transactions are made here.
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/strand.hpp>
+#include <chrono>
+#include <mutex>
+#include <optional>
+
+#include "api/stream/event_hub.h"
+#include "cluster/stream_appender.h"
+#include "cluster/stream_follower.h"
+#include "tests/harness/redis_server.h"
+
+namespace walcast::cluster {
+namespace {
+
+using namespace std::chrono_literals;
+using decoder::EventId;
+using decoder::Lsn;
+
+// The ids of every event delivered to it, in order.
+class Collector : public api::EventSubscriber {
+ public:
+  void Deliver(std::shared_ptr<const std::vector<api::StreamEventPtr>> events) override {
+    std::lock_guard lock(mutex_);
+    for (const auto& event : *events) ids_.push_back(event->id);
+  }
+  void Resync(std::string) override {}
+  void Shutdown() override {}
+  std::vector<EventId> ids() {
+    std::lock_guard lock(mutex_);
+    return ids_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<EventId> ids_;
+};
+
+// Events `first`..`first + count - 1` of the transaction committed at `commit`.
+api::PublishedTransaction Part(uint64_t commit, uint32_t first, uint32_t count, bool complete) {
+  api::PublishedTransaction txn;
+  txn.commit_lsn = Lsn(commit);
+  txn.end_lsn = Lsn(commit + 8);
+  txn.complete = complete;
+  for (uint32_t i = first; i < first + count; ++i) {
+    auto event = std::make_shared<api::StreamEvent>();
+    event->id = EventId(txn.commit_lsn, i);
+    event->name = "orders:insert";
+    event->json = R"({"event":"orders:insert","data":{"id":")" + std::string(event->id.view()) +
+                  "\"}}";
+    event->ws_header = api::TextFrameHeader(event->json.size());
+    event->keys.order_id = static_cast<int64_t>(i + 1);
+    event->xid = 700;
+    api::AddSocketIoText(*event);
+    txn.events.push_back(std::move(event));
+  }
+  return txn;
+}
+
+class ClusterStreamTest : public ::testing::Test {
+ protected:
+  std::shared_ptr<redis::RedisConnection> Connect() {
+    auto endpoint = std::get<redis::RedisEndpoint>(redis::ParseRedisUrl(server_.Url()));
+    auto connection =
+        std::make_shared<redis::RedisConnection>(boost::asio::make_strand(io_), endpoint);
+    std::optional<std::optional<std::string>> outcome;
+    connection->Connect(5s, [&](std::optional<std::string> error) { outcome = error; });
+    RunUntil([&] { return outcome.has_value(); });
+    EXPECT_TRUE(outcome && !*outcome) << (outcome && *outcome ? **outcome : "no answer");
+    return connection;
+  }
+
+  std::shared_ptr<StreamAppender> Leader(const std::string& member) {
+    auto appender = std::make_shared<StreamAppender>(Connect(), keys_, 10000, member);
+    std::optional<std::variant<Takeover, ScriptRefusal>> outcome;
+    appender->TakeOver(std::string(EventId(Lsn(1), 0).view()),
+                       [&](std::variant<Takeover, ScriptRefusal> result) { outcome = result; });
+    RunUntil([&] { return outcome.has_value(); });
+    EXPECT_TRUE(outcome && std::holds_alternative<Takeover>(*outcome));
+    RunFor(100ms);  // SCRIPT LOAD
+    return appender;
+  }
+
+  StreamAppender::Outcome Append(StreamAppender& appender, const api::PublishedTransaction& txn) {
+    std::optional<StreamAppender::Outcome> outcome;
+    appender.Append(txn, [&](StreamAppender::Outcome result) { outcome = std::move(result); });
+    RunUntil([&] { return outcome.has_value(); });
+    EXPECT_TRUE(outcome);
+    return outcome ? *outcome : StreamAppender::Outcome(ScriptRefusal{});
+  }
+
+  redis::RedisValue Call(std::vector<std::string> args) {
+    auto connection = Connect();
+    std::optional<redis::RedisValue> reply;
+    connection->Command(std::move(args), [&](redis::RedisValue value) { reply = std::move(value); });
+    RunUntil([&] { return reply.has_value(); });
+    return reply.value_or(redis::RedisValue::Error("no reply"));
+  }
+
+  template <class Done>
+  void RunUntil(Done done, std::chrono::milliseconds timeout = 10s) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!done() && std::chrono::steady_clock::now() < deadline) RunFor(10ms);
+  }
+  void RunFor(std::chrono::milliseconds time) {
+    io_.restart();
+    io_.run_for(time);
+  }
+
+  testing::RedisServer server_;
+  boost::asio::io_context io_;
+  StreamKeys keys_ = StreamKeys::ForSlot("test_slot");
+};
+
+TEST_F(ClusterStreamTest, AppendsReachAFollowerWholeAndInOrderAndAReplayAddsNothing) {
+  auto leader = Leader("a");
+  EXPECT_EQ(leader->term(), 1);
+  auto hub = std::make_shared<api::EventHub>(api::ReplayLimits{});
+  auto collector = std::make_shared<Collector>();
+  hub->Subscribe(collector, std::nullopt);
+  std::string follower_error;
+  auto follower = std::make_shared<StreamFollower>(
+      Connect(), keys_, hub, FollowerOptions{200ms, 3},
+      [&](std::string error) { follower_error = std::move(error); });
+  follower->Start("0-0");
+
+  std::vector<api::PublishedTransaction> txns{Part(100, 0, 2, true), Part(200, 0, 3, false),
+                                              Part(200, 3, 2, true), Part(300, 0, 1, true)};
+  for (const auto& txn : txns) {
+    auto outcome = Append(*leader, txn);
+    ASSERT_TRUE(std::holds_alternative<Appended>(outcome));
+    EXPECT_EQ(std::get<Appended>(outcome).added, static_cast<int64_t>(txn.events.size()));
+  }
+  RunUntil([&] { return collector->ids().size() >= 8 || !follower_error.empty(); });
+  EXPECT_EQ(follower_error, "");
+  std::vector<EventId> expected;
+  for (const auto& txn : txns) {
+    for (const auto& event : txn.events) expected.push_back(event->id);
+  }
+  EXPECT_EQ(collector->ids(), expected);
+
+  // Appending again (a reconnect, a new leader decoding the same WAL) adds nothing.
+  auto again = Append(*leader, txns[1]);
+  ASSERT_TRUE(std::holds_alternative<Appended>(again));
+  EXPECT_EQ(std::get<Appended>(again).added, 0);
+  EXPECT_EQ(std::get<Appended>(again).present, 3);
+  RunFor(500ms);
+  EXPECT_EQ(collector->ids().size(), 8u);
+  EXPECT_EQ(Call({"HGET", keys_.meta, "end"}).text, "308");  // the last complete transaction's
+  follower->Stop();
+}
+
+TEST_F(ClusterStreamTest, ASecondLeaderFencesTheFirst) {
+  auto first = Leader("a");
+  ASSERT_TRUE(std::holds_alternative<Appended>(Append(*first, Part(100, 0, 1, true))));
+  auto second = Leader("b");
+  EXPECT_EQ(second->term(), 2);
+  EXPECT_EQ(second->epoch(), first->epoch());  // the same stream, a new term
+
+  auto fenced = Append(*first, Part(200, 0, 1, true));
+  ASSERT_TRUE(std::holds_alternative<ScriptRefusal>(fenced));
+  EXPECT_EQ(std::get<ScriptRefusal>(fenced).kind, ScriptRefusal::Kind::kFenced);
+  EXPECT_TRUE(std::holds_alternative<Appended>(Append(*second, Part(200, 0, 1, true))));
+  EXPECT_EQ(Call({"XLEN", keys_.stream}).integer, 2);
+}
+
+TEST_F(ClusterStreamTest, ARedisThatLostTheStreamRefusesTheOldEpoch) {
+  auto leader = Leader("a");
+  ASSERT_TRUE(std::holds_alternative<Appended>(Append(*leader, Part(100, 0, 1, true))));
+  const std::string old_epoch = leader->epoch();
+  Call({"FLUSHALL"});  // what a restart without persistence leaves
+
+  auto lost = Append(*leader, Part(200, 0, 1, true));
+  ASSERT_TRUE(std::holds_alternative<ScriptRefusal>(lost));
+  EXPECT_EQ(std::get<ScriptRefusal>(lost).kind, ScriptRefusal::Kind::kEpoch);
+  EXPECT_EQ(Call({"EXISTS", keys_.stream}).integer, 0);  // refused before any write
+
+  auto again = Leader("a");
+  EXPECT_NE(again->epoch(), old_epoch);
+  EXPECT_EQ(again->term(), 1);
+}
+
+TEST_F(ClusterStreamTest, AForeignEntryStopsTheFollowerWithAnError) {
+  Call({"XADD", keys_.stream, "5-0", "hello", "world"});
+  auto hub = std::make_shared<api::EventHub>(api::ReplayLimits{});
+  std::string error;
+  auto follower = std::make_shared<StreamFollower>(Connect(), keys_, hub,
+                                                   FollowerOptions{200ms, 10},
+                                                   [&](std::string why) { error = std::move(why); });
+  follower->Start("0-0");
+  RunUntil([&] { return !error.empty(); });
+  EXPECT_NE(error.find("did not write"), std::string::npos) << error;
+  EXPECT_FALSE(hub->LastId());
+}
+
+TEST_F(ClusterStreamTest, AStreamKeyOfAnotherTypeIsAnAppendError) {
+  auto leader = Leader("a");
+  Call({"DEL", keys_.stream});
+  Call({"SET", keys_.stream, "not a stream"});
+  auto outcome = Append(*leader, Part(100, 0, 1, true));
+  ASSERT_TRUE(std::holds_alternative<ScriptRefusal>(outcome));
+  EXPECT_EQ(std::get<ScriptRefusal>(outcome).kind, ScriptRefusal::Kind::kOther);
+  EXPECT_NE(std::get<ScriptRefusal>(outcome).message.find("WRONGTYPE"), std::string::npos)
+      << std::get<ScriptRefusal>(outcome).message;
+}
+
+}  // namespace
+}  // namespace walcast::cluster
