@@ -32,31 +32,30 @@ void StreamAppender::TakeOver(std::string floor,
   auto rest = TakeoverArguments(keys_, NewEpoch(), floor, member_);
   args.insert(args.end(), rest.begin(), rest.end());
   // Weak captures throughout: a pending command lives in the connection the appender owns.
-  connection_->Command(std::move(args), [weak = weak_from_this(),
-                                         done = std::move(done)](redis::RedisValue reply) {
-    auto self = weak.lock();
-    if (!self) return;
-    auto parsed = ParseTakeoverReply(reply);
-    if (auto* takeover = std::get_if<Takeover>(&parsed)) {
-      self->epoch_ = takeover->epoch;
-      self->term_ = takeover->term;
-      // Loaded once per term; an EVALSHA Redis no longer knows falls back to EVAL.
-      self->connection_->Command({"SCRIPT", "LOAD", std::string(AppendScript())},
-                                 [weak](redis::RedisValue sha) {
-                                   auto self = weak.lock();
-                                   if (!self) return;
-                                   if (auto text = sha.Text()) self->append_sha_ = *text;
-                                 });
-    }
-    done(std::move(parsed));
-  });
+  connection_->Command(
+      std::move(args), [weak = weak_from_this(), done = std::move(done)](redis::RedisValue reply) {
+        auto self = weak.lock();
+        if (!self) return;
+        auto parsed = ParseTakeoverReply(reply);
+        if (auto* takeover = std::get_if<Takeover>(&parsed)) {
+          self->epoch_ = takeover->epoch;
+          self->term_ = takeover->term;
+          // Loaded once per term; an EVALSHA Redis no longer knows falls back to EVAL.
+          self->connection_->Command({"SCRIPT", "LOAD", std::string(AppendScript())},
+                                     [weak](redis::RedisValue sha) {
+                                       auto self = weak.lock();
+                                       if (!self) return;
+                                       if (auto text = sha.Text()) self->append_sha_ = *text;
+                                     });
+        }
+        done(std::move(parsed));
+      });
 }
 
 void StreamAppender::Append(const api::PublishedTransaction& transaction,
                             std::function<void(Outcome)> done) {
-  jobs_.push_back(
-      Job{AppendArguments(keys_, epoch_, term_, max_entries_, EntriesOf(transaction)),
-          std::move(done)});
+  jobs_.push_back(Job{AppendArguments(keys_, epoch_, term_, max_entries_, EntriesOf(transaction)),
+                      std::move(done)});
   if (!running_) Next();
 }
 
@@ -83,17 +82,17 @@ void StreamAppender::Run(std::vector<std::string> args, bool by_sha,
   auto retry = by_sha ? args : std::vector<std::string>{};
   command.insert(command.end(), std::make_move_iterator(args.begin()),
                  std::make_move_iterator(args.end()));
-  connection_->Command(std::move(command), [weak = weak_from_this(), by_sha,
-                                            retry = std::move(retry),
-                                            done = std::move(done)](redis::RedisValue reply) mutable {
-    auto self = weak.lock();
-    if (!self) return;
-    // A Redis restarted (or SCRIPT FLUSHed) forgets loaded scripts.
-    if (by_sha && reply.IsError() && reply.text.rfind("NOSCRIPT", 0) == 0) {
-      return self->Run(std::move(retry), false, std::move(done));
-    }
-    done(std::move(reply));
-  });
+  connection_->Command(std::move(command),
+                       [weak = weak_from_this(), by_sha, retry = std::move(retry),
+                        done = std::move(done)](redis::RedisValue reply) mutable {
+                         auto self = weak.lock();
+                         if (!self) return;
+                         // A Redis restarted (or SCRIPT FLUSHed) forgets loaded scripts.
+                         if (by_sha && reply.IsError() && reply.text.rfind("NOSCRIPT", 0) == 0) {
+                           return self->Run(std::move(retry), false, std::move(done));
+                         }
+                         done(std::move(reply));
+                       });
 }
 
 }  // namespace walcast::cluster

@@ -4,9 +4,8 @@
 
 namespace walcast::cluster {
 
-StreamFollower::StreamFollower(std::shared_ptr<redis::RedisConnection> connection,
-                               StreamKeys keys, std::shared_ptr<api::EventHub> hub,
-                               FollowerOptions options,
+StreamFollower::StreamFollower(std::shared_ptr<redis::RedisConnection> connection, StreamKeys keys,
+                               std::shared_ptr<api::EventHub> hub, FollowerOptions options,
                                std::function<void(std::string)> on_error)
     : connection_(std::move(connection)),
       keys_(std::move(keys)),
@@ -52,8 +51,8 @@ void StreamFollower::OnRead(const redis::RedisValue& reply) {
         auto read = EventOfEntry(id, fields, &error);
         if (!read) {
           stopped_ = true;
-          return on_error_("the stream " + keys_.stream + " holds an entry walcast did not write: " +
-                           error);
+          return on_error_("the stream " + keys_.stream +
+                           " holds an entry walcast did not write: " + error);
         }
         last_id_ = id;
         ++entries_read_;

@@ -82,15 +82,19 @@ std::string_view AppendScript() { return kAppend; }
 
 std::vector<std::string> TakeoverArguments(const StreamKeys& keys, std::string_view new_epoch,
                                            std::string_view floor, std::string_view member) {
-  return {"2", keys.stream, keys.meta, std::string(new_epoch), std::string(floor),
-          std::string(member)};
+  return {
+      "2", keys.stream, keys.meta, std::string(new_epoch), std::string(floor), std::string(member)};
 }
 
 std::vector<std::string> AppendArguments(const StreamKeys& keys, std::string_view epoch,
                                          int64_t term, std::size_t max_entries,
                                          const std::vector<StreamEntry>& entries) {
-  std::vector<std::string> args{"2", keys.stream, keys.meta, std::string(epoch),
-                                std::to_string(term), std::to_string(max_entries)};
+  std::vector<std::string> args{"2",
+                                keys.stream,
+                                keys.meta,
+                                std::string(epoch),
+                                std::to_string(term),
+                                std::to_string(max_entries)};
   args.reserve(args.size() + entries.size() * 5);
   for (const auto& entry : entries) {
     std::string j, f, e, z;

@@ -38,14 +38,28 @@ TEST(AppendArguments, FiveArgumentsPerEntryAfterTheFence) {
   StreamEntry first{"10-0", {{"j", "{}"}, {"f", "k"}, {"e", "20"}}};
   StreamEntry last{"10-1", {{"j", "[]"}, {"f", "k2"}, {"e", "20"}, {"z", "1"}}};
   auto args = AppendArguments(StreamKeys::ForSlot("s"), "ep", 3, 1000, {first, last});
-  std::vector<std::string> expected{"2",  "walcast:{s}:events", "walcast:{s}:meta", "ep", "3",
-                                    "1000", "10-0", "{}", "k", "20", "", "10-1", "[]", "k2",
-                                    "20", "1"};
+  std::vector<std::string> expected{"2",
+                                    "walcast:{s}:events",
+                                    "walcast:{s}:meta",
+                                    "ep",
+                                    "3",
+                                    "1000",
+                                    "10-0",
+                                    "{}",
+                                    "k",
+                                    "20",
+                                    "",
+                                    "10-1",
+                                    "[]",
+                                    "k2",
+                                    "20",
+                                    "1"};
   EXPECT_EQ(args, expected);
 }
 
 TEST(ParseReplies, TakeoverAndAppend) {
-  auto takeover = ParseTakeoverReply(Array({String("ep"), Integer(4), String("99"), String("kept")}));
+  auto takeover =
+      ParseTakeoverReply(Array({String("ep"), Integer(4), String("99"), String("kept")}));
   ASSERT_TRUE(std::holds_alternative<Takeover>(takeover));
   EXPECT_EQ(std::get<Takeover>(takeover).term, 4);
   EXPECT_EQ(std::get<Takeover>(takeover).end_lsn, "99");

@@ -171,9 +171,8 @@ void RedisConnection::Fail(std::string error) {
 
 void RedisConnection::Command(std::vector<std::string> args, OnReply reply) {
   if (context_ == nullptr || closing_) {
-    asio::post(strand_, [reply = std::move(reply)] {
-      reply(RedisValue::Error("not connected to Redis"));
-    });
+    asio::post(strand_,
+               [reply = std::move(reply)] { reply(RedisValue::Error("not connected to Redis")); });
     return;
   }
   std::vector<const char*> argv;
@@ -201,18 +200,17 @@ void RedisConnection::OnCommandReply(redisAsyncContext* context, void* reply, vo
   RedisValue value =
       reply != nullptr
           ? RedisValue::FromReply(*static_cast<redisReply*>(reply))
-          : RedisValue::Error(std::string("connection lost: ") +
-                              (context->errstr != nullptr && context->err != 0 ? context->errstr
-                                                                               : "closed"));
+          : RedisValue::Error(
+                std::string("connection lost: ") +
+                (context->errstr != nullptr && context->err != 0 ? context->errstr : "closed"));
   // Never inside hiredis: the callback may send commands or close the connection.
-  asio::post(pending->strand, [reply = std::move(pending->reply), value = std::move(value)]() mutable {
-    reply(std::move(value));
-  });
+  asio::post(pending->strand, [reply = std::move(pending->reply),
+                               value = std::move(value)]() mutable { reply(std::move(value)); });
 }
 
 void RedisConnection::OnDisconnected(const redisAsyncContext* context, int status) {
   auto* self = static_cast<RedisConnection*>(context->data);
-  std::string reason = status == REDIS_OK ? "closed"
+  std::string reason = status == REDIS_OK           ? "closed"
                        : context->errstr != nullptr ? context->errstr
                                                     : "connection lost";
   if (self->closing_) return;
@@ -239,7 +237,9 @@ void RedisConnection::AddRead(void* data) {
   self->WaitReadable();
 }
 
-void RedisConnection::DelRead(void* data) { static_cast<RedisConnection*>(data)->want_read_ = false; }
+void RedisConnection::DelRead(void* data) {
+  static_cast<RedisConnection*>(data)->want_read_ = false;
+}
 
 void RedisConnection::AddWrite(void* data) {
   auto* self = static_cast<RedisConnection*>(data);

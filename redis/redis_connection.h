@@ -7,8 +7,9 @@
 //
 // hiredis 0.14 (Debian 12) has no connect timeout for its asynchronous API: Connect() keeps its
 // own. hiredis writes with write(2), so the first Connect() sets SIGPIPE to be ignored in the
-// process (a write to a vanished Redis then fails with EPIPE, which hiredis handles). Replies and the loss of the connection are posted to the strand, never run inside hiredis,
-// so a callback may issue commands or drop the connection.
+// process (a write to a vanished Redis then fails with EPIPE, which hiredis handles). Replies and
+// the loss of the connection are posted to the strand, never run inside hiredis, so a callback may
+// issue commands or drop the connection.
 //
 // Not thread-safe: create it and call it on one strand (its executor).
 #pragma once

@@ -74,8 +74,8 @@ std::variant<RedisEndpoint, std::string> ParseRedisUrl(std::string_view url) {
     std::string_view credentials = rest.substr(0, at);
     rest = rest.substr(at + 1);
     auto colon = credentials.find(':');
-    std::string_view user = colon == std::string_view::npos ? credentials
-                                                            : credentials.substr(0, colon);
+    std::string_view user =
+        colon == std::string_view::npos ? credentials : credentials.substr(0, colon);
     std::string_view password =
         colon == std::string_view::npos ? std::string_view() : credentials.substr(colon + 1);
     auto decoded_user = PercentDecoded(user);

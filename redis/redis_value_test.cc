@@ -49,8 +49,7 @@ TEST(RedisValue, NestedArraysAsXreadSendsThem) {
   ASSERT_EQ(entries.size(), 2u);
   EXPECT_EQ(entries[1].elements.at(0).text, "1-1");
   EXPECT_EQ(entries[1].elements.at(1).elements.at(1).text, "[1]");
-  EXPECT_EQ(reply.Describe(),
-            R"([["orders", [["1-0", ["e", "{}"]], ["1-1", ["e", "[1]"]]]]])");
+  EXPECT_EQ(reply.Describe(), R"([["orders", [["1-0", ["e", "{}"]], ["1-1", ["e", "[1]"]]]]])");
 }
 
 TEST(RedisValue, NilArrayIsNil) {

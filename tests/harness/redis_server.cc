@@ -47,8 +47,8 @@ RedisServer::RedisServer(std::vector<std::string> extra) : extra_(std::move(extr
 RedisServer::~RedisServer() { Kill(); }
 
 void RedisServer::Start() {
-  std::vector<std::string> args{"--port", std::to_string(port_), "--bind", "127.0.0.1",
-                                "--save", "", "--appendonly", "no"};
+  std::vector<std::string> args{"--port", std::to_string(port_), "--bind", "127.0.0.1", "--save",
+                                "",       "--appendonly",        "no"};
   if (!dir_.empty()) args.insert(args.end(), {"--dir", dir_});
   args.insert(args.end(), extra_.begin(), extra_.end());
   process_ = std::make_unique<DaemonProcess>(args, EnvVars{}, Files{}, RedisServerProgram());
@@ -70,8 +70,8 @@ void RedisServer::Restart() {
 }
 
 std::string RedisServer::Url(const std::string& password) const {
-  return "redis://" + (password.empty() ? "" : ":" + password + "@") + "127.0.0.1:" +
-         std::to_string(port_);
+  return "redis://" + (password.empty() ? "" : ":" + password + "@") +
+         "127.0.0.1:" + std::to_string(port_);
 }
 
 }  // namespace walcast::testing

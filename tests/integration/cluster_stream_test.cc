@@ -51,8 +51,8 @@ api::PublishedTransaction Part(uint64_t commit, uint32_t first, uint32_t count, 
     auto event = std::make_shared<api::StreamEvent>();
     event->id = EventId(txn.commit_lsn, i);
     event->name = "orders:insert";
-    event->json = R"({"event":"orders:insert","data":{"id":")" + std::string(event->id.view()) +
-                  "\"}}";
+    event->json =
+        R"({"event":"orders:insert","data":{"id":")" + std::string(event->id.view()) + "\"}}";
     event->ws_header = api::TextFrameHeader(event->json.size());
     event->keys.order_id = static_cast<int64_t>(i + 1);
     event->xid = 700;
@@ -97,7 +97,8 @@ class ClusterStreamTest : public ::testing::Test {
   redis::RedisValue Call(std::vector<std::string> args) {
     auto connection = Connect();
     std::optional<redis::RedisValue> reply;
-    connection->Command(std::move(args), [&](redis::RedisValue value) { reply = std::move(value); });
+    connection->Command(std::move(args),
+                        [&](redis::RedisValue value) { reply = std::move(value); });
     RunUntil([&] { return reply.has_value(); });
     return reply.value_or(redis::RedisValue::Error("no reply"));
   }
@@ -189,9 +190,9 @@ TEST_F(ClusterStreamTest, AForeignEntryStopsTheFollowerWithAnError) {
   Call({"XADD", keys_.stream, "5-0", "hello", "world"});
   auto hub = std::make_shared<api::EventHub>(api::ReplayLimits{});
   std::string error;
-  auto follower = std::make_shared<StreamFollower>(Connect(), keys_, hub,
-                                                   FollowerOptions{200ms, 10},
-                                                   [&](std::string why) { error = std::move(why); });
+  auto follower =
+      std::make_shared<StreamFollower>(Connect(), keys_, hub, FollowerOptions{200ms, 10},
+                                       [&](std::string why) { error = std::move(why); });
   follower->Start("0-0");
   RunUntil([&] { return !error.empty(); });
   EXPECT_NE(error.find("did not write"), std::string::npos) << error;
