@@ -260,27 +260,26 @@ void RedisConnection::Cleanup(void* data) {
 }
 
 void RedisConnection::WaitReadable() {
-  if (reading_ || context_ == nullptr) return;
-  reading_ = true;
-  socket_.async_wait(asio::posix::stream_descriptor::wait_read,
-                     [self = shared_from_this()](boost::system::error_code ec) {
-                       self->reading_ = false;
-                       if (ec || self->context_ == nullptr || !self->want_read_) return;
-                       redisAsyncHandleRead(self->context_);
-                       if (self->context_ != nullptr && self->want_read_) self->WaitReadable();
-                     });
+  Wait(asio::posix::stream_descriptor::wait_read, reading_, want_read_, &redisAsyncHandleRead);
 }
 
 void RedisConnection::WaitWritable() {
-  if (writing_ || context_ == nullptr) return;
-  writing_ = true;
-  socket_.async_wait(asio::posix::stream_descriptor::wait_write,
-                     [self = shared_from_this()](boost::system::error_code ec) {
-                       self->writing_ = false;
-                       if (ec || self->context_ == nullptr || !self->want_write_) return;
-                       redisAsyncHandleWrite(self->context_);
-                       if (self->context_ != nullptr && self->want_write_) self->WaitWritable();
-                     });
+  Wait(asio::posix::stream_descriptor::wait_write, writing_, want_write_, &redisAsyncHandleWrite);
+}
+
+// One readiness wait at a time per direction; hiredis's handler runs when the socket is ready
+// and the wait is re-armed while hiredis still wants it (its hooks clear `wanted`).
+void RedisConnection::Wait(asio::posix::stream_descriptor::wait_type type, bool& pending,
+                           bool& wanted, void (*handle)(redisAsyncContext*)) {
+  if (pending || context_ == nullptr) return;
+  pending = true;
+  socket_.async_wait(type, [self = shared_from_this(), type, &pending, &wanted,
+                            handle](boost::system::error_code ec) {
+    pending = false;
+    if (ec || self->context_ == nullptr || !wanted) return;
+    handle(self->context_);
+    if (self->context_ != nullptr && wanted) self->Wait(type, pending, wanted, handle);
+  });
 }
 
 }  // namespace walcast::redis

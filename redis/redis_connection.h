@@ -72,6 +72,8 @@ class RedisConnection : public std::enable_shared_from_this<RedisConnection> {
 
   void WaitReadable();
   void WaitWritable();
+  void Wait(boost::asio::posix::stream_descriptor::wait_type type, bool& pending, bool& wanted,
+            void (*handle)(redisAsyncContext*));
   void Handshake();
   void Ready(std::optional<std::string> error);
   void Fail(std::string error);

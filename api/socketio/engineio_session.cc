@@ -6,6 +6,8 @@
 #include <boost/asio/post.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include "decoder/value_format.h"
+
 namespace walcast::api {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -25,16 +27,25 @@ Response PacketsResponse(std::string body) {
   return PollResponse(200, std::move(body), "text/plain; charset=UTF-8");
 }
 
-Response ErrorResponse(EngineIoError error) {
-  return PollResponse(static_cast<unsigned>(EngineIoErrorStatus(error)), EngineIoErrorJson(error),
-                      "application/json");
-}
-
 std::shared_ptr<const std::string> Packet(EngineIoPacketType type, std::string_view data = {}) {
   return std::make_shared<const std::string>(EncodeEngineIoText(type, data));
 }
 
 }  // namespace
+
+Response EngineIoErrorResponse(EngineIoError error, std::string_view message) {
+  std::string body;
+  if (message.empty()) {
+    body = EngineIoErrorJson(error);
+  } else {
+    // The reference server's allowRequest refusal: code 4 with the application's message.
+    body = R"({"code":)" + std::to_string(static_cast<int>(error)) + R"(,"message":)";
+    decoder::AppendJsonString(message, &body);
+    body += "}";
+  }
+  return PollResponse(static_cast<unsigned>(EngineIoErrorStatus(error)), std::move(body),
+                      "application/json");
+}
 
 EngineIoSession::EngineIoSession(asio::any_io_executor strand, std::string sid,
                                  EngineIoSettings settings,
@@ -124,7 +135,8 @@ void EngineIoSession::OnHeartbeat() {
 
 void EngineIoSession::Poll(Respond respond) {
   OnStrand([respond = std::move(respond)](EngineIoSession& self) mutable {
-    if (self.state_ == State::kClosed) return respond(ErrorResponse(EngineIoError::kUnknownSid));
+    if (self.state_ == State::kClosed)
+      return respond(EngineIoErrorResponse(EngineIoError::kUnknownSid));
     if (self.held_get_) {
       // Two GETs at once: the reference server's answer to a confused or hostile client.
       spdlog::debug("socket.io sid={} peer={}: a second polling GET while one is held", self.sid_,
@@ -142,12 +154,13 @@ void EngineIoSession::Poll(Respond respond) {
 
 void EngineIoSession::Post(std::string body, Respond respond) {
   OnStrand([body = std::move(body), respond = std::move(respond)](EngineIoSession& self) {
-    if (self.state_ == State::kClosed) return respond(ErrorResponse(EngineIoError::kUnknownSid));
+    if (self.state_ == State::kClosed)
+      return respond(EngineIoErrorResponse(EngineIoError::kUnknownSid));
     auto packets = DecodeEngineIoPayload(body);
     if (!packets) {
       spdlog::debug("socket.io sid={} peer={}: malformed polling payload ({} bytes)", self.sid_,
                     self.peer_, body.size());
-      respond(ErrorResponse(EngineIoError::kBadRequest));
+      respond(EngineIoErrorResponse(EngineIoError::kBadRequest));
       return self.Finish("parse error");
     }
     for (const auto& packet : *packets) {

@@ -49,6 +49,10 @@ struct EngineIoSettings {
 
 class EngineIoSession;
 
+// A refused Engine.IO request: {"code":N,"message":…} with the protocol's message, or `message`
+// (a handshake refusal's reason), HTTP 403 for kForbidden and 400 for the rest.
+Response EngineIoErrorResponse(EngineIoError error, std::string_view message = {});
+
 // What runs over an Engine.IO session. Called on the session's strand.
 class EngineIoHandler {
  public:

@@ -389,14 +389,10 @@ void SocketIoConnection::EmitEvent(EngineIoSession& session, const OutboundMessa
   }
   auto parts = SplitEnvelope(event.json);
   if (!parts) return;
-  // "<from>[;e<k>][;<rooms>]" (api/socketio/socketio_offset.h), built here without copying the
-  // rooms: the id, or a read's position while the stream is not past what the read saw.
+  // The id, or a read's position while the stream is not past what the read saw.
   const std::string_view from = message.resume.empty() ? event.id.view() : message.resume;
   auto offset = [&](uint32_t room_event) {
-    std::string text(from);
-    if (room_event > 0) text += ";e" + std::to_string(room_event);
-    if (!rooms_.Empty()) text += ";" + rooms_.Encoded();
-    return text;
+    return SocketIoOffset::Format(from, room_event, rooms_);
   };
   if (!global_sent) {
     if (message.resume.empty() && rooms_.Empty() && !event.socketio.empty()) {

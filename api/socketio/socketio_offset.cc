@@ -18,8 +18,9 @@ std::optional<uint32_t> ParseRoomEvent(std::string_view part) {
 
 }  // namespace
 
-std::string SocketIoOffset::Encode() const {
-  std::string out = from;
+std::string SocketIoOffset::Format(std::string_view from, uint32_t room_event,
+                                   const SocketIoRooms& rooms) {
+  std::string out(from);
   if (room_event > 0) {
     out += ";e";
     out += std::to_string(room_event);

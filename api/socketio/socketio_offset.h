@@ -31,7 +31,9 @@ struct SocketIoOffset {
   SocketIoRooms rooms;
 
   // "<from>[;e<k>][;<rooms>]"
-  std::string Encode() const;
+  std::string Encode() const { return Format(from, room_event, rooms); }
+  // The same text from its parts, for a sender that keeps them apart (no copy of the rooms).
+  static std::string Format(std::string_view from, uint32_t room_event, const SocketIoRooms& rooms);
   // nullopt when malformed: an empty `from` or one holding ';', a bad e<k>, bad rooms, or more
   // than 4096 bytes in all.
   static std::optional<SocketIoOffset> Parse(std::string_view text);
