@@ -181,9 +181,10 @@ bool App::Start() {
     engineio.ping_interval = std::chrono::milliseconds(config_.socketio_ping_interval_ms);
     engineio.ping_timeout = std::chrono::milliseconds(config_.socketio_ping_timeout_ms);
     engineio.max_payload = config_.socketio_max_payload;
-    context->SetEngineIo(
+    engineio_ =
         std::make_shared<api::EngineIoServer>(io_context_.get_executor(), "/socket.io/", engineio,
-                                              api::SocketIoHandlerFactory(stream_context_, {})));
+                                              api::SocketIoHandlerFactory(stream_context_, {}));
+    context->SetEngineIo(engineio_);
   }
   status_->AttachServer(context);
   listener_ = std::make_shared<api::Listener>(io_context_, context);
@@ -246,6 +247,7 @@ void App::Shutdown() {
   stopping_clients_broadcast_ = true;
   listener_->Stop();
   hub_->ShutdownAll();
+  if (engineio_) engineio_->CloseAll("server shutting down");
   change_source_->Stop();
   database_monitor_->Stop();
   db_pool_->Stop();

@@ -13,6 +13,7 @@
 #include "daemon/config.h"
 
 namespace walcast::api {
+class EngineIoServer;
 class EventHub;
 class Listener;
 class StaticFiles;
@@ -59,6 +60,7 @@ class App {
   uint64_t last_client_count_ = 0;
   std::atomic<bool> stopping_clients_broadcast_{false};
   std::shared_ptr<api::StreamContext> stream_context_;
+  std::shared_ptr<api::EngineIoServer> engineio_;  // /socket.io/, closed on shutdown
   std::shared_ptr<ChangeSource> change_source_;
   std::shared_ptr<StatusReport> status_;  // /health and /metrics
   std::shared_ptr<api::Listener> listener_;

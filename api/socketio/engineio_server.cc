@@ -3,29 +3,14 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/strand.hpp>
+#include <vector>
 
 #include "api/http/url.h"
-#include "decoder/value_format.h"
 
 namespace walcast::api {
 namespace asio = boost::asio;
 
 namespace {
-
-Response ErrorResponse(EngineIoError error, std::string_view message = {}) {
-  Response response(static_cast<http::status>(EngineIoErrorStatus(error)), 11);
-  response.set(http::field::content_type, "application/json");
-  response.set(http::field::cache_control, "no-store");
-  if (message.empty()) {
-    response.body() = EngineIoErrorJson(error);
-  } else {
-    // The reference server's allowRequest refusal: code 4 with the application's message.
-    std::string body = R"({"code":)" + std::to_string(static_cast<int>(error)) + R"(,"message":)";
-    decoder::AppendJsonString(message, &body);
-    response.body() = body + "}";
-  }
-  return response;
-}
 
 // The session's strand must run the socket's handlers: a socket accepted on another strand (the
 // HTTP connection's) moves to it.
@@ -64,6 +49,15 @@ std::size_t EngineIoServer::Sessions() const {
   return sessions_.size();
 }
 
+void EngineIoServer::CloseAll(const std::string& reason) {
+  std::vector<std::shared_ptr<EngineIoSession>> sessions;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [sid, session] : sessions_) sessions.push_back(session);
+  }
+  for (const auto& session : sessions) session->Close(reason);
+}
+
 void EngineIoServer::Forget(const std::string& sid) {
   std::lock_guard lock(mutex_);
   sessions_.erase(sid);
@@ -87,28 +81,29 @@ void EngineIoServer::HandleHttp(Request request, const std::string& peer,
                                 const std::string& peer_address, const Respond& respond) {
   const bool is_get = request.method() == http::verb::get;
   auto classified = ClassifyEngineIoRequest(QueryOf(request.target()), is_get, false);
-  if (auto* error = std::get_if<EngineIoError>(&classified)) return respond(ErrorResponse(*error));
+  if (auto* error = std::get_if<EngineIoError>(&classified))
+    return respond(EngineIoErrorResponse(*error));
   const auto& parsed = std::get<EngineIoRequest>(classified);
   if (parsed.sid.empty()) {
     auto made = factory_(request, peer, peer_address);
     if (auto* refusal = std::get_if<Refusal>(&made)) {
-      return respond(ErrorResponse(EngineIoError::kForbidden, refusal->message));
+      return respond(EngineIoErrorResponse(EngineIoError::kForbidden, refusal->message));
     }
     auto session = Create(asio::make_strand(io_),
                           std::move(std::get<std::unique_ptr<EngineIoHandler>>(made)), peer);
     return session->OpenPolling(respond);
   }
   auto session = Find(parsed.sid);
-  if (!session) return respond(ErrorResponse(EngineIoError::kUnknownSid));
+  if (!session) return respond(EngineIoErrorResponse(EngineIoError::kUnknownSid));
   // After the upgrade, polling with the session's sid is a transport mismatch.
   if (parsed.transport != EngineIoTransport::kPolling || session->on_websocket()) {
-    return respond(ErrorResponse(EngineIoError::kBadRequest));
+    return respond(EngineIoErrorResponse(EngineIoError::kBadRequest));
   }
   if (is_get) return session->Poll(respond);
   if (request.method() == http::verb::post) {
     return session->Post(std::move(request.body()), respond);
   }
-  respond(ErrorResponse(EngineIoError::kBadRequest));
+  respond(EngineIoErrorResponse(EngineIoError::kBadRequest));
 }
 
 std::optional<Response> EngineIoServer::HandleUpgrade(Request& request, const std::string& peer,
@@ -116,15 +111,15 @@ std::optional<Response> EngineIoServer::HandleUpgrade(Request& request, const st
                                                       const SocketTaker& take_socket) {
   auto classified =
       ClassifyEngineIoRequest(QueryOf(request.target()), request.method() == http::verb::get, true);
-  if (auto* error = std::get_if<EngineIoError>(&classified)) return ErrorResponse(*error);
+  if (auto* error = std::get_if<EngineIoError>(&classified)) return EngineIoErrorResponse(*error);
   const auto& parsed = std::get<EngineIoRequest>(classified);
   if (parsed.transport != EngineIoTransport::kWebSocket) {
-    return ErrorResponse(EngineIoError::kBadRequest);
+    return EngineIoErrorResponse(EngineIoError::kBadRequest);
   }
   if (parsed.sid.empty()) {
     auto made = factory_(request, peer, peer_address);
     if (auto* refusal = std::get_if<Refusal>(&made)) {
-      return ErrorResponse(EngineIoError::kForbidden, refusal->message);
+      return EngineIoErrorResponse(EngineIoError::kForbidden, refusal->message);
     }
     auto taken = take_socket();
     auto strand = taken.socket.get_executor();
@@ -135,7 +130,7 @@ std::optional<Response> EngineIoServer::HandleUpgrade(Request& request, const st
     return std::nullopt;
   }
   auto session = Find(parsed.sid);
-  if (!session) return ErrorResponse(EngineIoError::kUnknownSid);
+  if (!session) return EngineIoErrorResponse(EngineIoError::kUnknownSid);
   auto taken = take_socket();
   session->Keep(std::move(taken.keep));
   session->Probe(Rehome(std::move(taken.socket), session->strand()), std::move(request));

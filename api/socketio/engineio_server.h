@@ -61,6 +61,11 @@ class EngineIoServer : public std::enable_shared_from_this<EngineIoServer> {
                                         const SocketTaker& take_socket);
 
   std::size_t Sessions() const;
+  // The daemon is stopping: every session closes after what it has queued (a held GET gets it and
+  // the close packet now). Call after the hub's ShutdownAll, so a socket's `server_shutdown`
+  // (queued on the same strand before this) goes out first. A held GET also keeps its HTTP
+  // connection, and with it this server, alive: closing is what lets them go.
+  void CloseAll(const std::string& reason);
   const EngineIoSettings& settings() const { return settings_; }
 
  private:

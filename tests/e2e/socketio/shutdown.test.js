@@ -4,11 +4,12 @@
 // reconnects by itself once walcastd is back, recovering what it missed.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 import { Daemon } from '../lib/daemon.js';
 import { createOrdersDatabase } from '../lib/orders_database.js';
 import { psql } from '../lib/psql.js';
-import { Client, Workload, assertReceivedWorkload, stopDaemon } from '../lib/socketio.js';
+import { Client, RawPolling, Workload, assertReceivedWorkload, stopDaemon } from '../lib/socketio.js';
 import { eventually } from '../lib/wait.js';
 
 const db = createOrdersDatabase('sio_shutdown');
@@ -40,8 +41,16 @@ describe('Socket.IO and SIGTERM', () => {
   });
 
   test('server_shutdown, then a disconnect the client recovers from by itself', async () => {
+    // An Engine.IO session in no namespace (no stream to tell it) with a GET held: the stop
+    // answers it with the close packet, and lets the connection (and the daemon) go.
+    const bare = await new RawPolling(daemon.url).open();
+    const held = bare.get(20000);
+    await sleep(300);
     await stopDaemon(daemon);
-    assert.equal((await daemon.exited).code, 0, 'walcastd stopped cleanly');
+    assert.equal((await daemon.exited).code, 0, `walcastd stopped cleanly:\n${daemon.log().slice(-3000)}`);
+    const answer = await held;
+    assert.equal(answer.status, 200, answer.body);
+    assert.ok(answer.packets.includes('1'), `the held GET got ${answer.body}`);
     await eventually(() => {
       for (const client of clients) assert.ok(client.disconnects.length > 0, `${client.label} was not disconnected`);
     });
