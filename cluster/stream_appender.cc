@@ -40,6 +40,7 @@ void StreamAppender::TakeOver(std::string floor,
         if (auto* takeover = std::get_if<Takeover>(&parsed)) {
           self->epoch_ = takeover->epoch;
           self->term_ = takeover->term;
+          self->taken_over_ = true;
           // Loaded once per term; an EVALSHA Redis no longer knows falls back to EVAL.
           self->connection_->Command({"SCRIPT", "LOAD", std::string(AppendScript())},
                                      [weak](redis::RedisValue sha) {
@@ -49,30 +50,49 @@ void StreamAppender::TakeOver(std::string floor,
                                      });
         }
         done(std::move(parsed));
+        if (self->taken_over_ && !self->running_) self->Next();
       });
 }
 
 void StreamAppender::Append(const api::PublishedTransaction& transaction,
                             std::function<void(Outcome)> done) {
-  jobs_.push_back(Job{AppendArguments(keys_, epoch_, term_, max_entries_, EntriesOf(transaction)),
-                      std::move(done)});
-  if (!running_) Next();
+  jobs_.push_back(Job{EntriesOf(transaction), std::move(done)});
+  if (taken_over_ && !running_) Next();
 }
 
 void StreamAppender::Next() {
-  if (jobs_.empty()) {
+  // Everything queued, up to a bound that keeps one call (and Redis's pause to run it) short.
+  constexpr std::size_t kMaxEntries = 2048;
+  constexpr std::size_t kMaxBytes = 8u << 20;
+  std::vector<StreamEntry> entries;
+  std::vector<std::function<void(Outcome)>> waiting;
+  std::size_t bytes = 0;
+  while (!jobs_.empty() &&
+         (waiting.empty() ||
+          (entries.size() + jobs_.front().entries.size() <= kMaxEntries && bytes < kMaxBytes))) {
+    Job job = std::move(jobs_.front());
+    jobs_.pop_front();
+    for (auto& entry : job.entries) {
+      for (const auto& field : entry.fields) bytes += field.second.size();
+      entries.push_back(std::move(entry));
+    }
+    waiting.push_back(std::move(job.done));
+  }
+  if (waiting.empty()) {
     running_ = false;
     return;
   }
   running_ = true;
-  Run(jobs_.front().args, !append_sha_.empty(), [weak = weak_from_this()](redis::RedisValue reply) {
-    auto self = weak.lock();
-    if (!self) return;
-    auto job = std::move(self->jobs_.front());
-    self->jobs_.pop_front();
-    job.done(ParseAppendReply(reply));
-    self->Next();
-  });
+  auto finish = [weak = weak_from_this(), waiting = std::move(waiting)](const Outcome& outcome) {
+    for (const auto& done : waiting) done(outcome);
+    if (auto self = weak.lock()) self->Next();
+  };
+  if (entries.empty()) {
+    // Transactions without events only keep their place in the order: nothing to write.
+    return finish(Appended{});
+  }
+  Run(AppendArguments(keys_, epoch_, term_, max_entries_, entries), !append_sha_.empty(),
+      [finish = std::move(finish)](redis::RedisValue reply) { finish(ParseAppendReply(reply)); });
 }
 
 void StreamAppender::Run(std::vector<std::string> args, bool by_sha,

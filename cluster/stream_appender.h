@@ -1,9 +1,11 @@
 // StreamAppender: the leader's writing side of the cluster's Redis stream (docs/contract.md §8).
 // TakeOver() starts a term (a new stream and epoch when Redis has none); Append() writes one
 // published transaction, or part of one, through the append script (api in
-// cluster/stream_script.h), in call order, one script call at a time. A refusal says why: the
-// stream was lost (epoch) or another member leads now (fenced); either way this leader must stop
-// writing and step down.
+// cluster/stream_script.h), in call order, one script call at a time: what is queued while a call
+// is in flight rides the next one (with `appendfsync always` every call waits for an fsync, so
+// group commit is what keeps the leader up with PostgreSQL). Appends wait for the takeover. A
+// refusal says why: the stream was lost (epoch) or another member leads now (fenced); either way
+// this leader must stop writing and step down.
 //
 // Not thread-safe: runs on its connection's strand.
 #pragma once
@@ -39,7 +41,7 @@ class StreamAppender : public std::enable_shared_from_this<StreamAppender> {
 
  private:
   struct Job {
-    std::vector<std::string> args;  // after the script
+    std::vector<StreamEntry> entries;
     std::function<void(Outcome)> done;
   };
   void Next();
@@ -53,7 +55,8 @@ class StreamAppender : public std::enable_shared_from_this<StreamAppender> {
   int64_t term_ = 0;
   std::string append_sha_;  // SCRIPT LOAD's answer: EVALSHA saves sending the script each time
   std::deque<Job> jobs_;
-  bool running_ = false;
+  bool taken_over_ = false;  // appends wait for the term
+  bool running_ = false;     // a script call is in flight
 };
 
 }  // namespace walcast::cluster

@@ -124,8 +124,10 @@ std::optional<ReadEntry> EventOfEntry(
   const std::string* json = nullptr;
   const std::string* keys = nullptr;
   const std::string* end = nullptr;
+  const std::string* number = nullptr;
   bool last = false;
   for (const auto& [name, value] : fields) {
+    if (name == "n") number = &value;
     if (name == "j") json = &value;
     if (name == "f") keys = &value;
     if (name == "e") end = &value;
@@ -155,6 +157,14 @@ std::optional<ReadEntry> EventOfEntry(
     return std::nullopt;
   }
   ReadEntry read;
+  if (number != nullptr) {
+    auto parsed = Decimal<uint64_t>(*number);
+    if (!parsed) {
+      *error = "entry " + std::string(id) + " has a malformed number";
+      return std::nullopt;
+    }
+    read.number = *parsed;
+  }
   read.event = std::move(event);
   read.end_lsn = decoder::Lsn(*lsn);
   read.last = last;

@@ -11,6 +11,8 @@
 //   e         the transaction's end LSN, decimal (what the slot is acknowledged with once the
 //             transaction is in Redis), on every entry: a large transaction is appended and read
 //             in parts, and each part is published with it
+//   n         the entry's number in the stream's epoch, 1, 2, 3…, set by the append script
+//             (cluster/stream_script.h): a follower that finds one missing fell behind a trim
 //   z         "1" on the last entry of a transaction only
 //
 // Ids compare in Redis as they do in walcast (the commit LSN, then the index, numerically), so
@@ -61,7 +63,8 @@ std::vector<StreamEntry> EntriesOf(const api::PublishedTransaction& transaction)
 struct ReadEntry {
   api::StreamEventPtr event;
   decoder::Lsn end_lsn;
-  bool last = false;  // the transaction's last event
+  bool last = false;    // the transaction's last event
+  uint64_t number = 0;  // `n`; 0 when absent
 };
 std::optional<ReadEntry> EventOfEntry(
     std::string_view id, const std::vector<std::pair<std::string, std::string>>& fields,

@@ -54,6 +54,24 @@ void StreamFollower::OnRead(const redis::RedisValue& reply) {
           return on_error_("the stream " + keys_.stream +
                            " holds an entry walcast did not write: " + error);
         }
+        if (read->number != 0 && last_number_ != 0 && read->number != last_number_ + 1) {
+          if (!pending_.events.empty()) PublishPending(false);
+          ++gaps_;
+          if (read->number > last_number_) {
+            spdlog::warn(
+                "cluster: entries {}..{} of {} were trimmed before this member read them (it fell "
+                "behind); its clients resync",
+                last_number_ + 1, read->number - 1, keys_.stream);
+          } else {
+            spdlog::warn(
+                "cluster: {} starts again (Redis lost it: a new epoch); this member's "
+                "clients resync",
+                keys_.stream);
+          }
+          hub_->ReportGap("changes before " + read->event->id.ToString() +
+                          " left the cluster's stream before this member read them");
+        }
+        if (read->number != 0) last_number_ = read->number;
         last_id_ = id;
         ++entries_read_;
         const auto commit = read->event->id.commit_lsn();
@@ -74,7 +92,7 @@ void StreamFollower::OnRead(const redis::RedisValue& reply) {
 
 void StreamFollower::PublishPending(bool complete) {
   pending_.complete = complete;
-  hub_->Publish(std::move(pending_));
+  hub_->Publish(std::move(pending_), options_.on_fresh);
   pending_ = api::PublishedTransaction{};
 }
 

@@ -23,7 +23,14 @@ namespace walcast::cluster {
 struct FollowerOptions {
   std::chrono::milliseconds block{1000};  // one XREAD waits at most this long
   std::size_t count = 512;                // entries per XREAD
+  // Told the events each publish adds to the hub (EventHub::Publish), before clients see them.
+  api::TransactionSink::OnFresh on_fresh;
 };
+
+// Entries are numbered within the stream's epoch (`n`, cluster/stream_entry.h). A number that does
+// not follow the last one read means entries this member never read are gone: trimmed while it
+// was behind, or a new epoch (Redis lost the stream). The follower then tells the hub
+// (EventHub::ReportGap: its clients resync, never skip silently) and reads on.
 
 class StreamFollower : public std::enable_shared_from_this<StreamFollower> {
  public:
@@ -39,6 +46,7 @@ class StreamFollower : public std::enable_shared_from_this<StreamFollower> {
 
   const std::string& last_id() const { return last_id_; }
   uint64_t entries_read() const { return entries_read_; }
+  uint64_t gaps() const { return gaps_; }
 
  private:
   void DoRead();
@@ -54,6 +62,8 @@ class StreamFollower : public std::enable_shared_from_this<StreamFollower> {
   std::string last_id_ = "0-0";
   uint64_t entries_read_ = 0;
   api::PublishedTransaction pending_;
+  uint64_t last_number_ = 0;  // 0: none read yet
+  uint64_t gaps_ = 0;
   bool stopped_ = false;
 };
 

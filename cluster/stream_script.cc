@@ -26,14 +26,15 @@ if term ~= ARGV[2] then
   return redis.error_reply('WALCAST_FENCED term ' .. tostring(term) .. ' has another leader')
 end
 local added, present = 0, 0
+local count = tonumber(redis.call('HGET', KEYS[2], 'count') or '0')
 for i = 4, #ARGV, 5 do
   local reply
   if ARGV[i + 4] == '1' then
-    reply = redis.pcall('XADD', KEYS[1], 'MAXLEN', '~', ARGV[3], ARGV[i],
-                        'j', ARGV[i + 1], 'f', ARGV[i + 2], 'e', ARGV[i + 3], 'z', '1')
+    reply = redis.pcall('XADD', KEYS[1], 'MAXLEN', '~', ARGV[3], ARGV[i], 'j', ARGV[i + 1],
+                        'f', ARGV[i + 2], 'e', ARGV[i + 3], 'n', count + 1, 'z', '1')
   else
-    reply = redis.pcall('XADD', KEYS[1], 'MAXLEN', '~', ARGV[3], ARGV[i],
-                        'j', ARGV[i + 1], 'f', ARGV[i + 2], 'e', ARGV[i + 3])
+    reply = redis.pcall('XADD', KEYS[1], 'MAXLEN', '~', ARGV[3], ARGV[i], 'j', ARGV[i + 1],
+                        'f', ARGV[i + 2], 'e', ARGV[i + 3], 'n', count + 1)
   end
   if type(reply) == 'table' and reply.err then
     if string.find(reply.err, 'equal or smaller', 1, true) then
@@ -43,11 +44,13 @@ for i = 4, #ARGV, 5 do
     end
   else
     added = added + 1
+    count = count + 1
     if ARGV[i + 4] == '1' then
       redis.call('HSET', KEYS[2], 'end', ARGV[i + 3], 'lastid', ARGV[i])
     end
   end
 end
+if added > 0 then redis.call('HSET', KEYS[2], 'count', count) end
 return {added, present}
 )lua";
 

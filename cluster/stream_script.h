@@ -15,8 +15,9 @@
 //             Refused whole, before any write, when the epoch or the term is not the caller's
 //             (WALCAST_EPOCH: the stream was lost or replaced; WALCAST_FENCED: a newer leader).
 //             An entry at or below the stream's top was appended before (by this leader before a
-//             reconnect, or by the one it replaced) and counts as present. Replies
-//             {added, present}.
+//             reconnect, or by the one it replaced) and counts as present. Each entry added gets
+//             `n`, its number in the epoch (meta `count`): consecutive, so a follower sees when
+//             trimming took entries it had not read. Replies {added, present}.
 #pragma once
 
 #include <cstddef>

@@ -14,18 +14,18 @@ std::string ServerTimeNow(int64_t* now) {
 
 }  // namespace
 
-ChangePipeline::ChangePipeline(std::shared_ptr<api::EventHub> hub,
+ChangePipeline::ChangePipeline(std::shared_ptr<api::TransactionSink> sink,
                                std::shared_ptr<api::Metrics> metrics, PipelineOptions options)
-    : hub_(std::move(hub)), metrics_(std::move(metrics)), options_(std::move(options)) {
+    : sink_(std::move(sink)), metrics_(std::move(metrics)), options_(std::move(options)) {
   if (options_.part_events == 0) options_.part_events = 1;
 }
 
 void ChangePipeline::OnStreamStart(decoder::Lsn confirmed_flush) {
   // A new walsender session re-sends Relation messages and restarts open transactions, and
-  // sends a transaction whose delivery was cut short again: the hub keeps only its new events.
+  // sends a transaction whose delivery was cut short again: the sink keeps only its new events.
   delivery_.reset();
   decoder_.emplace(options_.decoder);
-  hub_->OnStreamStart(confirmed_flush);
+  sink_->OnStreamStart(confirmed_flush);
 }
 
 decoder::Status ChangePipeline::OnXLogData(const decoder::XLogData& data) {
@@ -45,11 +45,11 @@ void ChangePipeline::OnKeepalive(decoder::Lsn wal_end) {
   // transaction (or a streamed one not yet committed, or one still being handed on) must be
   // decoded again after a restart.
   if (decoder_ && decoder_->between_transactions() && !delivery_) {
-    hub_->ObserveIdleWalEnd(wal_end);
+    sink_->ObserveIdleWalEnd(wal_end);
   }
 }
 
-decoder::Lsn ChangePipeline::FlushLsn() { return hub_->AckLsn(); }
+decoder::Lsn ChangePipeline::FlushLsn() { return sink_->AckLsn(); }
 
 void ChangePipeline::Publish(decoder::CommittedTransaction transaction) {
   if (transaction.spilled || transaction.events.size() > options_.part_events) {
@@ -77,12 +77,12 @@ void ChangePipeline::Publish(decoder::CommittedTransaction transaction) {
   }
   std::size_t count = published.events.size();
   bool fresh =
-      hub_->Publish(std::move(published), [&](const std::vector<api::StreamEventPtr>& added) {
+      sink_->Publish(std::move(published), [&](const std::vector<api::StreamEventPtr>& added) {
         for (const auto& event : added) metrics_->CountEvent(event->keys.operation);
         // Commit time is PostgreSQL's clock: on another host, clock skew adds to the figure.
         metrics_->ObserveCommitToSend(std::chrono::microseconds(now - transaction.commit_time));
       });
-  // After the hub has it, so a client told this eventId can already resume from it.
+  // After the sink has it, so a client told this eventId can already resume from it.
   if (write_tracker_ && count > 0 && transaction.xid != decoder::kInvalidXid) {
     write_tracker_->Published(transaction.xid, transaction.events.front().id.ToString());
   }
@@ -134,7 +134,9 @@ decoder::Status ChangePipeline::PrepareNextPart() {
 }
 
 decoder::Result<database::Backlog> ChangePipeline::Drain() {
-  if (!delivery_) return database::Backlog::kNone;
+  if (!delivery_) {
+    return sink_->Backlogged() ? database::Backlog::kWaitForReaders : database::Backlog::kNone;
+  }
   // A few parts per call, so the stream yields to the event loop between them.
   for (int parts = 0; parts < 8; ++parts) {
     if (!delivery_->part) {
@@ -146,14 +148,14 @@ decoder::Result<database::Backlog> ChangePipeline::Drain() {
     api::PublishedTransaction& part = *delivery_->part;
     uint64_t bytes = 0;
     for (const auto& event : part.events) bytes += api::RetainedBytes(*event);
-    if (!hub_->RoomForPart(part.events.size(), bytes, options_.stall_timeout)) {
+    if (!sink_->RoomForPart(part.events.size(), bytes, options_.stall_timeout)) {
       return database::Backlog::kWaitForReaders;
     }
     const bool last = part.complete;
     delivery_->published += part.events.size();
     // A part decoded again after a reconnect is a duplicate (or partly one): only what is new
     // counts.
-    hub_->Publish(std::move(part), [&](const std::vector<api::StreamEventPtr>& added) {
+    sink_->Publish(std::move(part), [&](const std::vector<api::StreamEventPtr>& added) {
       for (const auto& event : added) metrics_->CountEvent(event->keys.operation);
     });
     delivery_->part.reset();

@@ -1,10 +1,11 @@
 // ChangePipeline: the replication stream's handler. Feeds each pgoutput message to the decoder
 // (synchronously, on the stream's strand), serializes every committed transaction's events once
-// and publishes them to the hub, and reports the hub's acknowledgement as the slot's flush LSN.
+// and hands them to its sink (api/stream/transaction_sink.h: the event hub on one node, the Redis
+// stream on a cluster's leader), and reports the sink's acknowledgement as the slot's flush LSN.
 // This is where database/ meets api/ without either including the other.
 //
 // A transaction of more than `part_events` events (or one the decoder spilled to disk) is
-// published in parts of that size, each when the hub has room for it (EventHub::RoomForPart), so
+// published in parts of that size, each when the sink has room for it (EventHub::RoomForPart), so
 // clients that keep reading get all of it and the daemon never holds it whole: at most one part is
 // serialized at a time, the rest waits in the decoder's spill file or, behind TCP, in PostgreSQL.
 // docs/change-stream.md explains the design.
@@ -16,7 +17,7 @@
 
 #include "api/orders/write_tracker.h"
 #include "api/status/metrics.h"
-#include "api/stream/event_hub.h"
+#include "api/stream/transaction_sink.h"
 #include "database/replication_stream.h"
 #include "decoder/stream_decoder.h"
 
@@ -32,7 +33,7 @@ struct PipelineOptions {
 
 class ChangePipeline : public database::ReplicationHandler {
  public:
-  ChangePipeline(std::shared_ptr<api::EventHub> hub, std::shared_ptr<api::Metrics> metrics,
+  ChangePipeline(std::shared_ptr<api::TransactionSink> sink, std::shared_ptr<api::Metrics> metrics,
                  PipelineOptions options);
 
   void OnStreamStart(decoder::Lsn confirmed_flush) override;
@@ -63,7 +64,7 @@ class ChangePipeline : public database::ReplicationHandler {
   decoder::Status PrepareNextPart();
   void FinishDelivery();
 
-  std::shared_ptr<api::EventHub> hub_;
+  std::shared_ptr<api::TransactionSink> sink_;
   std::shared_ptr<api::Metrics> metrics_;
   PipelineOptions options_;
   std::optional<decoder::StreamDecoder> decoder_;  // a fresh one per connection

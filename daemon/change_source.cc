@@ -1,6 +1,7 @@
 #include "daemon/change_source.h"
 
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -14,11 +15,13 @@
 #include "api/orders/write_tracker.h"
 #include "api/stream/event_hub.h"
 #include "daemon/change_pipeline.h"
+#include "daemon/cluster_member.h"
 #include "daemon/notify_pipeline.h"
 #include "daemon/spill_directory.h"
 #include "database/pg_connection.h"
 #include "database/reconnect.h"
 #include "database/source_probe.h"
+#include "redis/redis_endpoint.h"
 
 namespace walcast::daemon {
 namespace asio = boost::asio;
@@ -51,17 +54,20 @@ void ChangeSource::Stop() {
   std::lock_guard lock(mutex_);
   stopping_ = true;
   if (replication_) replication_->Stop();
+  if (cluster_) cluster_->Stop();
   if (notify_) notify_->Stop();
 }
 
 ChangeSource::Snapshot ChangeSource::State() const {
   std::shared_ptr<database::ReplicationStream> replication;
   std::shared_ptr<database::NotifySource> notify;
+  std::shared_ptr<ClusterMember> cluster;
   Snapshot snapshot;
   {
     std::lock_guard lock(mutex_);
     replication = replication_;
     notify = notify_;
+    cluster = cluster_;
     if (spill_) {
       snapshot.spill_bytes = spill_->LiveBytes();
       snapshot.spilled_transactions = spill_->CreatedFiles();
@@ -69,6 +75,7 @@ ChangeSource::Snapshot ChangeSource::State() const {
   }
   if (replication) snapshot.replication = replication->State();
   if (notify) snapshot.notify = notify->State();
+  if (cluster) snapshot.cluster = cluster->State();
   return snapshot;
 }
 
@@ -83,21 +90,47 @@ void ChangeSource::CreateReplication() {
   pipeline_options.decoder.max_buffered_bytes = config_.txn_memory_bytes;
   pipeline_options.decoder.spill = spill_.get();
   pipeline_options.stall_timeout = std::chrono::seconds(config_.slow_client_timeout_seconds);
-  auto pipeline = std::make_unique<ChangePipeline>(hub_, metrics_, std::move(pipeline_options));
-  pipeline->SetWriteTracker(write_tracker_);
   write_tracker_->SetEnabled(true);   // replication reports xids: writes get their eventId
   read_positions_->SetEnabled(true);  // ... and reads a stream position
-  pipeline_ = std::move(pipeline);
   database::ReplicationOptions options;
   options.params = ConnectionParams(config_);
   // The walsender renders values with its session's settings: UTC ISO timestamps are what the
   // decoder turns into RFC 3339 fastest (other zones are converted too).
-  options.params.emplace_back("options", "-c TimeZone=UTC -c DateStyle=ISO");
+  std::string session = "-c TimeZone=UTC -c DateStyle=ISO";
   options.slot = config_.slot;
   options.publication = config_.publication;
   options.on_server_position = [hub = hub_](decoder::Lsn position) {
     hub->ObserveServerPosition(position);
   };
+  if (!config_.redis_url.empty()) {
+    // A leader that stops answering (paused, partitioned) loses the slot after this, so a
+    // standby can take over; status updates go out often enough that a live one never does.
+    session += " -c wal_sender_timeout=" + std::to_string(config_.cluster_takeover_ms) + "ms";
+    options.status_interval = std::min(options.status_interval,
+                                       std::chrono::milliseconds(config_.cluster_takeover_ms / 4));
+    options.params.emplace_back("options", session);
+    ClusterOptions cluster;
+    cluster.endpoint = std::get<redis::RedisEndpoint>(redis::ParseRedisUrl(config_.redis_url));
+    cluster.member = config_.cluster_member;
+    if (cluster.member.empty()) {
+      char host[256] = {};
+      gethostname(host, sizeof(host) - 1);
+      cluster.member = std::string(host) + ":" + std::to_string(config_.port);
+    }
+    // Never tiny: Redis trims whole nodes of a hundred entries, and a stream shorter than what a
+    // follower may be behind by would cost its clients a resync (StreamFollower).
+    cluster.max_entries = std::max<std::size_t>(config_.replay_max_events, 10'000);
+    cluster.params = ConnectionParams(config_);
+    cluster.replication = std::move(options);
+    cluster.pipeline = std::move(pipeline_options);
+    cluster_ = std::make_shared<ClusterMember>(io_context_, std::move(cluster), hub_, metrics_,
+                                               write_tracker_);
+    return;
+  }
+  options.params.emplace_back("options", session);
+  auto pipeline = std::make_unique<ChangePipeline>(hub_, metrics_, std::move(pipeline_options));
+  pipeline->SetWriteTracker(write_tracker_);
+  pipeline_ = std::move(pipeline);
   replication_ = std::make_shared<database::ReplicationStream>(io_context_.get_executor(),
                                                                std::move(options), *pipeline_);
 }
@@ -115,6 +148,7 @@ void ChangeSource::CreateNotify() {
 void ChangeSource::StartLocked() {
   if (stopping_) return;
   if (replication_) replication_->Start();
+  if (cluster_) cluster_->Start();
   if (notify_) notify_->Start();
 }
 

@@ -1,7 +1,9 @@
 // ChangeSource: what feeds the event hub (docs/contract.md §5) and its pipeline: the replication
 // stream (database/replication_stream.h -> daemon/change_pipeline.h), the LISTEN/NOTIFY source
 // (database/notify_source.h -> daemon/notify_pipeline.h), or with --source auto whichever a probe
-// of the server chooses (database/source_probe.h) once the database is first reached.
+// of the server chooses (database/source_probe.h) once the database is first reached. With
+// --redis-url the replication stream belongs to a cluster member (daemon/cluster_member.h): the
+// hub is fed from the cluster's Redis stream, and the slot only while this member leads.
 //
 // Thread-safe. With --source auto the source is created after start-up, on the probe's strand,
 // while Snapshot() (health, metrics) and Stop() may run on other threads: a mutex guards the
@@ -14,6 +16,7 @@
 #include <mutex>
 #include <optional>
 
+#include "daemon/cluster_member.h"
 #include "daemon/config.h"
 #include "database/notify_source.h"
 #include "database/replication_stream.h"
@@ -50,6 +53,7 @@ class ChangeSource {
   struct Snapshot {
     std::optional<database::ReplicationState> replication;
     std::optional<database::NotifyState> notify;
+    std::optional<ClusterState> cluster;  // with --redis-url
     uint64_t spill_bytes = 0;
     uint64_t spilled_transactions = 0;
   };
@@ -77,6 +81,8 @@ class ChangeSource {
   std::shared_ptr<database::ReplicationStream> replication_;
   std::unique_ptr<database::NotifyHandler> notify_pipeline_;
   std::shared_ptr<database::NotifySource> notify_;
+  // With --redis-url, instead of replication_: leads (streams the slot into Redis) or follows.
+  std::shared_ptr<ClusterMember> cluster_;
 };
 
 }  // namespace walcast::daemon

@@ -5,6 +5,8 @@
 #include <sstream>
 #include <thread>
 
+#include "redis/redis_endpoint.h"
+
 namespace walcast::daemon {
 namespace {
 
@@ -53,6 +55,9 @@ constexpr EnvBinding kEnvBindings[] = {
     {"--socketio-ping-timeout", "WALCAST_SOCKETIO_PING_TIMEOUT"},
     {"--socketio-max-payload", "WALCAST_SOCKETIO_MAX_PAYLOAD"},
     {"--max-connections-per-ip", "WALCAST_MAX_CONNECTIONS_PER_IP"},
+    {"--redis-url", "REDIS_URL"},
+    {"--cluster-takeover-ms", "WALCAST_CLUSTER_TAKEOVER_MS"},
+    {"--cluster-member", "WALCAST_CLUSTER_MEMBER"},
     {"--rate-limit", "WALCAST_RATE_LIMIT"},
     {"--api-token", "WALCAST_API_TOKEN"},
     {"--stream-token", "WALCAST_STREAM_TOKEN"},
@@ -228,6 +233,19 @@ void DefineOptions(CLI::App& app, Config& c, std::string& source) {
       ->check(CLI::Range(std::size_t{1024}, std::size_t{64} << 20))
       ->group("Socket.IO");
 
+  AddOption(app, "--redis-url", c.redis_url,
+            "Join the cluster of walcastd sharing --slot through this Redis "
+            "(redis://[[user]:password@]host[:port][/db]); none: run alone")
+      ->group("Cluster");
+  AddOption(app, "--cluster-takeover-ms", c.cluster_takeover_ms,
+            "The leader's wal_sender_timeout: a leader that stops answering loses the slot to "
+            "another member after this many milliseconds")
+      ->check(CLI::Range(1000u, 600000u))
+      ->group("Cluster");
+  AddOption(app, "--cluster-member", c.cluster_member,
+            "This member's name in logs and in the stream's meta (none: <hostname>:<port>)")
+      ->group("Cluster");
+
   AddOption(app, "--rate-limit", c.rate_limit,
             "REST requests per second per client IP (burst 2x); 0 disables")
       ->check(CLI::NonNegativeNumber)
@@ -316,6 +334,19 @@ ParseOutcome ParseConfig(const std::vector<std::string>& args, const Environment
                   : source == "notify"    ? SourceMode::kNotify
                                           : SourceMode::kAuto;
   if (config.threads == 0) config.threads = std::max(1u, std::thread::hardware_concurrency());
+  if (!config.redis_url.empty()) {
+    auto endpoint = redis::ParseRedisUrl(config.redis_url);
+    if (auto* error = std::get_if<std::string>(&endpoint)) {
+      return {std::nullopt, 2, std::string(kProgram) + ": --redis-url: " + *error};
+    }
+    if (config.source == SourceMode::kNotify) {
+      return {std::nullopt, 2,
+              std::string(kProgram) +
+                  ": --redis-url needs the replication source: NOTIFY ids are per process, so "
+                  "members could not share them (use --source replication or auto)"};
+    }
+    config.source = SourceMode::kReplication;
+  }
   return {config, 0, ""};
 }
 

@@ -76,6 +76,13 @@ struct Config {
   unsigned socketio_ping_timeout_ms = 20000;
   std::size_t socketio_max_payload = 1000000;
 
+  // Cluster (docs/cluster.md): with a Redis URL this walcastd is one member of the cluster
+  // sharing --slot; without one it runs alone.
+  std::string redis_url;
+  unsigned cluster_takeover_ms =
+      5000;                    // the leader's wal_sender_timeout: a hung leader's slot frees
+  std::string cluster_member;  // empty: <hostname>:<port>
+
   // Protection.
   double rate_limit = 100;  // requests per second per client IP; 0 disables
   std::string api_token;

@@ -35,8 +35,25 @@ api::HealthReport StatusReport::Health(const ChangeSource::Snapshot& source) con
   }
   // --source auto before the probe has decided: expected, not yet up.
   report.stream_expected =
-      source.replication || source.notify || config_.source == SourceMode::kAuto;
-  if (source.replication) {
+      source.replication || source.notify || source.cluster || config_.source == SourceMode::kAuto;
+  if (source.cluster) {
+    // A member's stream is the cluster's Redis stream; the slot is the leader's business.
+    const auto& cluster = *source.cluster;
+    report.source = "replication";
+    report.stream_up = cluster.redis_up;
+    if (!cluster.redis_up) report.problem = "Redis: " + cluster.redis_problem;
+    if (cluster.replication && cluster.replication->confirmed_lsn.valid()) {
+      const auto& stream = *cluster.replication;
+      report.confirmed_lsn = stream.confirmed_lsn.ToString();
+      if (stream.server_wal_end.valid()) {
+        report.lag_bytes = stream.server_wal_end > stream.confirmed_lsn
+                               ? stream.server_wal_end.value() - stream.confirmed_lsn.value()
+                               : 0;
+      }
+    }
+    report.cluster = api::HealthReport::Cluster{
+        cluster.leader, cluster.redis_up, cluster.redis_problem, cluster.lag_ms, cluster.term};
+  } else if (source.replication) {
     const auto& stream = *source.replication;
     report.source = "replication";
     report.stream_up = stream.streaming;
@@ -91,6 +108,11 @@ std::string StatusReport::MetricsText() const {
   gauges.spill_bytes = source.spill_bytes;
   gauges.spilled_transactions = source.spilled_transactions;
   if (source.replication) gauges.decode_errors = source.replication->decode_failures;
+  if (source.cluster) {
+    gauges.cluster =
+        api::MetricsGauges::Cluster{source.cluster->leader, source.cluster->redis_up,
+                                    source.cluster->leader_changes, source.cluster->lag_ms};
+  }
   return metrics_->Render(gauges);
 }
 

@@ -91,6 +91,12 @@ void ReplicationStream::SetStreaming(bool streaming, std::string problem) {
 }
 
 asio::awaitable<void> ReplicationStream::Run() {
+  if (!options_.reconnect) {
+    std::string reason = co_await Attempt();
+    SetStreaming(false, stopped_ ? "stopped" : reason);
+    if (options_.on_end) options_.on_end(stopped_ ? "stopped" : reason);
+    co_return;
+  }
   Backoff backoff(options_.backoff_min, options_.backoff_max);
   Backoff repeat_backoff(options_.backoff_max, options_.repeat_backoff_max);
   std::string previous_reason;

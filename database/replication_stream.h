@@ -1,6 +1,7 @@
 // ReplicationStream: consumes a logical replication slot (pgoutput) over a walsender connection,
 // on its own strand, and never gives up: any end of COPY, lost connection or decode error leads to
-// a log line, a health state and a reconnect with capped exponential backoff.
+// a log line, a health state and a reconnect with capped exponential backoff (unless the owner
+// asked for one connection only: ReplicationOptions::reconnect).
 //
 // On each connect it checks wal_level, creates the publication and the slot when missing (and
 // says exactly what is wrong when it cannot), then START_REPLICATION with proto_version 2 and
@@ -44,6 +45,11 @@ struct ReplicationOptions {
   // On each connect, before streaming starts: the server's flushed WAL position
   // (IDENTIFY_SYSTEM's xlogpos), beyond which no change has been decoded by anyone. Optional.
   std::function<void(decoder::Lsn)> on_server_position;
+  // Whether to connect again after a connection ends. A cluster member takes the slot only while
+  // it is free and goes back to watching it when its stream ends (daemon/cluster_member.h): it
+  // streams once, then `on_end` tells it why the stream ended.
+  bool reconnect = true;
+  std::function<void(const std::string& reason)> on_end;
 };
 
 // What the handler still has to hand on after a message (a large committed transaction goes to

@@ -56,6 +56,21 @@ std::string HealthJson(const HealthReport& report) {
     writer.Key("problem");
     writer.String(report.problem.c_str());
   }
+  if (report.cluster) {
+    const auto& cluster = *report.cluster;
+    writer.Key("role");
+    writer.String(cluster.leader ? "leader" : "follower");
+    writer.Key("redis");
+    writer.String(cluster.redis_up ? "up" : "down");
+    writer.Key("clusterLagMs");
+    writer.Int64(cluster.lag_ms);
+    writer.Key("term");
+    writer.Int64(cluster.term);
+    if (!cluster.redis_up) {
+      writer.Key("redisProblem");
+      writer.String(cluster.redis_problem.c_str());
+    }
+  }
   writer.EndObject();
   return std::string(buffer.GetString(), buffer.GetSize());
 }

@@ -20,6 +20,16 @@ struct HealthReport {
   uint64_t clients = 0;
   double uptime_seconds = 0;
   std::string problem;  // short operator-facing reason when not ok; no addresses or secrets
+  // A cluster member's (--redis-url; docs/cluster.md): its role, Redis's state, how long it has
+  // been behind the end of the cluster's stream, the leader's term.
+  struct Cluster {
+    bool leader = false;
+    bool redis_up = false;
+    std::string redis_problem;
+    int64_t lag_ms = 0;
+    int64_t term = 0;
+  };
+  std::optional<Cluster> cluster;
 };
 
 // "ok" when everything is up, "down" when the database is unreachable, "degraded" otherwise.

@@ -8,17 +8,30 @@ void Metrics::CountEvent(decoder::Operation operation) {
   events_[static_cast<std::size_t>(operation)].fetch_add(1, std::memory_order_relaxed);
 }
 
-void Metrics::ObserveCommitToSend(std::chrono::microseconds latency) {
+void LatencyHistogram::Observe(std::chrono::microseconds latency) {
   uint64_t micros = latency.count() < 0 ? 0 : static_cast<uint64_t>(latency.count());
   double seconds = static_cast<double>(micros) / 1e6;
-  for (std::size_t i = 0; i < kLatencyBuckets.size(); ++i) {
-    if (seconds <= kLatencyBuckets[i]) {
-      latency_buckets_[i].fetch_add(1, std::memory_order_relaxed);
+  for (std::size_t i = 0; i < kBuckets.size(); ++i) {
+    if (seconds <= kBuckets[i]) {
+      buckets_[i].fetch_add(1, std::memory_order_relaxed);
       break;
     }
   }
-  latency_count_.fetch_add(1, std::memory_order_relaxed);
-  latency_sum_micros_.fetch_add(micros, std::memory_order_relaxed);
+  count_.fetch_add(1, std::memory_order_relaxed);
+  sum_micros_.fetch_add(micros, std::memory_order_relaxed);
+}
+
+void LatencyHistogram::Render(std::string_view name, std::string_view help,
+                              std::string& out) const {
+  out += fmt::format("# HELP {} {}\n# TYPE {} histogram\n", name, help, name);
+  uint64_t cumulative = 0;
+  for (std::size_t i = 0; i < kBuckets.size(); ++i) {
+    cumulative += buckets_[i].load();
+    out += fmt::format("{}_bucket{{le=\"{}\"}} {}\n", name, kBuckets[i], cumulative);
+  }
+  out += fmt::format("{}_bucket{{le=\"+Inf\"}} {}\n", name, count_.load());
+  out += fmt::format("{}_sum {}\n", name, static_cast<double>(sum_micros_.load()) / 1e6);
+  out += fmt::format("{}_count {}\n", name, count_.load());
 }
 
 void Metrics::CountHttp(std::string_view route, unsigned status) {
@@ -45,21 +58,8 @@ std::string Metrics::Render(const MetricsGauges& gauges) const {
                        events_[static_cast<std::size_t>(operation)].load());
   }
 
-  append(
-      "# HELP walcast_commit_to_send_seconds From the PostgreSQL commit to the hand-off to "
-      "clients.\n");
-  append("# TYPE walcast_commit_to_send_seconds histogram\n");
-  uint64_t cumulative = 0;
-  for (std::size_t i = 0; i < kLatencyBuckets.size(); ++i) {
-    cumulative += latency_buckets_[i].load();
-    out += fmt::format("walcast_commit_to_send_seconds_bucket{{le=\"{}\"}} {}\n",
-                       kLatencyBuckets[i], cumulative);
-  }
-  out += fmt::format("walcast_commit_to_send_seconds_bucket{{le=\"+Inf\"}} {}\n",
-                     latency_count_.load());
-  out += fmt::format("walcast_commit_to_send_seconds_sum {}\n",
-                     static_cast<double>(latency_sum_micros_.load()) / 1e6);
-  out += fmt::format("walcast_commit_to_send_seconds_count {}\n", latency_count_.load());
+  commit_to_send_.Render("walcast_commit_to_send_seconds",
+                         "From the PostgreSQL commit to the hand-off to clients.", out);
 
   append("# HELP walcast_http_requests_total HTTP requests, by route and status.\n");
   append("# TYPE walcast_http_requests_total counter\n");
@@ -115,6 +115,20 @@ std::string Metrics::Render(const MetricsGauges& gauges) const {
         gauges.connections_reclaimed);
   gauge("walcast_uptime_seconds", "Seconds since walcastd started.", "gauge",
         gauges.uptime_seconds);
+  if (gauges.cluster) {
+    const auto& cluster = *gauges.cluster;
+    gauge("walcast_cluster_role", "1 while this member leads (holds the slot and appends).",
+          "gauge", cluster.leader ? 1 : 0);
+    gauge("walcast_cluster_leader_changes_total", "Times this member became the leader.", "counter",
+          cluster.leader_changes);
+    gauge("walcast_cluster_stream_lag_ms",
+          "How long this member has been behind the end of the cluster's Redis stream.", "gauge",
+          cluster.stream_lag_ms);
+    gauge("walcast_redis_up", "1 when Redis answers this member.", "gauge",
+          cluster.redis_up ? 1 : 0);
+    redis_roundtrip_.Render("walcast_redis_roundtrip_seconds",
+                            "A cluster member's liveness check of Redis, sent to answered.", out);
+  }
   return out;
 }
 

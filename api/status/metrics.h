@@ -40,17 +40,41 @@ struct MetricsGauges {
   uint64_t max_connections = 0;
   uint64_t connections_refused = 0;
   uint64_t connections_reclaimed = 0;
+  // A cluster member's (--redis-url; docs/cluster.md).
+  struct Cluster {
+    bool leader = false;
+    bool redis_up = false;
+    uint64_t leader_changes = 0;
+    int64_t stream_lag_ms = 0;
+  };
+  std::optional<Cluster> cluster;
+};
+
+// A Prometheus histogram of durations with fixed buckets, lock-free.
+class LatencyHistogram {
+ public:
+  // Upper bounds of the buckets, in seconds.
+  static constexpr std::array<double, 12> kBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                                      0.05,   0.1,   0.25,   0.5,   1,    5};
+
+  void Observe(std::chrono::microseconds latency);
+  void Render(std::string_view name, std::string_view help, std::string& out) const;
+
+ private:
+  std::array<std::atomic<uint64_t>, kBuckets.size()> buckets_{};
+  std::atomic<uint64_t> count_{0};
+  std::atomic<uint64_t> sum_micros_{0};
 };
 
 class Metrics {
  public:
-  // Upper bounds of the latency buckets, in seconds.
-  static constexpr std::array<double, 12> kLatencyBuckets = {
-      0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5};
-
   void CountEvent(decoder::Operation operation);
   // Time from the commit (PostgreSQL's commit timestamp) to the event's hand-off to clients.
-  void ObserveCommitToSend(std::chrono::microseconds latency);
+  void ObserveCommitToSend(std::chrono::microseconds latency) { commit_to_send_.Observe(latency); }
+  // A cluster member's liveness check of Redis, sent to answered.
+  void ObserveRedisRoundtrip(std::chrono::microseconds latency) {
+    redis_roundtrip_.Observe(latency);
+  }
   // `route` is a fixed label (RouteLabel), never a raw path, so the series stay few.
   void CountHttp(std::string_view route, unsigned status);
   void CountRateLimited();
@@ -60,9 +84,8 @@ class Metrics {
 
  private:
   std::array<std::atomic<uint64_t>, 4> events_{};
-  std::array<std::atomic<uint64_t>, kLatencyBuckets.size()> latency_buckets_{};
-  std::atomic<uint64_t> latency_count_{0};
-  std::atomic<uint64_t> latency_sum_micros_{0};
+  LatencyHistogram commit_to_send_;
+  LatencyHistogram redis_roundtrip_;
   std::atomic<uint64_t> rate_limited_{0};
   std::atomic<uint64_t> rejected_notifications_{0};
   mutable std::mutex http_mutex_;

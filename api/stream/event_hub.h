@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "api/stream/replay_window.h"
+#include "api/stream/transaction_sink.h"
 
 namespace walcast::api {
 
@@ -39,31 +40,30 @@ class EventSubscriber {
   virtual void Notice(std::string /*name*/, std::string /*json*/) {}
 };
 
-class EventHub {
+class EventHub : public TransactionSink {
  public:
   explicit EventHub(ReplayLimits limits);
 
-  // --- publisher side (the change source) ---
-  void OnStreamStart(decoder::Lsn confirmed_flush);
+  // --- publisher side (the change source; api/stream/transaction_sink.h) ---
+  void OnStreamStart(decoder::Lsn confirmed_flush) override;
   // The server's written WAL position at a (re)connect: resumes from beyond it get resync
   // (ReplayWindow::SetServerPosition).
   void ObserveServerPosition(decoder::Lsn position);
-  // Called with the events a Publish adds (a part published again after a reconnect adds only
+  // `on_fresh` gets the events a Publish adds (a part published again after a reconnect adds only
   // what is new), before any session sees them: what counts them is never behind a client.
-  using OnFresh = std::function<void(const std::vector<StreamEventPtr>& fresh)>;
   // Returns false for a duplicate (already published), which reaches nobody. A large
   // transaction comes as parts (PublishedTransaction::complete), each published when
   // RoomForPart allows.
-  bool Publish(PublishedTransaction transaction, const OnFresh& on_fresh = {});
+  bool Publish(PublishedTransaction transaction, const OnFresh& on_fresh = {}) override;
   // Whether a part of `events` events and `bytes` bytes may be published now without pushing out
   // of the window an event that a reader still pulling from it needs. Readers that have not
   // pulled for `stall_timeout` do not count: a stalled client must not stall the stream (it is
   // closed as too slow once its events are gone, as always). Cheap: one map walk over the readers
   // that are behind.
   bool RoomForPart(std::size_t events, uint64_t bytes,
-                   std::chrono::steady_clock::duration stall_timeout) const;
-  void ObserveIdleWalEnd(decoder::Lsn wal_end);
-  decoder::Lsn AckLsn() const;
+                   std::chrono::steady_clock::duration stall_timeout) const override;
+  void ObserveIdleWalEnd(decoder::Lsn wal_end) override;
+  decoder::Lsn AckLsn() const override;
 
   // --- REST reads' stream positions (ReplayWindow::MarkRead, PositionFor) ---
   // A snapshot the database monitor observed, with its in-progress xids that had committed.

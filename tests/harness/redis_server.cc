@@ -64,6 +64,10 @@ void RedisServer::Kill() {
   process_->WaitExit(std::chrono::seconds(10));
 }
 
+void RedisServer::Pause() { process_->Signal(SIGSTOP); }
+
+void RedisServer::Resume() { process_->Signal(SIGCONT); }
+
 void RedisServer::Restart() {
   Kill();
   Start();

@@ -23,6 +23,10 @@ class RedisServer {
   // is read back).
   void Restart();
   void Kill();
+  // SIGSTOP / SIGCONT: a Redis that hangs, its connections open but nothing answered, then
+  // carries on where it was.
+  void Pause();
+  void Resume();
 
  private:
   void Start();

@@ -1,0 +1,90 @@
+#include "cluster/leader_sink.h"
+
+#include <boost/asio/post.hpp>
+
+#include "decoder/event_id.h"
+
+namespace walcast::cluster {
+namespace asio = boost::asio;
+
+void LeaderSink::State::StepDown(const std::string& reason) {
+  if (stepped_down.exchange(true)) return;
+  if (callbacks.step_down) callbacks.step_down(reason);
+}
+
+LeaderSink::LeaderSink(asio::any_io_executor appender_strand,
+                       std::shared_ptr<StreamAppender> appender, LeaderCallbacks callbacks,
+                       std::size_t max_in_flight_events)
+    : appender_strand_(std::move(appender_strand)),
+      appender_(std::move(appender)),
+      state_(std::make_shared<State>()),
+      max_in_flight_events_(max_in_flight_events) {
+  state_->callbacks = std::move(callbacks);
+}
+
+void LeaderSink::OnStreamStart(decoder::Lsn confirmed_flush) {
+  // A later connection of the same stream would start again from the slot; the owner streams
+  // once per term (ReplicationOptions::reconnect is off), so this runs once.
+  state_->acknowledged.store(confirmed_flush.value());
+  // Below the first id that can follow the slot's position, nothing can be resumed from a new
+  // stream: its floor.
+  auto floor = decoder::EventId(confirmed_flush, 0).ToString();
+  asio::post(appender_strand_, [appender = appender_, state = state_, floor] {
+    appender->TakeOver(floor, [state](std::variant<Takeover, ScriptRefusal> outcome) {
+      if (auto* refusal = std::get_if<ScriptRefusal>(&outcome)) {
+        return state->StepDown("taking the stream over failed: " + refusal->message);
+      }
+      if (state->callbacks.on_leading) state->callbacks.on_leading(std::get<Takeover>(outcome));
+    });
+  });
+}
+
+bool LeaderSink::Publish(api::PublishedTransaction transaction, const OnFresh& /*on_fresh*/) {
+  // Counted where members publish what they read back, not here.
+  if (state_->stepped_down) return false;
+  const uint64_t events = std::max<std::size_t>(1, transaction.events.size());
+  state_->in_flight_events += events;
+  ++state_->in_flight_jobs;
+  asio::post(appender_strand_, [appender = appender_, state = state_, events,
+                                transaction = std::move(transaction)] {
+    const auto end = transaction.end_lsn.value();
+    const bool complete = transaction.complete;
+    appender->Append(transaction, [state, events, end, complete](StreamAppender::Outcome outcome) {
+      if (auto* refusal = std::get_if<ScriptRefusal>(&outcome)) {
+        state->StepDown("appending to the stream failed: " + refusal->message);
+      } else if (complete && !state->stepped_down) {
+        // Appends complete in order: this transaction and all before it are in Redis.
+        uint64_t known = state->acknowledged.load();
+        while (known < end && !state->acknowledged.compare_exchange_weak(known, end)) {
+        }
+      }
+      state->in_flight_events -= events;
+      --state->in_flight_jobs;
+    });
+  });
+  return true;
+}
+
+bool LeaderSink::RoomForPart(std::size_t /*events*/, uint64_t /*bytes*/,
+                             std::chrono::steady_clock::duration /*stall_timeout*/) const {
+  // Readers pace themselves on their members' windows; the leader only keeps Redis's pace.
+  return !Backlogged();
+}
+
+bool LeaderSink::Backlogged() const {
+  return state_->in_flight_events.load() >= max_in_flight_events_;
+}
+
+void LeaderSink::ObserveIdleWalEnd(decoder::Lsn wal_end) {
+  // Nothing decoded is waiting for Redis: the server's position holds no change of ours, and
+  // acknowledging it keeps PostgreSQL from retaining WAL for an idle table.
+  if (state_->in_flight_jobs.load() != 0 || state_->stepped_down) return;
+  uint64_t known = state_->acknowledged.load();
+  while (known < wal_end.value() &&
+         !state_->acknowledged.compare_exchange_weak(known, wal_end.value())) {
+  }
+}
+
+decoder::Lsn LeaderSink::AckLsn() const { return decoder::Lsn(state_->acknowledged.load()); }
+
+}  // namespace walcast::cluster
