@@ -115,6 +115,31 @@ TEST(Config, SourceAndLogLevelAreCaseInsensitive) {
   EXPECT_EQ(c.log_level, "warn");
 }
 
+TEST(Config, RedisUrlMakesAClusterMemberOnTheReplicationSource) {
+  Config c = MustParse(
+      {"--cluster-member", "node2"},
+      {{"REDIS_URL", "redis://:pw@127.0.0.1:6380/2"}, {"WALCAST_CLUSTER_TAKEOVER_MS", "3000"}});
+  EXPECT_EQ(c.redis_url, "redis://:pw@127.0.0.1:6380/2");
+  EXPECT_EQ(c.cluster_takeover_ms, 3000u);
+  EXPECT_EQ(c.cluster_member, "node2");
+  EXPECT_EQ(c.source, SourceMode::kReplication) << "--source auto becomes replication";
+  EXPECT_TRUE(MustParse({}).redis_url.empty()) << "alone by default";
+}
+
+TEST(Config, RedisUrlErrorsAreConfigurationErrors) {
+  for (const char* url : {"notaurl", "redis://host:99999", "rediss://host"}) {
+    auto outcome = ParseConfig({"--redis-url", url}, {});
+    EXPECT_FALSE(outcome.config) << url;
+    EXPECT_EQ(outcome.exit_code, 2) << url;
+    EXPECT_NE(outcome.message.find("--redis-url"), std::string::npos) << outcome.message;
+  }
+  auto notify = ParseConfig({"--redis-url", "redis://h", "--source", "notify"}, {});
+  EXPECT_EQ(notify.exit_code, 2);
+  EXPECT_NE(notify.message.find("replication"), std::string::npos) << notify.message;
+  auto takeover = ParseConfig({"--cluster-takeover-ms", "10"}, {});
+  EXPECT_EQ(takeover.exit_code, 2) << "below a second a live leader could lose the slot";
+}
+
 TEST(Config, UnknownOptionIsOneLineUsageError) {
   auto outcome = ParseConfig({"--no-such-option"}, {});
   EXPECT_FALSE(outcome.config);

@@ -44,6 +44,39 @@ TEST(Router, HealthIsOkWhenDatabaseIsUp) {
   EXPECT_TRUE(doc.HasMember("lastEventAt"));
   EXPECT_TRUE(doc.HasMember("clients"));
   EXPECT_TRUE(doc.HasMember("uptimeSeconds"));
+  EXPECT_STREQ(doc["role"].GetString(), "standalone");
+  EXPECT_FALSE(doc.HasMember("redis")) << "absent when standalone (docs/contract.md §8)";
+}
+
+TEST(Router, HealthOfAClusterMemberSaysItsRoleAndRedis) {
+  HealthReport report;
+  report.database_up = true;
+  report.stream_up = true;
+  report.cluster = HealthReport::Cluster{true, true, "", 12, 3};
+  Router router({[&] { return report; }, nullptr, nullptr, nullptr});
+  auto doc = Json(Call(router, http::verb::get, "/health"));
+  EXPECT_STREQ(doc["status"].GetString(), "ok");
+  EXPECT_STREQ(doc["role"].GetString(), "leader");
+  EXPECT_STREQ(doc["redis"].GetString(), "up");
+  EXPECT_EQ(doc["clusterLagMs"].GetInt64(), 12);
+  EXPECT_EQ(doc["term"].GetInt64(), 3);
+  EXPECT_FALSE(doc.HasMember("redisProblem"));
+}
+
+TEST(Router, HealthOfAMemberWithoutRedisIsDegradedAndSaysWhy) {
+  HealthReport report;
+  report.database_up = true;
+  report.stream_up = false;
+  report.problem = "Redis: connection refused";
+  report.cluster = HealthReport::Cluster{false, false, "connection refused", 0, 0};
+  Router router({[&] { return report; }, nullptr, nullptr, nullptr});
+  auto response = Call(router, http::verb::get, "/health");
+  EXPECT_EQ(response.result(), http::status::service_unavailable);
+  auto doc = Json(response);
+  EXPECT_STREQ(doc["status"].GetString(), "degraded");
+  EXPECT_STREQ(doc["role"].GetString(), "follower");
+  EXPECT_STREQ(doc["redis"].GetString(), "down");
+  EXPECT_STREQ(doc["redisProblem"].GetString(), "connection refused");
 }
 
 TEST(Router, HealthIs503WhenDatabaseIsDown) {

@@ -56,9 +56,11 @@ std::string HealthJson(const HealthReport& report) {
     writer.Key("problem");
     writer.String(report.problem.c_str());
   }
-  if (report.cluster) {
+  writer.Key("role");
+  if (!report.cluster) {
+    writer.String("standalone");  // no --redis-url: no redis, no cluster lag
+  } else {
     const auto& cluster = *report.cluster;
-    writer.Key("role");
     writer.String(cluster.leader ? "leader" : "follower");
     writer.Key("redis");
     writer.String(cluster.redis_up ? "up" : "down");
