@@ -29,16 +29,24 @@ class Collector : public api::EventSubscriber {
     std::lock_guard lock(mutex_);
     for (const auto& event : *events) ids_.push_back(event->id);
   }
-  void Resync(std::string) override {}
+  void Resync(std::string) override {
+    std::lock_guard lock(mutex_);
+    ++resyncs_;
+  }
   void Shutdown() override {}
   std::vector<EventId> ids() {
     std::lock_guard lock(mutex_);
     return ids_;
   }
+  int resyncs() {
+    std::lock_guard lock(mutex_);
+    return resyncs_;
+  }
 
  private:
   std::mutex mutex_;
   std::vector<EventId> ids_;
+  int resyncs_ = 0;
 };
 
 // Events `first`..`first + count - 1` of the transaction committed at `commit`.
@@ -126,7 +134,7 @@ TEST_F(ClusterStreamTest, AppendsReachAFollowerWholeAndInOrderAndAReplayAddsNoth
   hub->Subscribe(collector, std::nullopt);
   std::string follower_error;
   auto follower = std::make_shared<StreamFollower>(
-      Connect(), keys_, hub, FollowerOptions{200ms, 3},
+      Connect(), keys_, hub, FollowerOptions{200ms, 3, {}},
       [&](std::string error) { follower_error = std::move(error); });
   follower->Start("0-0");
 
@@ -153,6 +161,41 @@ TEST_F(ClusterStreamTest, AppendsReachAFollowerWholeAndInOrderAndAReplayAddsNoth
   RunFor(500ms);
   EXPECT_EQ(collector->ids().size(), 8u);
   EXPECT_EQ(Call({"HGET", keys_.meta, "end"}).text, "308");  // the last complete transaction's
+  follower->Stop();
+}
+
+// Entries trimmed before a follower read them: its clients are told (resync), and it reads on.
+TEST_F(ClusterStreamTest, AFollowerBehindTheTrimmingReportsTheGap) {
+  auto leader = Leader("a");
+  auto hub = std::make_shared<api::EventHub>(api::ReplayLimits{});
+  auto collector = std::make_shared<Collector>();
+  hub->Subscribe(collector, std::nullopt);
+  std::string follower_error;
+  auto follower = std::make_shared<StreamFollower>(
+      Connect(), keys_, hub, FollowerOptions{200ms, 100, {}},
+      [&](std::string error) { follower_error = std::move(error); });
+  follower->Start("0-0");
+  ASSERT_TRUE(std::holds_alternative<Appended>(Append(*leader, Part(100, 0, 2, true))));
+  RunUntil([&] { return collector->ids().size() >= 2; });
+  follower->Stop();
+  RunFor(400ms);  // its last blocking read ends
+
+  for (uint64_t commit : {200, 300, 400}) {
+    ASSERT_TRUE(std::holds_alternative<Appended>(Append(*leader, Part(commit, 0, 2, true))));
+  }
+  Call({"XTRIM", keys_.stream, "MAXLEN", "=", "2"});  // 200 and 300 go unread
+  follower->Start(follower->last_id());
+  RunUntil([&] { return collector->ids().size() >= 4; });
+  EXPECT_EQ(follower_error, "");
+  EXPECT_EQ(collector->resyncs(), 1);
+  EXPECT_EQ(follower->gaps(), 1u);
+  auto ids = collector->ids();
+  ASSERT_EQ(ids.size(), 4u);
+  EXPECT_EQ(ids[2], EventId(Lsn(400), 0)) << "reads on after the gap";
+
+  // A resume from before the gap is refused: those events are in no stream.
+  EXPECT_EQ(hub->Subscribe(std::make_shared<Collector>(), ids[1]).status,
+            api::ReplayWindow::ResumeStatus::kTooOld);
   follower->Stop();
 }
 
@@ -191,7 +234,7 @@ TEST_F(ClusterStreamTest, AForeignEntryStopsTheFollowerWithAnError) {
   auto hub = std::make_shared<api::EventHub>(api::ReplayLimits{});
   std::string error;
   auto follower =
-      std::make_shared<StreamFollower>(Connect(), keys_, hub, FollowerOptions{200ms, 10},
+      std::make_shared<StreamFollower>(Connect(), keys_, hub, FollowerOptions{200ms, 10, {}},
                                        [&](std::string why) { error = std::move(why); });
   follower->Start("0-0");
   RunUntil([&] { return !error.empty(); });
