@@ -33,22 +33,30 @@ struct ClusterMember::Term {
 
 namespace {
 
-// One command with a deadline (hiredis 0.14 has none): a Redis that stops answering (paused,
-// a network partition) must not hold the member. On expiry the connection is closed, which fails
-// whatever else waits on it.
-asio::awaitable<redis::RedisValue> Call(const std::shared_ptr<redis::RedisConnection>& connection,
-                                        std::vector<std::string> args,
-                                        std::chrono::milliseconds timeout) {
+// Starts an operation that reports once through `done(T)`, and waits for that or the deadline
+// (hiredis 0.14 has none): nullopt on expiry. The callback may come later; it is then dropped.
+template <class T, class Start>
+asio::awaitable<std::optional<T>> WithDeadline(std::chrono::milliseconds timeout, Start start) {
   auto executor = co_await asio::this_coro::executor;
   auto timer = std::make_shared<asio::steady_timer>(executor, timeout);
-  auto reply = std::make_shared<std::optional<redis::RedisValue>>();
-  connection->Command(std::move(args), [timer, reply](redis::RedisValue value) {
-    *reply = std::move(value);
+  auto result = std::make_shared<std::optional<T>>();
+  start([timer, result](T value) {
+    *result = std::move(value);
     timer->cancel();
   });
   boost::system::error_code ec;
   co_await timer->async_wait(asio::redirect_error(asio::use_awaitable, ec));
-  if (reply->has_value()) co_return std::move(**reply);
+  co_return std::move(*result);
+}
+
+// One command. A Redis that stops answering (paused, a network partition) must not hold the
+// member: on expiry the connection is closed, which fails whatever else waits on it.
+asio::awaitable<redis::RedisValue> Call(const std::shared_ptr<redis::RedisConnection>& connection,
+                                        std::vector<std::string> args,
+                                        std::chrono::milliseconds timeout) {
+  auto reply = co_await WithDeadline<redis::RedisValue>(
+      timeout, [&](auto done) { connection->Command(std::move(args), std::move(done)); });
+  if (reply) co_return std::move(*reply);
   connection->Close();
   co_return redis::RedisValue::Error("Redis did not answer within " +
                                      std::to_string(timeout.count()) + " ms");
@@ -56,16 +64,10 @@ asio::awaitable<redis::RedisValue> Call(const std::shared_ptr<redis::RedisConnec
 
 asio::awaitable<std::optional<std::string>> Connect(
     const std::shared_ptr<redis::RedisConnection>& connection, std::chrono::milliseconds timeout) {
-  auto executor = co_await asio::this_coro::executor;
-  auto timer = std::make_shared<asio::steady_timer>(executor, timeout + 1s);
-  auto outcome = std::make_shared<std::optional<std::optional<std::string>>>();
-  connection->Connect(timeout, [timer, outcome](std::optional<std::string> error) {
-    *outcome = std::move(error);
-    timer->cancel();
-  });
-  boost::system::error_code ec;
-  co_await timer->async_wait(asio::redirect_error(asio::use_awaitable, ec));
-  if (outcome->has_value()) co_return std::move(**outcome);
+  // The connection keeps its own deadline; this one only guards against a callback never coming.
+  auto outcome = co_await WithDeadline<std::optional<std::string>>(
+      timeout + 1s, [&](auto done) { connection->Connect(timeout, std::move(done)); });
+  if (outcome) co_return std::move(*outcome);
   connection->Close();
   co_return "connecting to Redis timed out";
 }
@@ -144,8 +146,8 @@ asio::awaitable<void> ClusterMember::Run() {
     auto wait = backoff.Next();
     // The same failure again is logged once; its state stays in /health.
     if (reason != previous) {
-      spdlog::warn("cluster: Redis {} unusable: {}; retrying (every {} ms at most)",
-                   options_.endpoint.Describe(), reason, 5000);
+      spdlog::warn("cluster: Redis {} unusable: {}; retrying with backoff (up to every 5 s)",
+                   options_.endpoint.Describe(), reason);
     }
     previous = reason;
     if (!co_await database::SleepUnlessStopped(timer_, wait, stopped_)) break;
@@ -158,6 +160,7 @@ asio::awaitable<std::string> ClusterMember::Session() {
   if (auto error = co_await Connect(control_, 5000ms)) co_return *error;
   if (auto error = co_await Connect(reader_, 5000ms)) co_return *error;
   if (auto problem = co_await CheckStreamKey()) co_return *problem;
+  co_await CheckPersistence();
   if (auto problem = co_await PollRedis()) co_return *problem;
   if (auto problem = co_await LoadStart()) co_return *problem;
 
@@ -212,6 +215,35 @@ asio::awaitable<std::optional<std::string>> ClusterMember::CheckStreamKey() {
     }
   }
   co_return std::nullopt;
+}
+
+// The no-loss promise assumes a reply follows its fsync (docs/cluster.md): say so when Redis is
+// set up otherwise. A managed Redis may refuse CONFIG; then nothing can be said.
+asio::awaitable<void> ClusterMember::CheckPersistence() {
+  std::vector<std::string> command{"CONFIG", "GET", "append*"};
+  auto reply = co_await Call(control_, std::move(command), 2000ms);
+  if (!reply.IsArray()) co_return;
+  const auto* appendonly = Field(reply, "appendonly");
+  const auto* appendfsync = Field(reply, "appendfsync");
+  if (appendonly == nullptr || appendfsync == nullptr) co_return;
+  std::string settings = "appendonly " + appendonly->text + ", appendfsync " + appendfsync->text;
+  if (settings == persistence_warned_) co_return;
+  if (appendonly->text != "yes") {
+    spdlog::warn(
+        "cluster: Redis {} runs without an append-only file ({}): a Redis restart loses "
+        "the stream, and clients resuming from before it get resync; set appendonly yes "
+        "and appendfsync always",
+        options_.endpoint.Describe(), settings);
+  } else if (appendfsync->text != "always") {
+    spdlog::warn(
+        "cluster: Redis {} fsyncs its append-only file less than on every write ({}): "
+        "a crash of its machine can lose appends the slot was told are safe; set "
+        "appendfsync always",
+        options_.endpoint.Describe(), settings);
+  } else {
+    settings.clear();  // as expected: a later change is worth a line again
+  }
+  persistence_warned_ = settings;
 }
 
 // Once per run, before the first read: where resumes into this member's window become complete.

@@ -88,6 +88,7 @@ class ClusterMember : public std::enable_shared_from_this<ClusterMember> {
   // One Redis session: connect, follow, watch the slot, until a connection fails. Returns why.
   boost::asio::awaitable<std::string> Session();
   boost::asio::awaitable<std::optional<std::string>> CheckStreamKey();
+  boost::asio::awaitable<void> CheckPersistence();
   boost::asio::awaitable<std::optional<std::string>> LoadStart();
   boost::asio::awaitable<std::optional<std::string>> PollRedis();
   boost::asio::awaitable<void> WatchSlot();
@@ -115,6 +116,7 @@ class ClusterMember : public std::enable_shared_from_this<ClusterMember> {
   std::string cursor_ = "0-0";  // the follower's position, kept across Redis sessions
   bool loaded_ = false;         // the hub's start is set (first session)
   std::string known_epoch_;
+  std::string persistence_warned_;  // the settings last warned about, so each is said once
   database::PgConnection slot_watch_;
   std::chrono::steady_clock::time_point caught_up_at_ = std::chrono::steady_clock::now();
   std::shared_ptr<Term> term_;
