@@ -171,4 +171,25 @@ std::optional<ReadEntry> EventOfEntry(
   return read;
 }
 
+std::optional<std::vector<ReadEntry>> EventsOfEntries(const redis::RedisValue& entries,
+                                                      std::string* error) {
+  std::vector<ReadEntry> out;
+  out.reserve(entries.elements.size());
+  for (const auto& entry : entries.elements) {
+    if (entry.elements.size() != 2 || !entry.elements[0].Text()) {
+      *error = "a stream entry of an unexpected shape: " + entry.Describe();
+      return std::nullopt;
+    }
+    std::vector<std::pair<std::string, std::string>> fields;
+    const auto& flat = entry.elements[1].elements;
+    for (std::size_t i = 0; i + 1 < flat.size(); i += 2) {
+      fields.emplace_back(flat[i].text, flat[i + 1].text);
+    }
+    auto read = EventOfEntry(entry.elements[0].text, fields, error);
+    if (!read) return std::nullopt;
+    out.push_back(std::move(*read));
+  }
+  return out;
+}
+
 }  // namespace walcast::cluster

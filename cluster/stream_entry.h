@@ -32,6 +32,7 @@
 #include "api/stream/stream_event.h"
 #include "decoder/event_id.h"
 #include "decoder/lsn.h"
+#include "redis/redis_value.h"
 
 namespace walcast::cluster {
 
@@ -69,5 +70,10 @@ struct ReadEntry {
 std::optional<ReadEntry> EventOfEntry(
     std::string_view id, const std::vector<std::pair<std::string, std::string>>& fields,
     std::string* error);
+
+// The entries of an XRANGE reply, or of one stream of an XREAD reply: [[id, [field, value, …]], …].
+// nullopt, with `error` set, at the first entry walcast did not write.
+std::optional<std::vector<ReadEntry>> EventsOfEntries(const redis::RedisValue& entries,
+                                                      std::string* error);
 
 }  // namespace walcast::cluster

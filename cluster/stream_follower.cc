@@ -39,49 +39,42 @@ void StreamFollower::OnRead(const redis::RedisValue& reply) {
   if (reply.IsArray()) {
     for (const auto& stream : reply.elements) {
       if (stream.elements.size() != 2) continue;
-      for (const auto& entry : stream.elements[1].elements) {
-        if (entry.elements.size() != 2 || !entry.elements[0].Text()) continue;
-        const std::string& id = entry.elements[0].text;
-        std::vector<std::pair<std::string, std::string>> fields;
-        const auto& flat = entry.elements[1].elements;
-        for (std::size_t i = 0; i + 1 < flat.size(); i += 2) {
-          fields.emplace_back(flat[i].text, flat[i + 1].text);
-        }
-        std::string error;
-        auto read = EventOfEntry(id, fields, &error);
-        if (!read) {
-          stopped_ = true;
-          return on_error_("the stream " + keys_.stream +
-                           " holds an entry walcast did not write: " + error);
-        }
-        if (read->number != 0 && last_number_ != 0 && read->number != last_number_ + 1) {
+      std::string error;
+      auto entries = EventsOfEntries(stream.elements[1], &error);
+      if (!entries) {
+        stopped_ = true;
+        return on_error_("the stream " + keys_.stream +
+                         " holds an entry walcast did not write: " + error);
+      }
+      for (auto& read : *entries) {
+        if (read.number != 0 && last_number_ != 0 && read.number != last_number_ + 1) {
           if (!pending_.events.empty()) PublishPending(false);
           ++gaps_;
-          if (read->number > last_number_) {
+          if (read.number > last_number_) {
             spdlog::warn(
                 "cluster: entries {}..{} of {} were trimmed before this member read them (it fell "
                 "behind); its clients resync",
-                last_number_ + 1, read->number - 1, keys_.stream);
+                last_number_ + 1, read.number - 1, keys_.stream);
           } else {
             spdlog::warn(
                 "cluster: {} starts again (Redis lost it: a new epoch); this member's "
                 "clients resync",
                 keys_.stream);
           }
-          hub_->ReportGap("changes before " + read->event->id.ToString() +
+          hub_->ReportGap("changes before " + read.event->id.ToString() +
                           " left the cluster's stream before this member read them");
         }
-        if (read->number != 0) last_number_ = read->number;
-        last_id_ = id;
+        if (read.number != 0) last_number_ = read.number;
+        last_id_ = StreamIdOf(read.event->id);
         ++entries_read_;
-        const auto commit = read->event->id.commit_lsn();
+        const auto commit = read.event->id.commit_lsn();
         // A transaction whose end never came (its leader died mid-way; the next one appends the
         // rest, which the hub takes as the following part of the same transaction).
         if (!pending_.events.empty() && pending_.commit_lsn != commit) PublishPending(false);
         pending_.commit_lsn = commit;
-        pending_.end_lsn = read->end_lsn;
-        pending_.events.push_back(std::move(read->event));
-        if (read->last) PublishPending(true);
+        pending_.end_lsn = read.end_lsn;
+        pending_.events.push_back(std::move(read.event));
+        if (read.last) PublishPending(true);
       }
     }
     // The rest of a large transaction comes in the next read: what is here goes out as a part.

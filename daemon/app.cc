@@ -6,6 +6,7 @@
 
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -24,6 +25,7 @@
 #include "api/stream/control_message.h"
 #include "api/stream/event_hub.h"
 #include "api/stream/stream_context.h"
+#include "cluster/stream_archive.h"
 #include "daemon/change_source.h"
 #include "daemon/status_report.h"
 #include "daemon/systemd_notify.h"
@@ -89,6 +91,14 @@ bool App::Start() {
   stream_context_->allowed_origins = config_.cors_origins;
   stream_context_->limiter =
       std::make_shared<api::ConnectionLimiter>(config_.max_connections_per_ip);
+  if (!config_.redis_url.empty()) {
+    // A cluster member resumes clients from before its window out of the cluster's stream.
+    archive_ = std::make_shared<cluster::StreamArchive>(
+        asio::make_strand(io_context_),
+        std::get<redis::RedisEndpoint>(redis::ParseRedisUrl(config_.redis_url)),
+        cluster::StreamKeys::ForSlot(config_.slot));
+    stream_context_->archive = archive_;
+  }
 
   database::DatabaseMonitorOptions db_options;
   db_options.params = ConnectionParams(config_);
@@ -248,6 +258,7 @@ void App::Shutdown() {
   listener_->Stop();
   hub_->ShutdownAll();
   if (engineio_) engineio_->CloseAll("server shutting down");
+  if (archive_) archive_->Close();
   change_source_->Stop();
   database_monitor_->Stop();
   db_pool_->Stop();

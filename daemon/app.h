@@ -24,6 +24,9 @@ class ReadPositions;
 }  // namespace orders
 struct StreamContext;
 }  // namespace walcast::api
+namespace walcast::cluster {
+class StreamArchive;
+}
 namespace walcast::database {
 class DatabaseMonitor;
 class PgPool;
@@ -62,7 +65,8 @@ class App {
   std::shared_ptr<api::StreamContext> stream_context_;
   std::shared_ptr<api::EngineIoServer> engineio_;  // /socket.io/, closed on shutdown
   std::shared_ptr<ChangeSource> change_source_;
-  std::shared_ptr<StatusReport> status_;  // /health and /metrics
+  std::shared_ptr<cluster::StreamArchive> archive_;  // with --redis-url: older resumes
+  std::shared_ptr<StatusReport> status_;             // /health and /metrics
   std::shared_ptr<api::Listener> listener_;
   // REST API (api/orders/): its connection pool, routes, and the eventId matcher.
   std::shared_ptr<database::PgPool> db_pool_;

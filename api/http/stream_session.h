@@ -49,6 +49,13 @@ class StreamSession : public EventSubscriber, public std::enable_shared_from_thi
     });
   }
 
+  void ArchivePage(EventArchive::Page page) final {
+    OnStrand([page = std::move(page)](StreamSession& session) mutable {
+      session.client_.OnArchivePage(std::move(page));
+      session.WriteQueued();
+    });
+  }
+
   void Notice(std::string name, std::string json) final {
     OnStrand([name = std::move(name), json = std::move(json)](StreamSession& session) mutable {
       session.client_.PushControl(std::move(name), std::move(json));

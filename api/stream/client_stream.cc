@@ -35,36 +35,47 @@ void ClientStream::Unsubscribe() {
 
 void ClientStream::Start(std::weak_ptr<EventSubscriber> self) {
   context_->counters.connections_total.fetch_add(1, std::memory_order_relaxed);
+  self_ = self;
   auto subscription = context_->hub->Subscribe(std::move(self), from_);
   subscription_id_ = subscription.id;
   PushControl("welcome",
               WelcomeMessage(client_id_, context_->hub->Subscribers(), subscription.last_id));
-  if (from_ && subscription.status == ReplayWindow::ResumeStatus::kOk) {
-    // Everything after `from` that is retained comes from the window, then live.
+  const bool too_old = subscription.status == ReplayWindow::ResumeStatus::kTooOld;
+  if (from_ &&
+      (subscription.status == ReplayWindow::ResumeStatus::kOk || (too_old && context_->archive))) {
+    // Everything after `from` that is retained comes from the window (or first from the
+    // archive), then live.
     cursor_ = *from_;
     behind_ = true;
     resumed_ = true;
+    archive_reading_ = too_old;
+    head_at_start_ = subscription.head;
+    oldest_at_start_ = subscription.oldest_id;
   } else {
-    if (from_) {
-      const char* what = position_ ? "stream position" : "event id";
-      PushControl("resync",
-                  ResyncMessage(subscription.status == ReplayWindow::ResumeStatus::kNeverProduced
-                                    ? fmt::format("the requested {} was never produced by this "
-                                                  "database (beyond its newest change); refetch "
-                                                  "through the REST API",
-                                                  what)
-                                    : fmt::format("the requested {} is older than the replay "
-                                                  "window; refetch through the REST API",
-                                                  what),
-                                subscription.oldest_id));
-      position_.reset();
-    }
+    oldest_at_start_ = subscription.oldest_id;
+    if (from_) PushResync(subscription.status);
     // Live from here: deliveries from now on are new to this client.
     cursor_ = subscription.head;
   }
-  spdlog::info("{} client={} peer={} connected from={}{}", transport_, client_id_, peer_,
-               from_ ? std::string(from_->view()) : "-", position_ ? " (a read's position)" : "");
+  spdlog::info("{} client={} peer={} connected from={}{}{}", transport_, client_id_, peer_,
+               from_ ? std::string(from_->view()) : "-", position_ ? " (a read's position)" : "",
+               archive_reading_ ? " (before the replay window: reading the archive)" : "");
   Refill();
+}
+
+void ClientStream::PushResync(ReplayWindow::ResumeStatus status) {
+  const char* what = position_ ? "stream position" : "event id";
+  PushControl("resync",
+              ResyncMessage(status == ReplayWindow::ResumeStatus::kNeverProduced
+                                ? fmt::format("the requested {} was never produced by this "
+                                              "database (beyond its newest change); refetch "
+                                              "through the REST API",
+                                              what)
+                                : fmt::format("the requested {} is older than the replay "
+                                              "window; refetch through the REST API",
+                                              what),
+                            oldest_at_start_));
+  position_.reset();
 }
 
 bool ClientStream::Offer(const StreamEventPtr& event) {
@@ -91,6 +102,7 @@ bool ClientStream::Offer(const StreamEventPtr& event) {
 
 void ClientStream::OnDelivered(const std::vector<StreamEventPtr>& events) {
   if (closing_) return;
+  if (archive_reading_) return;  // the cursor is before the window on purpose
   if (behind_) {
     // Still catching up from the window; only make sure what it needs is still there.
     if (context_->hub->Fetch(cursor_, 0).status == ReplayWindow::ResumeStatus::kTooOld) {
@@ -120,6 +132,7 @@ void ClientStream::OnDelivered(const DeliveryInbox::Drained& drained) {
 }
 
 void ClientStream::Refill() {
+  if (archive_reading_ && RefillFromArchive()) return;
   const std::size_t capacity = context_->outbound.max_messages;
   while (behind_ && !closing_ && queue_.Messages() < capacity / 2 + 1) {
     // Tracked: while this client pulls, a large transaction is published at its pace.
@@ -138,6 +151,53 @@ void ClientStream::Refill() {
       context_->hub->CaughtUp(subscription_id_);
     }
   }
+}
+
+bool ClientStream::RefillFromArchive() {
+  const std::size_t capacity = context_->outbound.max_messages;
+  while (!closing_ && queue_.Messages() < capacity / 2 + 1) {
+    if (!archived_.empty()) {
+      if (!Offer(archived_.front())) return true;  // more after the next writes
+      archived_.pop_front();
+      continue;
+    }
+    if (archive_done_) {
+      // At the archive's end, which the window's newest events reach or pass: the window (and the
+      // deliveries it keeps) takes over after the cursor.
+      archive_reading_ = false;
+      return false;
+    }
+    if (!archive_pending_) {
+      archive_pending_ = true;
+      archive_requested_ = std::min<std::size_t>(512, capacity - queue_.Messages());
+      context_->archive->ReadAfter(cursor_, archive_requested_,
+                                   [self = self_](EventArchive::Page page) {
+                                     if (auto session = self.lock()) {
+                                       session->ArchivePage(std::move(page));
+                                     }
+                                   });
+    }
+    return true;
+  }
+  return true;
+}
+
+void ClientStream::OnArchivePage(EventArchive::Page page) {
+  archive_pending_ = false;
+  if (closing_ || !archive_reading_) return;
+  if (!page.error.empty()) {
+    spdlog::info("{} client={} peer={} cannot resume from {}: {}", transport_, client_id_, peer_,
+                 cursor_.view(), page.error);
+    PushResync(ReplayWindow::ResumeStatus::kTooOld);
+    // Live from where it would have started without `from`; what came since is in the window.
+    archive_reading_ = false;
+    archived_.clear();
+    cursor_ = std::max(cursor_, head_at_start_);
+    return Refill();
+  }
+  archive_done_ = page.events.size() < archive_requested_;
+  for (auto& event : page.events) archived_.push_back(std::move(event));
+  Refill();
 }
 
 void ClientStream::MarkSlow() {

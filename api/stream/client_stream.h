@@ -12,6 +12,7 @@
 // Single-threaded: owned by a session and used only on that session's strand.
 #pragma once
 
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -51,6 +52,8 @@ class ClientStream {
   void Refill();
   // What the session's inbox collected since its last drain.
   void OnDelivered(const DeliveryInbox::Drained& drained);
+  // The archive's answer to the last read (EventSubscriber::ArchivePage, on the session's strand).
+  void OnArchivePage(EventArchive::Page page);
 
   // A control message; `final` closes the stream after it is written.
   void PushControl(std::string name, std::string json, bool final = false);
@@ -72,6 +75,11 @@ class ClientStream {
   // cursor then stays before it).
   bool Offer(const StreamEventPtr& event);
   void MarkSlow();
+  // While resuming from before the window: queues archived events, asks for the next page when
+  // they are gone, and hands over to the window once the archive has reached its end.
+  // Returns true while the archive is still being read.
+  bool RefillFromArchive();
+  void PushResync(ReplayWindow::ResumeStatus status);
 
   std::shared_ptr<StreamContext> context_;
   StreamFilter filter_;
@@ -91,6 +99,17 @@ class ClientStream {
   bool closing_ = false;
   bool slow_ = false;
   bool resumed_ = false;
+
+  // A resume from before the window, read from the archive (api/stream/event_archive.h) page by
+  // page until the archive's end; events arriving meanwhile wait in the window.
+  std::weak_ptr<EventSubscriber> self_;
+  bool archive_reading_ = false;
+  bool archive_pending_ = false;  // a read is in flight
+  bool archive_done_ = false;     // the last page was short: nothing more in the archive
+  std::size_t archive_requested_ = 0;
+  std::deque<StreamEventPtr> archived_;  // read, not yet queued
+  decoder::EventId head_at_start_;       // where to go on if the archive fails
+  std::optional<decoder::EventId> oldest_at_start_;
 };
 
 }  // namespace walcast::api

@@ -19,6 +19,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "api/stream/event_archive.h"
 #include "api/stream/replay_window.h"
 #include "api/stream/transaction_sink.h"
 
@@ -38,6 +39,8 @@ class EventSubscriber {
   // A control message for every client ("clients" with the live count); sessions that do not
   // show such messages may ignore it.
   virtual void Notice(std::string /*name*/, std::string /*json*/) {}
+  // A page of older events the session asked the archive for (ClientStream), from any thread.
+  virtual void ArchivePage(EventArchive::Page /*page*/) {}
 };
 
 class EventHub : public TransactionSink {

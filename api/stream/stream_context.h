@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "api/stream/connection_limiter.h"
+#include "api/stream/event_archive.h"
 #include "api/stream/event_hub.h"
 #include "api/stream/outbound_queue.h"
 
@@ -36,6 +37,9 @@ struct StreamContext {
   std::vector<std::string> allowed_origins{"*"};  // browsers' Origin for /ws (the CORS allowlist)
   std::shared_ptr<ConnectionLimiter> limiter = std::make_shared<ConnectionLimiter>(0);
   StreamCounters counters;
+  // Where resumes from before the replay window are read (api/stream/event_archive.h); none on a
+  // single node.
+  std::shared_ptr<EventArchive> archive;
 };
 
 }  // namespace walcast::api

@@ -882,7 +882,8 @@ TEST(Cluster, FailoverLosesNothing) {
 }
 
 // An id is the same on every member: ids read from one resume on another, from the middle of the
-// window (the events after it, same ids) or from before it (resync, then live).
+// window (the events after it, same ids), from before the window (read from the cluster's stream),
+// or from before what the stream still holds (resync, then live).
 TEST(Cluster, ResumeOnAnotherMember) {
   RedisServer redis(DurableRedis());
   auto db = CreateOrdersDatabase("cluster_resume");
@@ -931,13 +932,34 @@ TEST(Cluster, ResumeOnAnotherMember) {
 
   // Push m0's first ids out: far more events than the window keeps (and than one node of a Redis
   // stream holds, should the stream be trimmed approximately).
-  for (int t = 0; t < 30; ++t) {
+  // 600: the archive is read in more than one page.
+  for (int t = 0; t < 60; ++t) {
     session.Exec("INSERT INTO orders (customer_name, product_name) SELECT 'bulk" +
                  std::to_string(t) + "-' || g, 'p' FROM generate_series(1, 10) g");
   }
-  ASSERT_EQ(ChangesIn(ReadChanges(on_a, 301)).size(), 301u) << "sse@m0" << cluster.Logs();
-  ASSERT_EQ(ChangesIn(ReadChanges(on_b, 301)).size(), 301u) << "ws@m1" << cluster.Logs();
+  ASSERT_EQ(ChangesIn(ReadChanges(on_b, 601)).size(), 601u) << "ws@m1" << cluster.Logs();
 
+  // Older than m1's window, still in the cluster's stream: read from Redis, then live, every
+  // change once, in order.
+  auto all_on_a = from_a;
+  for (auto& change : ChangesIn(ReadChanges(on_a, 601))) all_on_a.push_back(change);
+  ASSERT_EQ(all_on_a.size(), 605u) << "sse@m0";
+  for (auto transport : {Transport::kSse, Transport::kWebSocket}) {
+    std::string who = TransportName(transport) + "@m1 from m0's first id " + from_a[0].id;
+    StreamConnection connection(transport, port_b, from_a[0].id);
+    ASSERT_TRUE(ReadWelcome(connection, who));
+    auto changes = ChangesIn(ReadChanges(connection, all_on_a.size() - 1));
+    ASSERT_EQ(changes.size(), all_on_a.size() - 1) << who << cluster.Logs();
+    for (std::size_t i = 0; i < changes.size(); ++i) {
+      ASSERT_EQ(changes[i].id, all_on_a[i + 1].id) << who << ": change " << i;
+    }
+    EXPECT_EQ(connection.Next(1s).kind, StreamMessage::Kind::kIdle) << who << ": no duplicate";
+  }
+
+  // Trimmed out of the stream too (as MAXLEN would after many more changes): resync, then live.
+  ASSERT_EQ(RawRedisCommand(redis.port(),
+                            {"XTRIM", "walcast:{" + db.name + "}:events", "MAXLEN", "=", "100"}),
+            ":505");
   std::vector<std::pair<std::string, std::unique_ptr<StreamConnection>>> too_old;
   for (auto transport : {Transport::kSse, Transport::kWebSocket}) {
     std::string who = TransportName(transport) + "@m1 from m0's first id " + from_a[0].id;
