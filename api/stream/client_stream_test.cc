@@ -38,6 +38,10 @@ class FakeSession : public EventSubscriber, public std::enable_shared_from_this<
   }
   void Resync(std::string) override {}
   void Shutdown() override {}
+  void ArchivePage(EventArchive::Page page) override {
+    std::lock_guard lock(strand_);
+    client_.OnArchivePage(std::move(page));
+  }
   // Writes up to `n` queued messages; returns how many it wrote.
   std::size_t Drain(std::size_t n) {
     std::lock_guard lock(strand_);
@@ -78,6 +82,99 @@ std::shared_ptr<StreamContext> Context(ReplayLimits replay, std::size_t queue_me
   context->outbound.max_messages = queue_messages;
   context->hub->OnStreamStart(Lsn(0x100));
   return context;
+}
+
+// An archive kept in memory: every event ever published, from `first` on. Reads wait until
+// Answer(), as a real archive answers later on another thread.
+class KeptArchive : public EventArchive {
+ public:
+  void Keep(const PublishedTransaction& transaction) {
+    for (const auto& event : transaction.events) events_.push_back(event);
+  }
+  void ReadAfter(const EventId& after, std::size_t max_events,
+                 std::function<void(Page)> done) override {
+    reads_.push_back({after, max_events, std::move(done)});
+  }
+  // Answers the reads asked so far; returns how many there were.
+  std::size_t Answer(const EventId& first) {
+    auto reads = std::move(reads_);
+    reads_.clear();
+    for (auto& read : reads) {
+      Page page;
+      if (read.after < first) {
+        page.error = "no longer reaches back";
+      } else {
+        for (const auto& event : events_) {
+          if (event->id > read.after && page.events.size() < read.max_events) {
+            page.events.push_back(event);
+          }
+        }
+      }
+      read.done(std::move(page));
+    }
+    return reads.size();
+  }
+
+ private:
+  struct Read {
+    EventId after;
+    std::size_t max_events;
+    std::function<void(Page)> done;
+  };
+  std::vector<StreamEventPtr> events_;
+  std::vector<Read> reads_;
+};
+
+// Publishes `transaction` to the hub and keeps it in the archive.
+void PublishKept(StreamContext& context, KeptArchive& archive, PublishedTransaction transaction) {
+  archive.Keep(transaction);
+  context.hub->Publish(std::move(transaction));
+}
+
+TEST(ClientStream, AResumeFromBeforeTheWindowReadsTheArchiveThenTheWindow) {
+  auto context = Context({.max_events = 2}, 4);
+  auto archive = std::make_shared<KeptArchive>();
+  context->archive = archive;
+  for (int t = 1; t <= 10; ++t) PublishKept(*context, *archive, Txn(0x100 + t * 0x100, 3));
+  auto session = std::make_shared<FakeSession>(context, EventId(Lsn(0x200), 1));
+  session->Start();
+  PublishKept(*context, *archive,
+              Txn(0x5000, 1));  // while the archive is read: waits in the window
+  // Pages of at most the queue's room, answered as the client drains.
+  std::size_t pages = 0;
+  while (true) {
+    std::size_t answered = archive->Answer(EventId(Lsn(0x100), 0));
+    pages += answered;
+    if (session->Drain(1) == 0 && answered == 0) break;
+  }
+  EXPECT_GT(pages, 3u);
+  std::vector<EventId> expected{EventId(Lsn(0x200), 2)};
+  for (int t = 2; t <= 10; ++t) {
+    for (uint32_t i = 0; i < 3; ++i) expected.push_back(EventId(Lsn(0x100 + t * 0x100), i));
+  }
+  expected.push_back(EventId(Lsn(0x5000), 0));
+  EXPECT_EQ(session->ids, expected);
+  EXPECT_EQ(session->controls, std::vector<std::string>{"welcome"});
+  EXPECT_FALSE(session->slow());
+
+  PublishKept(*context, *archive, Txn(0x6000, 1));  // live again
+  session->Drain(10);
+  EXPECT_EQ(session->ids.back(), EventId(Lsn(0x6000), 0));
+}
+
+TEST(ClientStream, AnArchiveThatNoLongerReachesBackGivesResyncThenLive) {
+  auto context = Context({.max_events = 2}, 4);
+  auto archive = std::make_shared<KeptArchive>();
+  context->archive = archive;
+  for (int t = 1; t <= 5; ++t) PublishKept(*context, *archive, Txn(0x100 + t * 0x100, 1));
+  auto session = std::make_shared<FakeSession>(context, EventId(Lsn(0x200), 0));
+  session->Start();
+  PublishKept(*context, *archive, Txn(0x9000, 1));
+  EXPECT_EQ(archive->Answer(EventId(Lsn(0x400), 0)), 1u);
+  while (session->Drain(1) > 0) {
+  }
+  EXPECT_EQ(session->controls, (std::vector<std::string>{"welcome", "resync"}));
+  EXPECT_EQ(session->ids, std::vector<EventId>{EventId(Lsn(0x9000), 0)}) << "then live";
 }
 
 TEST(ClientStream, ABurstLargerThanTheQueueArrivesWholeAndInOrder) {
