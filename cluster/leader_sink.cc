@@ -29,13 +29,17 @@ void LeaderSink::OnStreamStart(decoder::Lsn confirmed_flush) {
   // Below the first id that can follow the slot's position, nothing can be resumed from a new
   // stream: its floor.
   auto floor = decoder::EventId(confirmed_flush, 0).ToString();
-  asio::post(appender_strand_, [appender = appender_, state = state_, floor] {
-    appender->TakeOver(floor, [state](std::variant<Takeover, ScriptRefusal> outcome) {
-      if (auto* refusal = std::get_if<ScriptRefusal>(&outcome)) {
-        return state->StepDown("taking the stream over failed: " + refusal->message);
-      }
-      if (state->callbacks.on_leading) state->callbacks.on_leading(std::get<Takeover>(outcome));
-    });
+  asio::post(appender_strand_, [appender = appender_, state = state_, floor, confirmed_flush] {
+    appender->TakeOver(
+        floor, confirmed_flush, [state](std::variant<Takeover, ScriptRefusal> outcome) {
+          if (auto* refusal = std::get_if<ScriptRefusal>(&outcome)) {
+            return state->StepDown("taking the stream over failed: " + refusal->message);
+          }
+          state->leading = true;
+          if (state->callbacks.on_leading) {
+            state->callbacks.on_leading(std::get<Takeover>(outcome));
+          }
+        });
   });
 }
 
@@ -48,7 +52,9 @@ bool LeaderSink::Publish(api::PublishedTransaction transaction, const OnFresh& /
   asio::post(appender_strand_, [appender = appender_, state = state_, events,
                                 transaction = std::move(transaction)] {
     const auto end = transaction.end_lsn.value();
-    const bool complete = transaction.complete;
+    // A transaction without events writes nothing, so it cannot raise the stream's `end`: its
+    // position is acknowledged like an idle one (ObserveIdleWalEnd), after an advance.
+    const bool complete = transaction.complete && !transaction.events.empty();
     appender->Append(transaction, [state, events, end, complete](StreamAppender::Outcome outcome) {
       if (auto* refusal = std::get_if<ScriptRefusal>(&outcome)) {
         state->StepDown("appending to the stream failed: " + refusal->message);
@@ -77,12 +83,23 @@ bool LeaderSink::Backlogged() const {
 
 void LeaderSink::ObserveIdleWalEnd(decoder::Lsn wal_end) {
   // Nothing decoded is waiting for Redis: the server's position holds no change of ours, and
-  // acknowledging it keeps PostgreSQL from retaining WAL for an idle table.
-  if (state_->in_flight_jobs.load() != 0 || state_->stepped_down) return;
-  uint64_t known = state_->acknowledged.load();
-  while (known < wal_end.value() &&
-         !state_->acknowledged.compare_exchange_weak(known, wal_end.value())) {
-  }
+  // acknowledging it keeps PostgreSQL from retaining WAL for an idle table; first the stream's
+  // `end` goes there. One advance at a time; a keepalive comes again soon.
+  if (!state_->leading || state_->stepped_down || state_->in_flight_jobs.load() != 0) return;
+  if (wal_end.value() <= state_->acknowledged.load() || state_->advancing.exchange(true)) return;
+  asio::post(appender_strand_, [appender = appender_, state = state_, wal_end] {
+    appender->Advance(wal_end, [state, wal_end](StreamAppender::Outcome outcome) {
+      if (auto* refusal = std::get_if<ScriptRefusal>(&outcome)) {
+        state->StepDown("advancing the stream's end failed: " + refusal->message);
+      } else if (!state->stepped_down) {
+        uint64_t known = state->acknowledged.load();
+        while (known < wal_end.value() &&
+               !state->acknowledged.compare_exchange_weak(known, wal_end.value())) {
+        }
+      }
+      state->advancing = false;
+    });
+  });
 }
 
 decoder::Lsn LeaderSink::AckLsn() const { return decoder::Lsn(state_->acknowledged.load()); }

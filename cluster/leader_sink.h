@@ -4,9 +4,12 @@
 //
 // When the replication stream starts, the sink takes the stream over (a new term); appends wait
 // for that. It acknowledges to the slot only the end of transactions Redis has accepted whole, so
-// whoever takes the slot next decodes again everything that might be missing. The first refusal
-// or failure (another leader's term, a lost stream, Redis unreachable) calls `step_down` once;
-// from then on nothing more is written, and the owner ends the replication stream.
+// whoever takes the slot next decodes again everything that might be missing, and a position
+// without changes (idle) only after raising the stream's `end` to it: `end` is never below what
+// the slot was told, which is how a takeover recognizes a stream that lost acknowledged entries.
+// The first refusal or failure (another leader's term, a lost stream, Redis unreachable) calls
+// `step_down` once; from then on nothing more is written, and the owner ends the replication
+// stream.
 //
 // Thread-safe: the pipeline calls it on the replication stream's strand; the appender runs on its
 // connection's strand (`appender_strand`), and the two share only atomics.
@@ -51,6 +54,8 @@ class LeaderSink : public api::TransactionSink {
     std::atomic<uint64_t> acknowledged{0};  // an end LSN
     std::atomic<uint64_t> in_flight_events{0};
     std::atomic<uint64_t> in_flight_jobs{0};
+    std::atomic<bool> leading{false};    // the takeover succeeded
+    std::atomic<bool> advancing{false};  // an advance script is in flight
     std::atomic<bool> stepped_down{false};
     LeaderCallbacks callbacks;
     void StepDown(const std::string& reason);

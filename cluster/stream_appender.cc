@@ -26,10 +26,10 @@ StreamAppender::StreamAppender(std::shared_ptr<redis::RedisConnection> connectio
       max_entries_(max_entries),
       member_(std::move(member)) {}
 
-void StreamAppender::TakeOver(std::string floor,
+void StreamAppender::TakeOver(std::string floor, decoder::Lsn confirmed,
                               std::function<void(std::variant<Takeover, ScriptRefusal>)> done) {
   std::vector<std::string> args{"EVAL", std::string(TakeoverScript())};
-  auto rest = TakeoverArguments(keys_, NewEpoch(), floor, member_);
+  auto rest = TakeoverArguments(keys_, NewEpoch(), floor, member_, confirmed);
   args.insert(args.end(), rest.begin(), rest.end());
   // Weak captures throughout: a pending command lives in the connection the appender owns.
   connection_->Command(
@@ -58,6 +58,15 @@ void StreamAppender::Append(const api::PublishedTransaction& transaction,
                             std::function<void(Outcome)> done) {
   jobs_.push_back(Job{EntriesOf(transaction), std::move(done)});
   if (taken_over_ && !running_) Next();
+}
+
+void StreamAppender::Advance(decoder::Lsn position, std::function<void(Outcome)> done) {
+  std::vector<std::string> args{"EVAL", std::string(AdvanceScript())};
+  auto rest = AdvanceArguments(keys_, epoch_, term_, position);
+  args.insert(args.end(), rest.begin(), rest.end());
+  connection_->Command(std::move(args), [done = std::move(done)](redis::RedisValue reply) {
+    done(ParseAppendReply(reply));
+  });
 }
 
 void StreamAppender::Next() {

@@ -31,10 +31,13 @@ class StreamAppender : public std::enable_shared_from_this<StreamAppender> {
   StreamAppender(std::shared_ptr<redis::RedisConnection> connection, StreamKeys keys,
                  std::size_t max_entries, std::string member);
 
-  // Starts this member's term. `floor` is the event id below which nothing can be resumed when
-  // the stream is new (the slot's confirmed position).
-  void TakeOver(std::string floor, std::function<void(std::variant<Takeover, ScriptRefusal>)> done);
+  // Starts this member's term from the slot's confirmed position. `floor` is the event id below
+  // which nothing can be resumed when the stream is new (or starts again after a loss).
+  void TakeOver(std::string floor, decoder::Lsn confirmed,
+                std::function<void(std::variant<Takeover, ScriptRefusal>)> done);
   void Append(const api::PublishedTransaction& transaction, std::function<void(Outcome)> done);
+  // Raises the stream's `end` to `position` (the advance script), so the slot may be told it.
+  void Advance(decoder::Lsn position, std::function<void(Outcome)> done);
 
   const std::string& epoch() const { return epoch_; }
   int64_t term() const { return term_; }

@@ -4,19 +4,37 @@ namespace walcast::cluster {
 namespace {
 
 constexpr std::string_view kTakeover = R"lua(
+local function below(a, b)  -- decimal LSNs: Lua numbers are exact only below 2^53
+  if #a ~= #b then return #a < #b end
+  return a < b
+end
 local epoch = redis.call('HGET', KEYS[2], 'epoch')
 if not epoch then
   redis.call('DEL', KEYS[1])
-  redis.call('HSET', KEYS[2], 'epoch', ARGV[1], 'term', 1, 'floor', ARGV[2], 'leader', ARGV[3])
-  return {ARGV[1], 1, '', 'new'}
+  redis.call('HSET', KEYS[2], 'epoch', ARGV[1], 'term', 1, 'floor', ARGV[2], 'leader', ARGV[3],
+             'end', ARGV[4], 'count', 0)
+  redis.call('HDEL', KEYS[2], 'lastid')
+  return {ARGV[1], 1, ARGV[4], 'new'}
 end
 local term = redis.call('HINCRBY', KEYS[2], 'term', 1)
 redis.call('HSET', KEYS[2], 'leader', ARGV[3])
-local last = redis.call('HGET', KEYS[2], 'end') or ''
+local last = redis.call('HGET', KEYS[2], 'end') or '0'
+if below(last, ARGV[4]) then
+  -- The slot was acknowledged past what the stream holds: entries were lost (a crash under a
+  -- lazy fsync, a failover to a replica that lagged). Start again from the slot, as a new epoch.
+  redis.call('DEL', KEYS[1])
+  redis.call('HSET', KEYS[2], 'epoch', ARGV[1], 'floor', ARGV[2], 'end', ARGV[4], 'count', 0)
+  redis.call('HDEL', KEYS[2], 'lastid')
+  return {ARGV[1], term, ARGV[4], 'lost'}
+end
 return {epoch, term, last, 'kept'}
 )lua";
 
 constexpr std::string_view kAppend = R"lua(
+local function below(a, b)
+  if #a ~= #b then return #a < #b end
+  return a < b
+end
 local epoch = redis.call('HGET', KEYS[2], 'epoch')
 if epoch ~= ARGV[1] then
   return redis.error_reply('WALCAST_EPOCH the stream is not the one this leader took over')
@@ -46,12 +64,33 @@ for i = 4, #ARGV, 5 do
     added = added + 1
     count = count + 1
     if ARGV[i + 4] == '1' then
-      redis.call('HSET', KEYS[2], 'end', ARGV[i + 3], 'lastid', ARGV[i])
+      redis.call('HSET', KEYS[2], 'lastid', ARGV[i])
+      if below(redis.call('HGET', KEYS[2], 'end') or '0', ARGV[i + 3]) then
+        redis.call('HSET', KEYS[2], 'end', ARGV[i + 3])
+      end
     end
   end
 end
 if added > 0 then redis.call('HSET', KEYS[2], 'count', count) end
 return {added, present}
+)lua";
+
+constexpr std::string_view kAdvance = R"lua(
+local function below(a, b)
+  if #a ~= #b then return #a < #b end
+  return a < b
+end
+if redis.call('HGET', KEYS[2], 'epoch') ~= ARGV[1] then
+  return redis.error_reply('WALCAST_EPOCH the stream is not the one this leader took over')
+end
+local term = redis.call('HGET', KEYS[2], 'term')
+if term ~= ARGV[2] then
+  return redis.error_reply('WALCAST_FENCED term ' .. tostring(term) .. ' has another leader')
+end
+if below(redis.call('HGET', KEYS[2], 'end') or '0', ARGV[3]) then
+  redis.call('HSET', KEYS[2], 'end', ARGV[3])
+end
+return {0, 0}
 )lua";
 
 ScriptRefusal Refusal(const redis::RedisValue& reply) {
@@ -82,11 +121,28 @@ StreamKeys StreamKeys::ForSlot(std::string_view slot) {
 
 std::string_view TakeoverScript() { return kTakeover; }
 std::string_view AppendScript() { return kAppend; }
+std::string_view AdvanceScript() { return kAdvance; }
 
 std::vector<std::string> TakeoverArguments(const StreamKeys& keys, std::string_view new_epoch,
-                                           std::string_view floor, std::string_view member) {
-  return {
-      "2", keys.stream, keys.meta, std::string(new_epoch), std::string(floor), std::string(member)};
+                                           std::string_view floor, std::string_view member,
+                                           decoder::Lsn confirmed) {
+  return {"2",
+          keys.stream,
+          keys.meta,
+          std::string(new_epoch),
+          std::string(floor),
+          std::string(member),
+          std::to_string(confirmed.value())};
+}
+
+std::vector<std::string> AdvanceArguments(const StreamKeys& keys, std::string_view epoch,
+                                          int64_t term, decoder::Lsn position) {
+  return {"2",
+          keys.stream,
+          keys.meta,
+          std::string(epoch),
+          std::to_string(term),
+          std::to_string(position.value())};
 }
 
 std::vector<std::string> AppendArguments(const StreamKeys& keys, std::string_view epoch,
@@ -125,7 +181,7 @@ std::variant<Takeover, ScriptRefusal> ParseTakeoverReply(const redis::RedisValue
   const auto* end = StringAt(reply, 2);
   const auto* kind = StringAt(reply, 3);
   if (epoch == nullptr || end == nullptr || kind == nullptr) return Refusal(reply);
-  return Takeover{*epoch, reply.elements[1].integer, *end, *kind == "new"};
+  return Takeover{*epoch, reply.elements[1].integer, *end, *kind == "new", *kind == "lost"};
 }
 
 std::variant<Appended, ScriptRefusal> ParseAppendReply(const redis::RedisValue& reply) {

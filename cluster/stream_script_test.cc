@@ -64,6 +64,10 @@ TEST(ParseReplies, TakeoverAndAppend) {
   EXPECT_EQ(std::get<Takeover>(takeover).term, 4);
   EXPECT_EQ(std::get<Takeover>(takeover).end_lsn, "99");
   EXPECT_FALSE(std::get<Takeover>(takeover).new_stream);
+  EXPECT_FALSE(std::get<Takeover>(takeover).lost);
+  auto lost = ParseTakeoverReply(Array({String("ep2"), Integer(5), String("120"), String("lost")}));
+  ASSERT_TRUE(std::holds_alternative<Takeover>(lost));
+  EXPECT_TRUE(std::get<Takeover>(lost).lost);
 
   auto appended = ParseAppendReply(Array({Integer(2), Integer(1)}));
   ASSERT_TRUE(std::holds_alternative<Appended>(appended));

@@ -385,9 +385,17 @@ void ClusterMember::Candidate() {
 
 void ClusterMember::OnLeading(const cluster::Takeover& takeover) {
   term_->leading = true;
+  if (takeover.lost) {
+    spdlog::error(
+        "cluster: the stream {} ended before the slot's position {}: Redis lost entries it had "
+        "accepted (appendfsync not always, or a failover to a replica that lagged); starting it "
+        "again as epoch {}, resumes from before it get resync",
+        keys_.stream, takeover.end_lsn, takeover.epoch);
+  }
   spdlog::info("cluster role: leader (member {}, term {}, {} stream epoch {}, slot {})",
-               options_.member, takeover.term, takeover.new_stream ? "new" : "existing",
-               takeover.epoch, options_.replication.slot);
+               options_.member, takeover.term,
+               takeover.new_stream || takeover.lost ? "new" : "existing", takeover.epoch,
+               options_.replication.slot);
   std::lock_guard lock(mutex_);
   state_.leader = true;
   state_.term = takeover.term;

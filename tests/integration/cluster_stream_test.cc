@@ -83,15 +83,28 @@ class ClusterStreamTest : public ::testing::Test {
     return connection;
   }
 
-  std::shared_ptr<StreamAppender> Leader(const std::string& member) {
+  // A leader that took the slot at `confirmed`; its takeover's reply in `*takeover` if given.
+  std::shared_ptr<StreamAppender> Leader(const std::string& member, Lsn confirmed = Lsn(1),
+                                         Takeover* takeover = nullptr) {
     auto appender = std::make_shared<StreamAppender>(Connect(), keys_, 10000, member);
     std::optional<std::variant<Takeover, ScriptRefusal>> outcome;
-    appender->TakeOver(std::string(EventId(Lsn(1), 0).view()),
+    appender->TakeOver(std::string(EventId(confirmed, 0).view()), confirmed,
                        [&](std::variant<Takeover, ScriptRefusal> result) { outcome = result; });
     RunUntil([&] { return outcome.has_value(); });
     EXPECT_TRUE(outcome && std::holds_alternative<Takeover>(*outcome));
+    if (takeover && outcome && std::holds_alternative<Takeover>(*outcome)) {
+      *takeover = std::get<Takeover>(*outcome);
+    }
     RunFor(100ms);  // SCRIPT LOAD
     return appender;
+  }
+
+  StreamAppender::Outcome Advance(StreamAppender& appender, Lsn position) {
+    std::optional<StreamAppender::Outcome> outcome;
+    appender.Advance(position,
+                     [&](StreamAppender::Outcome result) { outcome = std::move(result); });
+    RunUntil([&] { return outcome.has_value(); });
+    return outcome ? *outcome : StreamAppender::Outcome(ScriptRefusal{});
   }
 
   StreamAppender::Outcome Append(StreamAppender& appender, const api::PublishedTransaction& txn) {
@@ -197,6 +210,45 @@ TEST_F(ClusterStreamTest, AFollowerBehindTheTrimmingReportsTheGap) {
   EXPECT_EQ(hub->Subscribe(std::make_shared<Collector>(), ids[1]).status,
             api::ReplayWindow::ResumeStatus::kTooOld);
   follower->Stop();
+}
+
+// The slot was acknowledged past what the stream holds (its tail was lost under a lazy fsync):
+// the next leader starts a new epoch from the slot, and the old one's appends are refused.
+TEST_F(ClusterStreamTest, ATakeoverBeyondTheStreamsEndStartsANewEpoch) {
+  auto first = Leader("a");
+  ASSERT_TRUE(std::holds_alternative<Appended>(Append(*first, Part(100, 0, 2, true))));
+  EXPECT_EQ(Call({"HGET", keys_.meta, "end"}).text, "108");
+  Call({"HSET", keys_.meta, "end", "50"});  // as if the last append had been lost
+
+  Takeover takeover;
+  auto second = Leader("b", Lsn(108), &takeover);
+  EXPECT_TRUE(takeover.lost);
+  EXPECT_EQ(takeover.term, 2);
+  EXPECT_EQ(Call({"XLEN", keys_.stream}).integer, 0) << "the stream starts again";
+  EXPECT_EQ(Call({"HGET", keys_.meta, "floor"}).text, EventId(Lsn(108), 0).ToString());
+  auto refused = Append(*first, Part(200, 0, 1, true));
+  ASSERT_TRUE(std::holds_alternative<ScriptRefusal>(refused));
+  EXPECT_EQ(std::get<ScriptRefusal>(refused).kind, ScriptRefusal::Kind::kEpoch);
+  EXPECT_TRUE(std::holds_alternative<Appended>(Append(*second, Part(200, 0, 1, true))));
+}
+
+// An idle position reaches the slot only through the stream's `end`, which never moves back, so a
+// takeover at that position keeps the stream.
+TEST_F(ClusterStreamTest, AnAdvanceRaisesTheEndOnlyForItsTerm) {
+  auto first = Leader("a");
+  EXPECT_TRUE(std::holds_alternative<Appended>(Advance(*first, Lsn(500))));
+  EXPECT_TRUE(std::holds_alternative<Appended>(Advance(*first, Lsn(300))));
+  EXPECT_EQ(Call({"HGET", keys_.meta, "end"}).text, "500") << "never back";
+  ASSERT_TRUE(std::holds_alternative<Appended>(Append(*first, Part(400, 0, 1, true))));
+  EXPECT_EQ(Call({"HGET", keys_.meta, "end"}).text, "500") << "an older end does not lower it";
+
+  Takeover takeover;
+  auto second = Leader("b", Lsn(500), &takeover);
+  EXPECT_FALSE(takeover.lost);
+  EXPECT_EQ(takeover.end_lsn, "500");
+  auto fenced = Advance(*first, Lsn(900));
+  ASSERT_TRUE(std::holds_alternative<ScriptRefusal>(fenced));
+  EXPECT_EQ(std::get<ScriptRefusal>(fenced).kind, ScriptRefusal::Kind::kFenced);
 }
 
 TEST_F(ClusterStreamTest, ASecondLeaderFencesTheFirst) {
