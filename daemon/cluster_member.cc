@@ -316,11 +316,9 @@ asio::awaitable<std::optional<std::string>> ClusterMember::PollRedis() {
   const auto now = std::chrono::steady_clock::now();
   if (!last || (cursor && *cursor >= *last)) caught_up_at_ = now;
   std::lock_guard lock(mutex_);
-  state_.epoch = known_epoch_;
   if (meta.elements[3].Text()) state_.term = std::atoll(meta.elements[3].text.c_str());
   state_.lag_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(now - caught_up_at_).count();
-  state_.redis_roundtrip_seconds = roundtrip.count();
   co_return std::nullopt;
 }
 

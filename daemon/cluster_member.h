@@ -61,10 +61,8 @@ struct ClusterState {
   bool redis_up = false;
   std::string redis_problem = "connecting to Redis";
   int64_t term = 0;
-  std::string epoch;
   int64_t lag_ms = 0;  // how long this member's follower has been behind the stream's end
   uint64_t leader_changes = 0;
-  std::optional<double> redis_roundtrip_seconds;          // the last liveness check's
   std::optional<database::ReplicationState> replication;  // while leading
 };
 
