@@ -139,7 +139,7 @@ asio::awaitable<void> ClusterMember::Run() {
     std::string reason = co_await Session();
     StopFollower();
     if (control_) control_->Close();
-    if (term_) StepDown("Redis is unreachable: " + reason);
+    if (term_) StepDown(stopped_ ? "the server is stopping" : "Redis is unreachable: " + reason);
     if (stopped_) break;
     SetRedis(false, reason);
     if (std::chrono::steady_clock::now() - started > 10s) backoff.Reset();
