@@ -184,6 +184,11 @@ asio::awaitable<std::string> ClusterMember::Session() {
   SetRedis(true, "");
   spdlog::info("cluster: member {} follows {} on Redis {} from {}", options_.member, keys_.stream,
                options_.endpoint.Describe(), cursor_);
+  if (!announced_) {
+    // Every member starts as a follower; the leader's line follows if it wins the slot.
+    spdlog::info("cluster role: follower (member {} joined)", options_.member);
+    announced_ = true;
+  }
 
   auto next_poll = std::chrono::steady_clock::now() + options_.redis_poll;
   while (!stopped_) {
@@ -324,7 +329,7 @@ asio::awaitable<std::optional<std::string>> ClusterMember::PollRedis() {
 
 // A standby's election: the slot is free when no walsender holds it (or it does not exist yet,
 // and the first leader creates it). Whoever then starts streaming first wins; the others'
-// START_REPLICATION fails with "is active for PID" and they keep watching.
+// START_REPLICATION fails ("is active for PID") and they keep watching.
 asio::awaitable<void> ClusterMember::WatchSlot() {
   if (!slot_watch_.IsOpen()) {
     if (auto error = co_await slot_watch_.Connect(options_.params, 5s)) {
@@ -416,7 +421,10 @@ void ClusterMember::OnStreamEnded(uint64_t generation, const std::string& reason
   if (term_->leading) {
     spdlog::warn("cluster role: follower (member {}: the replication stream ended: {})",
                  options_.member, reason);
-  } else if (reason.find("is active for PID") != std::string::npos) {
+  } else if (reason.find("is active for PID") != std::string::npos ||
+             reason.find("is in use by another process") != std::string::npos) {
+    // Lost the race for the slot (PostgreSQL's words at START_REPLICATION, or the stream's own
+    // check just before it).
     spdlog::debug("cluster: another member took the slot first");
   } else if (reason != "stopped") {
     spdlog::info("cluster: taking the slot failed: {}", reason);

@@ -113,6 +113,7 @@ class ClusterMember : public std::enable_shared_from_this<ClusterMember> {
   std::optional<std::string> follower_error_;
   std::string cursor_ = "0-0";  // the follower's position, kept across Redis sessions
   bool loaded_ = false;         // the hub's start is set (first session)
+  bool announced_ = false;      // the first role line was logged
   std::string known_epoch_;
   std::string persistence_warned_;  // the settings last warned about, so each is said once
   database::PgConnection slot_watch_;
