@@ -1,13 +1,30 @@
 #include "cluster/stream_script.h"
 
+#include <string>
+
 namespace walcast::cluster {
 namespace {
 
-constexpr std::string_view kTakeover = R"lua(
-local function below(a, b)  -- decimal LSNs: Lua numbers are exact only below 2^53
+// What the scripts share: LSNs compared as decimal strings (Lua numbers are exact only below
+// 2^53), and the fence every write of a leader passes first.
+constexpr std::string_view kBelow = R"lua(
+local function below(a, b)
   if #a ~= #b then return #a < #b end
   return a < b
 end
+)lua";
+
+constexpr std::string_view kFence = R"lua(
+if redis.call('HGET', KEYS[2], 'epoch') ~= ARGV[1] then
+  return redis.error_reply('WALCAST_EPOCH the stream is not the one this leader took over')
+end
+local term = redis.call('HGET', KEYS[2], 'term')
+if term ~= ARGV[2] then
+  return redis.error_reply('WALCAST_FENCED term ' .. tostring(term) .. ' has another leader')
+end
+)lua";
+
+constexpr std::string_view kTakeover = R"lua(
 local epoch = redis.call('HGET', KEYS[2], 'epoch')
 if not epoch then
   redis.call('DEL', KEYS[1])
@@ -31,18 +48,6 @@ return {epoch, term, last, 'kept'}
 )lua";
 
 constexpr std::string_view kAppend = R"lua(
-local function below(a, b)
-  if #a ~= #b then return #a < #b end
-  return a < b
-end
-local epoch = redis.call('HGET', KEYS[2], 'epoch')
-if epoch ~= ARGV[1] then
-  return redis.error_reply('WALCAST_EPOCH the stream is not the one this leader took over')
-end
-local term = redis.call('HGET', KEYS[2], 'term')
-if term ~= ARGV[2] then
-  return redis.error_reply('WALCAST_FENCED term ' .. tostring(term) .. ' has another leader')
-end
 local added, present = 0, 0
 local count = tonumber(redis.call('HGET', KEYS[2], 'count') or '0')
 for i = 4, #ARGV, 5 do
@@ -76,17 +81,6 @@ return {added, present}
 )lua";
 
 constexpr std::string_view kAdvance = R"lua(
-local function below(a, b)
-  if #a ~= #b then return #a < #b end
-  return a < b
-end
-if redis.call('HGET', KEYS[2], 'epoch') ~= ARGV[1] then
-  return redis.error_reply('WALCAST_EPOCH the stream is not the one this leader took over')
-end
-local term = redis.call('HGET', KEYS[2], 'term')
-if term ~= ARGV[2] then
-  return redis.error_reply('WALCAST_FENCED term ' .. tostring(term) .. ' has another leader')
-end
 if below(redis.call('HGET', KEYS[2], 'end') or '0', ARGV[3]) then
   redis.call('HSET', KEYS[2], 'end', ARGV[3])
 end
@@ -119,9 +113,20 @@ StreamKeys StreamKeys::ForSlot(std::string_view slot) {
   return {tag + "events", tag + "meta"};
 }
 
-std::string_view TakeoverScript() { return kTakeover; }
-std::string_view AppendScript() { return kAppend; }
-std::string_view AdvanceScript() { return kAdvance; }
+std::string_view TakeoverScript() {
+  static const std::string script = std::string(kBelow) + std::string(kTakeover);
+  return script;
+}
+std::string_view AppendScript() {
+  static const std::string script =
+      std::string(kBelow) + std::string(kFence) + std::string(kAppend);
+  return script;
+}
+std::string_view AdvanceScript() {
+  static const std::string script =
+      std::string(kBelow) + std::string(kFence) + std::string(kAdvance);
+  return script;
+}
 
 std::vector<std::string> TakeoverArguments(const StreamKeys& keys, std::string_view new_epoch,
                                            std::string_view floor, std::string_view member,
