@@ -12,6 +12,12 @@ void LeaderSink::State::StepDown(const std::string& reason) {
   if (callbacks.step_down) callbacks.step_down(reason);
 }
 
+void LeaderSink::State::Acknowledge(uint64_t position) {
+  uint64_t known = acknowledged.load();
+  while (known < position && !acknowledged.compare_exchange_weak(known, position)) {
+  }
+}
+
 LeaderSink::LeaderSink(asio::any_io_executor appender_strand,
                        std::shared_ptr<StreamAppender> appender, LeaderCallbacks callbacks,
                        std::size_t max_in_flight_events)
@@ -60,9 +66,7 @@ bool LeaderSink::Publish(api::PublishedTransaction transaction, const OnFresh& /
         state->StepDown("appending to the stream failed: " + refusal->message);
       } else if (complete && !state->stepped_down) {
         // Appends complete in order: this transaction and all before it are in Redis.
-        uint64_t known = state->acknowledged.load();
-        while (known < end && !state->acknowledged.compare_exchange_weak(known, end)) {
-        }
+        state->Acknowledge(end);
       }
       state->in_flight_events -= events;
       --state->in_flight_jobs;
@@ -92,10 +96,7 @@ void LeaderSink::ObserveIdleWalEnd(decoder::Lsn wal_end) {
       if (auto* refusal = std::get_if<ScriptRefusal>(&outcome)) {
         state->StepDown("advancing the stream's end failed: " + refusal->message);
       } else if (!state->stepped_down) {
-        uint64_t known = state->acknowledged.load();
-        while (known < wal_end.value() &&
-               !state->acknowledged.compare_exchange_weak(known, wal_end.value())) {
-        }
+        state->Acknowledge(wal_end.value());
       }
       state->advancing = false;
     });

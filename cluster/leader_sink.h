@@ -59,6 +59,8 @@ class LeaderSink : public api::TransactionSink {
     std::atomic<bool> stepped_down{false};
     LeaderCallbacks callbacks;
     void StepDown(const std::string& reason);
+    // Raises `acknowledged` to `position` (never lowers it).
+    void Acknowledge(uint64_t position);
   };
 
   boost::asio::any_io_executor appender_strand_;
