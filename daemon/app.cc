@@ -163,8 +163,9 @@ bool App::Start() {
 
   api::RouterServices services;
   services.rest = [routes = order_routes_](const api::Request& request,
+                                           const api::AccessGrant& grant,
                                            const api::Respond& respond) {
-    return routes->Handle(request, respond);
+    return routes->Handle(request, grant, respond);
   };
   services.health = [status = status_] { return status->Health(); };
   services.metrics = [status = status_] { return status->MetricsText(); };

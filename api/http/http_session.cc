@@ -191,7 +191,7 @@ void HttpSession::OnRead(beast::error_code ec, std::size_t) {
                      self->SendStreamed(std::move(head), std::move(producer));
                    });
       });
-  context_->router().Handle(request, respond);
+  context_->router().Handle(request, AccessGrant::Full(), respond);
 }
 
 // A streamed body (the export): the head, then one piece at a time, each written before the next

@@ -36,7 +36,8 @@ std::string_view RouteLabel(std::string_view path) {
 
 Router::Router(RouterServices services) : services_(std::move(services)) {}
 
-void Router::Handle(const Request& request, const Respond& respond) const {
+void Router::Handle(const Request& request, const AccessGrant& grant,
+                    const Respond& respond) const {
   std::string_view path = PathOf(request.target());
   const auto method = request.method();
   const bool read_method = method == http::verb::get || method == http::verb::head;
@@ -69,8 +70,8 @@ void Router::Handle(const Request& request, const Respond& respond) const {
       // HEAD is answered as GET; the session sends the head without the body.
       Request as_get = request;
       as_get.method(http::verb::get);
-      if (services_.rest(as_get, respond)) return;
-    } else if (services_.rest(request, respond)) {
+      if (services_.rest(as_get, grant, respond)) return;
+    } else if (services_.rest(request, grant, respond)) {
       return;
     }
   }

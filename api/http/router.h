@@ -11,6 +11,7 @@
 #include "api/http/respond.h"
 #include "api/http/static_files.h"
 #include "api/status/health_report.h"
+#include "api/stream/access_grant.h"
 
 namespace walcast::api {
 
@@ -18,9 +19,9 @@ struct RouterServices {
   std::function<HealthReport()> health;
   std::function<std::string()> metrics;       // the Prometheus text of /metrics
   const StaticFiles* static_files = nullptr;  // null: no UI
-  // The REST API (api/orders/): answers /api and /api/orders... and returns true, or returns
-  // false for a path it does not serve. Null: those paths are 404.
-  std::function<bool(const Request&, const Respond&)> rest;
+  // The REST API (api/orders/): answers /api and /api/orders... within what `grant` allows and
+  // returns true, or returns false for a path it does not serve. Null: those paths are 404.
+  std::function<bool(const Request&, const AccessGrant&, const Respond&)> rest;
 };
 
 // The route of a path as a fixed label for metrics and logs ("/health", "/api/events", "static",
@@ -31,7 +32,8 @@ class Router {
  public:
   explicit Router(RouterServices services);
 
-  void Handle(const Request& request, const Respond& respond) const;
+  // `grant`: what the request's token allows (api/guard/request_guard.h decided it).
+  void Handle(const Request& request, const AccessGrant& grant, const Respond& respond) const;
 
  private:
   RouterServices services_;

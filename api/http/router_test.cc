@@ -15,7 +15,7 @@ namespace {
 Response Call(const Router& router, http::verb method, const std::string& target) {
   Request request(method, target, 11);
   std::optional<Response> out;
-  router.Handle(request, [&](Response r) { out = std::move(r); });
+  router.Handle(request, AccessGrant::Full(), [&](Response r) { out = std::move(r); });
   EXPECT_TRUE(out.has_value());
   return out.value_or(Response{});
 }
@@ -202,7 +202,7 @@ TEST(Respond, StreamWithoutASinkGathersTheWholeBody) {
 TEST(Router, RestHandlerAnswersBeforeThe404) {
   int calls = 0;
   RouterServices services{[] { return HealthReport{}; }, nullptr, nullptr,
-                          [&](const Request& request, const Respond& respond) {
+                          [&](const Request& request, const AccessGrant&, const Respond& respond) {
                             ++calls;
                             if (PathOf(request.target()) != "/api/orders") return false;
                             respond(JsonResponse(http::status::ok, "[]"));

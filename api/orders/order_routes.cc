@@ -123,7 +123,8 @@ void OrderRoutes::Read(const database::Statement& statement, database::Params pa
       });
 }
 
-bool OrderRoutes::Handle(const Request& request, const Respond& respond) const {
+bool OrderRoutes::Handle(const Request& request, const AccessGrant& /*grant*/,
+                         const Respond& respond) const {
   std::string_view path = PathOf(request.target());
   if (path == "/api") {
     if (request.method() != http::verb::get) {

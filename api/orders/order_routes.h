@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "api/http/respond.h"
+#include "api/stream/access_grant.h"
 
 namespace walcast::database {
 class PgPool;
@@ -45,7 +46,7 @@ class OrderRoutes {
 
   // Answers `request` if its path is /api or under /api/orders; false (and `respond` untouched)
   // otherwise.
-  bool Handle(const Request& request, const Respond& respond) const;
+  bool Handle(const Request& request, const AccessGrant& grant, const Respond& respond) const;
 
  private:
   void HandleCollection(const Request& request, const Respond& respond,
