@@ -178,6 +178,9 @@ bool App::Start() {
   guard.rate_limit.requests_per_second = config_.rate_limit;
   guard.api_token = config_.api_token;
   guard.cors_origins = config_.cors_origins;
+  // Validated when the configuration was read (daemon/config.cc).
+  guard.trusted_proxies =
+      std::get<api::TrustedProxies>(api::TrustedProxies::Parse(config_.trusted_proxies));
   auto context = std::make_shared<api::ServerContext>(api::Router(std::move(services)), limits,
                                                       stream_context_, metrics, std::move(guard));
 

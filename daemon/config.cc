@@ -5,6 +5,7 @@
 #include <sstream>
 #include <thread>
 
+#include "api/guard/trusted_proxies.h"
 #include "redis/redis_endpoint.h"
 
 namespace walcast::daemon {
@@ -62,6 +63,7 @@ constexpr EnvBinding kEnvBindings[] = {
     {"--api-token", "WALCAST_API_TOKEN"},
     {"--stream-token", "WALCAST_STREAM_TOKEN"},
     {"--cors-origins", "WALCAST_CORS_ORIGINS"},
+    {"--trusted-proxies", "WALCAST_TRUSTED_PROXIES"},
     {"--web-root", "WALCAST_WEB_ROOT"},
     {"--log-level", "WALCAST_LOG_LEVEL"},
 };
@@ -254,6 +256,18 @@ void DefineOptions(CLI::App& app, Config& c, std::string& source) {
       ->group("Security");
   AddOption(app, "--stream-token", c.stream_token,
             "Bearer token required for /ws and /api/events (none: open)")
+      ->group("Security");
+  AddOption(app, "--trusted-proxies", c.trusted_proxies,
+            "Comma-separated addresses or CIDR blocks of reverse proxies (127.0.0.1,10.0.0.0/8): "
+            "from them only, the client address for rate limits, per-address caps and logs is the "
+            "right-most X-Forwarded-For (or Forwarded) hop that is not a trusted proxy")
+      ->check(CLI::Validator(
+          [](std::string& list) -> std::string {
+            auto parsed = api::TrustedProxies::Parse(list);
+            auto* error = std::get_if<std::string>(&parsed);
+            return error ? *error : "";
+          },
+          "LIST"))
       ->group("Security");
   AddOption(app, "--cors-origins", c.cors_origins,
             "Comma-separated origins allowed by CORS; * allows any (without credentials)")

@@ -88,6 +88,9 @@ struct Config {
   std::string api_token;
   std::string stream_token;
   std::vector<std::string> cors_origins{"*"};
+  // Addresses and CIDR blocks whose X-Forwarded-For / Forwarded name the client (validated by
+  // api/guard/trusted_proxies.h); empty: every client is its TCP peer.
+  std::string trusted_proxies;
 
   std::string web_root;  // empty: share/walcast/web beside the binary
   std::string log_level = "info";

@@ -126,6 +126,16 @@ TEST(Config, RedisUrlMakesAClusterMemberOnTheReplicationSource) {
   EXPECT_TRUE(MustParse({}).redis_url.empty()) << "alone by default";
 }
 
+TEST(Config, TrustedProxiesAreCheckedAtStart) {
+  EXPECT_EQ(MustParse({}, {{"WALCAST_TRUSTED_PROXIES", "127.0.0.1,10.0.0.0/8"}}).trusted_proxies,
+            "127.0.0.1,10.0.0.0/8");
+  EXPECT_TRUE(MustParse({}).trusted_proxies.empty()) << "no proxy is trusted by default";
+  auto bad = ParseConfig({"--trusted-proxies", "10.0.0.0/8,proxy.local"}, {});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.message.find("--trusted-proxies"), std::string::npos) << bad.message;
+  EXPECT_NE(bad.message.find("proxy.local"), std::string::npos) << bad.message;
+}
+
 TEST(Config, RedisUrlErrorsAreConfigurationErrors) {
   for (const char* url : {"notaurl", "redis://host:99999", "rediss://host"}) {
     auto outcome = ParseConfig({"--redis-url", url}, {});
@@ -180,24 +190,44 @@ TEST(Config, HelpListsEveryOptionWithItsVariable) {
   auto outcome = ParseConfig({"--help"}, {});
   EXPECT_FALSE(outcome.config);
   EXPECT_EQ(outcome.exit_code, 0);
-  for (const char* expected : {"--host",         "WALCAST_HOST",
-                               "--port",         "PORT",
-                               "--db-host",      "DB_HOST",
-                               "--db-port",      "DB_PORT",
-                               "--db-name",      "DB_NAME",
-                               "--db-user",      "DB_USER",
-                               "--db-password",  "DB_PASSWORD",
-                               "--db-url",       "DATABASE_URL",
-                               "--apply-schema", "WALCAST_APPLY_SCHEMA",
-                               "--source",       "WALCAST_SOURCE",
-                               "--slot",         "WALCAST_SLOT",
-                               "--publication",  "WALCAST_PUBLICATION",
-                               "--rate-limit",   "WALCAST_RATE_LIMIT",
-                               "--api-token",    "WALCAST_API_TOKEN",
-                               "--stream-token", "WALCAST_STREAM_TOKEN",
-                               "--cors-origins", "WALCAST_CORS_ORIGINS",
-                               "--web-root",     "WALCAST_WEB_ROOT",
-                               "--log-level",    "WALCAST_LOG_LEVEL"}) {
+  for (const char* expected : {"--host",
+                               "WALCAST_HOST",
+                               "--port",
+                               "PORT",
+                               "--db-host",
+                               "DB_HOST",
+                               "--db-port",
+                               "DB_PORT",
+                               "--db-name",
+                               "DB_NAME",
+                               "--db-user",
+                               "DB_USER",
+                               "--db-password",
+                               "DB_PASSWORD",
+                               "--db-url",
+                               "DATABASE_URL",
+                               "--apply-schema",
+                               "WALCAST_APPLY_SCHEMA",
+                               "--source",
+                               "WALCAST_SOURCE",
+                               "--slot",
+                               "WALCAST_SLOT",
+                               "--publication",
+                               "WALCAST_PUBLICATION",
+                               "--rate-limit",
+                               "WALCAST_RATE_LIMIT",
+                               "--api-token",
+                               "WALCAST_API_TOKEN",
+                               "--stream-token",
+                               "WALCAST_STREAM_TOKEN",
+                               "--cors-origins",
+                               "WALCAST_CORS_ORIGINS",
+                               "--trusted-proxies",
+                               "WALCAST_TRUSTED_PROXIES",
+                               "--web-root",
+                               "WALCAST_WEB_ROOT",
+                               "--log-level",
+                               "WALCAST_LOG_LEVEL"}) {
     EXPECT_NE(outcome.message.find(expected), std::string::npos) << expected;
   }
 }

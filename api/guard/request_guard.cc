@@ -29,6 +29,7 @@ RequestGuard::RequestGuard(GuardOptions options, Metrics* metrics, RateLimiter::
     : limiter_(options.rate_limit, std::move(clock)),
       cors_(std::move(options.cors_origins)),
       api_token_(std::move(options.api_token)),
+      trusted_proxies_(std::move(options.trusted_proxies)),
       metrics_(metrics) {}
 
 std::optional<Response> RequestGuard::Check(const Request& request,

@@ -19,6 +19,7 @@
 
 #include "api/guard/cors.h"
 #include "api/guard/rate_limiter.h"
+#include "api/guard/trusted_proxies.h"
 #include "api/http/respond.h"
 
 namespace walcast::api {
@@ -29,6 +30,8 @@ struct GuardOptions {
   RateLimitOptions rate_limit;
   std::string api_token;  // empty: writes are open
   std::vector<std::string> cors_origins{"*"};
+  // Peers whose X-Forwarded-For / Forwarded name the client (api/guard/trusted_proxies.h).
+  TrustedProxies trusted_proxies;
 };
 
 class RequestGuard {
@@ -36,6 +39,12 @@ class RequestGuard {
   // `metrics` (may be null) counts the requests refused by the rate limit.
   RequestGuard(GuardOptions options, Metrics* metrics,
                RateLimiter::Clock clock = &std::chrono::steady_clock::now);
+
+  // The address a request counts against (rate limit, per-address stream cap) and is logged
+  // with: `peer`, or the client a trusted proxy forwarded it for.
+  std::string ClientAddress(const Request& request, std::string_view peer) const {
+    return trusted_proxies_.ClientAddress(request, peer);
+  }
 
   // nullopt: route the request; else the response to send instead.
   std::optional<Response> Check(const Request& request, std::string_view client_address);
@@ -49,6 +58,7 @@ class RequestGuard {
   RateLimiter limiter_;
   CorsPolicy cors_;
   std::string api_token_;
+  TrustedProxies trusted_proxies_;
   Metrics* metrics_;
 };
 

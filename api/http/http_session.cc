@@ -80,7 +80,9 @@ HttpSession::InFlight HttpSession::MakeInFlight(http::verb method, std::string_v
                   version,
                   keep_alive,
                   std::chrono::steady_clock::now(),
-                  std::string(origin)};
+                  std::string(origin),
+                  peer_address_,
+                  peer_};
 }
 
 void HttpSession::DoRead() {
@@ -161,7 +163,11 @@ void HttpSession::OnRead(beast::error_code ec, std::size_t) {
   Request request = parser_->release();
   in_flight_ = MakeInFlight(request.method(), request.target(), request.version(),
                             request.keep_alive(), request[http::field::origin]);
-  if (auto refused = context_->guard().Check(request, peer_address_)) {
+  in_flight_.client_address = context_->guard().ClientAddress(request, peer_address_);
+  in_flight_.client = in_flight_.client_address == peer_address_
+                          ? peer_
+                          : in_flight_.client_address + " via " + peer_;
+  if (auto refused = context_->guard().Check(request, in_flight_.client_address)) {
     return Send(std::move(*refused));
   }
   if (websocket::is_upgrade(request) && PathOf(request.target()) == "/ws") {
@@ -212,7 +218,7 @@ void HttpSession::SendStreamed(Response head, BodyProducer producer) {
   context_->metrics().CountHttp(RouteLabel(PathOf(in_flight_.target)), head.result_int());
   spdlog::debug("http {} {} status={} (streamed) request={} peer={}",
                 std::string_view(http::to_string(in_flight_.method)), in_flight_.log_target,
-                head.result_int(), in_flight_.request_id, peer_);
+                head.result_int(), in_flight_.request_id, in_flight_.client);
   std::ostringstream head_text;
   head_text << head.base();
   // HEAD: the same head, no body; the producer is never asked for a piece.
@@ -322,7 +328,7 @@ void HttpSession::StartWebSocket(Request request) {
     return Send(JsonError(http::status::bad_request, "Invalid WebSocket handshake",
                           {{"Sec-WebSocket-Key", "must be the base64 encoding of 16 bytes"}}));
   }
-  auto outcome = ParseStreamRequest(request, *stream, peer_address_);
+  auto outcome = ParseStreamRequest(request, *stream, in_flight_.client_address);
   if (auto* refused = std::get_if<RefusedStream>(&outcome))
     return Send(std::move(refused->response));
   auto parsed = std::get_if<StreamRequest>(&outcome);
@@ -330,7 +336,7 @@ void HttpSession::StartWebSocket(Request request) {
   stream_.expires_never();
   auto session = std::make_shared<WebSocketSession>(
       stream_.release_socket(), stream, std::move(parsed->filter), std::move(parsed->from),
-      in_flight_.request_id, peer_, std::move(parsed->slot));
+      in_flight_.request_id, in_flight_.client, std::move(parsed->slot));
   session->KeepTicket(std::move(ticket_));
   if (parsed->invalid) return session->Refuse(std::move(request), parsed->reason);
   session->Run(std::move(request));
@@ -343,12 +349,14 @@ void HttpSession::StartEngineIo(Request request) {
       return Send(JsonError(http::status::bad_request, "Invalid WebSocket handshake",
                             {{"Sec-WebSocket-Key", "must be the base64 encoding of 16 bytes"}}));
     }
-    auto refused = context_->engineio()->HandleUpgrade(request, peer_, peer_address_, [this] {
-      context_->metrics().CountHttp("/socket.io/", 101);
-      stream_.expires_never();
-      return EngineIoServer::TakenSocket{
-          stream_.release_socket(), std::make_shared<ConnectionBudget::Ticket>(std::move(ticket_))};
-    });
+    auto refused = context_->engineio()->HandleUpgrade(
+        request, in_flight_.client, in_flight_.client_address, [this] {
+          context_->metrics().CountHttp("/socket.io/", 101);
+          stream_.expires_never();
+          return EngineIoServer::TakenSocket{
+              stream_.release_socket(),
+              std::make_shared<ConnectionBudget::Ticket>(std::move(ticket_))};
+        });
     if (refused) Send(std::move(*refused));
     return;
   }
@@ -357,12 +365,13 @@ void HttpSession::StartEngineIo(Request request) {
       self->Send(std::move(response));
     });
   });
-  context_->engineio()->HandleHttp(std::move(request), peer_, peer_address_, respond);
+  context_->engineio()->HandleHttp(std::move(request), in_flight_.client, in_flight_.client_address,
+                                   respond);
 }
 
 void HttpSession::StartEventStream(const Request& request) {
   const auto& stream = context_->stream();
-  auto outcome = ParseStreamRequest(request, *stream, peer_address_);
+  auto outcome = ParseStreamRequest(request, *stream, in_flight_.client_address);
   if (auto* refused = std::get_if<RefusedStream>(&outcome))
     return Send(std::move(refused->response));
   auto parsed = std::get_if<StreamRequest>(&outcome);
@@ -379,11 +388,11 @@ void HttpSession::StartEventStream(const Request& request) {
 
   context_->metrics().CountHttp("/api/events", 200);
   spdlog::debug("http GET {} status=200 (event stream) request={} peer={}", in_flight_.log_target,
-                in_flight_.request_id, peer_);
+                in_flight_.request_id, in_flight_.client);
   stream_.expires_never();
   auto session =
       std::make_shared<SseSession>(std::move(stream_), stream, std::move(filter), std::move(from),
-                                   in_flight_.request_id, peer_, std::move(slot));
+                                   in_flight_.request_id, in_flight_.client, std::move(slot));
   session->KeepTicket(std::move(ticket_));
   session->Start(head_text.str());
 }
@@ -419,7 +428,7 @@ void HttpSession::Send(Response response) {
           : spdlog::level::debug;
   spdlog::log(level, "http {} {} status={} us={} request={} peer={}",
               std::string_view(http::to_string(in_flight_.method)), in_flight_.log_target,
-              response.result_int(), micros, in_flight_.request_id, peer_);
+              response.result_int(), micros, in_flight_.request_id, in_flight_.client);
 
   context_->metrics().CountHttp(RouteLabel(PathOf(in_flight_.target)), response.result_int());
   bool close = response.need_eof() || drain_after_write_;

@@ -48,6 +48,11 @@ class HttpSession : public ReclaimableConnection, public std::enable_shared_from
     bool keep_alive;
     std::chrono::steady_clock::time_point started;
     std::string origin;  // the request's Origin header, for the CORS response headers
+    // Whom the request counts against (per-address limits): the peer, or the client a trusted
+    // proxy forwarded it for (api/guard/trusted_proxies.h). A kept-alive connection from a proxy
+    // carries requests of many clients, so this is per request.
+    std::string client_address;
+    std::string client;  // for logs: the peer's address:port, or "<client> via <address:port>"
   };
   InFlight MakeInFlight(http::verb method, std::string_view target, unsigned version,
                         bool keep_alive, std::string_view origin);
