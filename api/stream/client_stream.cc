@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "api/stream/control_message.h"
+#include "api/stream/restricted_view.h"
 
 namespace walcast::api {
 
@@ -86,8 +87,9 @@ bool ClientStream::Offer(const StreamEventPtr& event) {
     cursor_ = event->id;  // the read saw this change
     return true;
   }
-  if (filter_.Matches(event->keys)) {
-    OutboundMessage message{event, {}, {}, {}};
+  StreamEventPtr visible = RestrictedView(event, grant_.rows);
+  if (visible && filter_.Matches(visible->keys)) {
+    OutboundMessage message{std::move(visible), {}, {}, {}};
     if (position_) message.resume = position_->Advanced(event->id).ToString();
     // An event larger than the byte bound still goes out alone, or the client would stall.
     if (queue_.Empty()) {

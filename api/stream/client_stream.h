@@ -19,6 +19,7 @@
 #include <variant>
 #include <vector>
 
+#include "api/stream/access_grant.h"
 #include "api/stream/delivery_inbox.h"
 #include "api/stream/event_hub.h"
 #include "api/stream/outbound_queue.h"
@@ -62,6 +63,11 @@ class ClientStream {
 
   OutboundQueue& queue() { return queue_; }
   StreamFilter& filter() { return filter_; }
+  // What the client's token allows (api/stream/access_grant.h): events pass through
+  // RestrictedView (api/stream/restricted_view.h) before the filter. Set before Start; a token
+  // refresh replaces it, for the events not yet queued.
+  void SetGrant(AccessGrant grant) { grant_ = std::move(grant); }
+  const AccessGrant& grant() const { return grant_; }
   bool closing() const { return closing_; }  // nothing more after what is queued
   bool slow() const { return slow_; }
   // After Start: the stream continues after the client's `from` (no resync was needed).
@@ -83,6 +89,7 @@ class ClientStream {
 
   std::shared_ptr<StreamContext> context_;
   StreamFilter filter_;
+  AccessGrant grant_;
   decoder::EventId cursor_;  // the last event id handed to this client (or its `from`)
   bool behind_ = false;      // events after the cursor wait in the window, not in deliveries
   std::optional<decoder::EventId> from_;

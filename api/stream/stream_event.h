@@ -1,9 +1,11 @@
 // StreamEvent: one change event as every client receives it, serialized once and shared by all
-// sessions (WebSocket and SSE) through shared_ptr<const StreamEvent>. Immutable after creation.
+// sessions (WebSocket and SSE) through shared_ptr<const StreamEvent>. Immutable after creation,
+// apart from `restricted`, a cache filled once, thread-safely, on first use.
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -27,6 +29,25 @@ struct EventKeys {
   std::optional<std::string> old_status;
 };
 
+struct StreamEvent;
+
+// What clients with a row restriction (api/stream/restricted_view.h) need beyond the shared form:
+// the customer of each row, and an update in the form of the delete of a row that leaves the
+// restriction or of the insert of one that enters it. Built once, by the first restricted client
+// that looks at the event, and shared by all; an event nobody restricted looks at never pays.
+// A copied event starts with an empty cache (it is rebuilt from the copy's own json).
+struct RestrictedForms {
+  RestrictedForms() = default;
+  RestrictedForms(const RestrictedForms&) {}
+  RestrictedForms& operator=(const RestrictedForms&) { return *this; }
+
+  std::once_flag once;
+  std::optional<std::string> customer;      // the new row's customer_name (the deleted row's)
+  std::optional<std::string> old_customer;  // the old row's, when there is one
+  std::shared_ptr<const StreamEvent> as_delete;
+  std::shared_ptr<const StreamEvent> as_insert;
+};
+
 struct StreamEvent {
   decoder::EventId id;
   std::string name;  // "orders:insert", the SSE `event:` and the frame's "event"
@@ -41,6 +62,7 @@ struct StreamEvent {
   std::string socketio;
   std::size_t socketio_head = 0;
   WebSocketFrameHeader socketio_ws_header;
+  mutable RestrictedForms restricted;
 };
 
 using StreamEventPtr = std::shared_ptr<const StreamEvent>;
