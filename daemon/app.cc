@@ -87,7 +87,11 @@ bool App::Start() {
   stream_context_->outbound.max_bytes = config_.max_client_queue_bytes;
   stream_context_->heartbeat = std::chrono::seconds(config_.sse_heartbeat_seconds);
   stream_context_->ws_idle_timeout = std::chrono::seconds(config_.ws_idle_timeout_seconds);
-  stream_context_->stream_token = config_.stream_token;
+  access_tokens_ = std::make_shared<api::AccessTokens>(
+      api::AccessTokenOptions{config_.api_token, config_.stream_token, config_.jwt});
+  if (access_tokens_->PerUser() || !config_.stream_token.empty()) {
+    stream_context_->authority = access_tokens_;
+  }
   stream_context_->allowed_origins = config_.cors_origins;
   stream_context_->limiter =
       std::make_shared<api::ConnectionLimiter>(config_.max_connections_per_ip);
@@ -176,7 +180,7 @@ bool App::Start() {
   limits.max_connections = ConnectionCap(config_);
   api::GuardOptions guard;
   guard.rate_limit.requests_per_second = config_.rate_limit;
-  guard.api_token = config_.api_token;
+  guard.tokens = access_tokens_;
   guard.cors_origins = config_.cors_origins;
   // Validated when the configuration was read (daemon/config.cc).
   guard.trusted_proxies =

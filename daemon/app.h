@@ -10,6 +10,7 @@
 #include <boost/asio/io_context.hpp>
 #include <memory>
 
+#include "api/guard/access_tokens.h"
 #include "daemon/config.h"
 
 namespace walcast::api {
@@ -63,7 +64,8 @@ class App {
   uint64_t last_client_count_ = 0;
   std::atomic<bool> stopping_clients_broadcast_{false};
   std::shared_ptr<api::StreamContext> stream_context_;
-  std::shared_ptr<api::EngineIoServer> engineio_;  // /socket.io/, closed on shutdown
+  std::shared_ptr<const api::AccessTokens> access_tokens_;  // static and per-user tokens
+  std::shared_ptr<api::EngineIoServer> engineio_;           // /socket.io/, closed on shutdown
   std::shared_ptr<ChangeSource> change_source_;
   std::shared_ptr<cluster::StreamArchive> archive_;  // with --redis-url: older resumes
   std::shared_ptr<StatusReport> status_;             // /health and /metrics

@@ -1,6 +1,7 @@
 #include "daemon/config.h"
 
 #include <CLI/CLI.hpp>
+#include <fstream>
 #include <istream>
 #include <sstream>
 #include <thread>
@@ -62,6 +63,8 @@ constexpr EnvBinding kEnvBindings[] = {
     {"--rate-limit", "WALCAST_RATE_LIMIT"},
     {"--api-token", "WALCAST_API_TOKEN"},
     {"--stream-token", "WALCAST_STREAM_TOKEN"},
+    {"--jwt-secret", "WALCAST_JWT_SECRET"},
+    {"--jwt-public-key", "WALCAST_JWT_PUBLIC_KEY"},
     {"--cors-origins", "WALCAST_CORS_ORIGINS"},
     {"--trusted-proxies", "WALCAST_TRUSTED_PROXIES"},
     {"--web-root", "WALCAST_WEB_ROOT"},
@@ -257,6 +260,15 @@ void DefineOptions(CLI::App& app, Config& c, std::string& source) {
   AddOption(app, "--stream-token", c.stream_token,
             "Bearer token required for /ws and /api/events (none: open)")
       ->group("Security");
+  AddOption(app, "--jwt-secret", c.jwt_secret,
+            "Accept per-user tokens (JWT) signed with HS256 and this secret (at least 32 bytes): "
+            "their scope, expiry and row restriction apply; every /api request and stream then "
+            "needs a token")
+      ->group("Security");
+  AddOption(app, "--jwt-public-key", c.jwt_public_key,
+            "Accept per-user tokens (JWT) verified with this PEM public key file: RSA (RS256) or "
+            "EC P-256 (ES256); instead of --jwt-secret")
+      ->group("Security");
   AddOption(app, "--trusted-proxies", c.trusted_proxies,
             "Comma-separated addresses or CIDR blocks of reverse proxies (127.0.0.1,10.0.0.0/8): "
             "from them only, the client address for rate limits, per-address caps and logs is the "
@@ -362,6 +374,32 @@ ParseOutcome ParseConfig(const std::vector<std::string>& args, const Environment
     config.source = SourceMode::kReplication;
   }
   return {config, 0, ""};
+}
+
+std::variant<std::shared_ptr<const api::JwtVerifier>, std::string> LoadJwtVerifier(
+    const Config& config) {
+  if (config.jwt_secret.empty() && config.jwt_public_key.empty()) {
+    return std::shared_ptr<const api::JwtVerifier>();
+  }
+  if (!config.jwt_secret.empty() && !config.jwt_public_key.empty()) {
+    return std::string(kProgram) + ": --jwt-secret and --jwt-public-key exclude each other";
+  }
+  api::JwtKeyOptions options;
+  options.hs256_secret = config.jwt_secret;
+  if (!config.jwt_public_key.empty()) {
+    std::ifstream in(config.jwt_public_key);
+    std::ostringstream pem;
+    if (!in || !(pem << in.rdbuf())) {
+      return std::string(kProgram) + ": --jwt-public-key: cannot read " + config.jwt_public_key;
+    }
+    options.public_key_pem = pem.str();
+  }
+  auto verifier = api::JwtVerifier::Create(options);
+  if (auto* error = std::get_if<std::string>(&verifier)) {
+    return std::string(kProgram) + ": " +
+           (config.jwt_secret.empty() ? "--jwt-public-key: " : "--jwt-secret: ") + *error;
+  }
+  return std::get<std::shared_ptr<const api::JwtVerifier>>(std::move(verifier));
 }
 
 Environment ParseDotEnv(std::istream& in, std::vector<std::string>* errors) {

@@ -9,9 +9,13 @@
 #include <cstdint>
 #include <iosfwd>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
+
+#include "api/guard/jwt_verifier.h"
 
 namespace walcast::daemon {
 
@@ -87,6 +91,11 @@ struct Config {
   double rate_limit = 100;  // requests per second per client IP; 0 disables
   std::string api_token;
   std::string stream_token;
+  // Per-user tokens (api/guard/jwt_verifier.h): an HS256 secret, or the path of a PEM public key
+  // (RS256 / ES256). At most one; main() loads it into `jwt` (LoadJwtVerifier).
+  std::string jwt_secret;
+  std::string jwt_public_key;
+  std::shared_ptr<const api::JwtVerifier> jwt;
   std::vector<std::string> cors_origins{"*"};
   // Addresses and CIDR blocks whose X-Forwarded-For / Forwarded name the client (validated by
   // api/guard/trusted_proxies.h); empty: every client is its TCP peer.
@@ -108,6 +117,11 @@ struct ParseOutcome {
 
 // args excludes the program name. `env` is the merged environment (see MergeEnvironment).
 ParseOutcome ParseConfig(const std::vector<std::string>& args, const Environment& env);
+
+// The verifier of --jwt-secret / --jwt-public-key (reading the key file), null when neither is
+// set, or one line saying why it cannot be used (walcastd then exits 2).
+std::variant<std::shared_ptr<const api::JwtVerifier>, std::string> LoadJwtVerifier(
+    const Config& config);
 
 // Parses a dotenv file: KEY=VALUE lines, `#` comments, blank lines, an optional `export ` prefix,
 // values optionally in single or double quotes. Malformed lines are returned in `errors`.

@@ -48,6 +48,12 @@ int main(int argc, char** argv) {
     (outcome.exit_code == 0 ? std::cout : std::cerr) << outcome.message << std::endl;
     return outcome.exit_code;
   }
+  auto jwt = LoadJwtVerifier(*outcome.config);
+  if (auto* error = std::get_if<std::string>(&jwt)) {
+    std::cerr << *error << std::endl;
+    return 2;
+  }
+  outcome.config->jwt = std::get<0>(std::move(jwt));
   SetupLogging(outcome.config->log_level);
   for (const auto& error : dotenv_errors) spdlog::warn("ignoring .env {}", error);
   RaiseFileLimit();

@@ -1,6 +1,7 @@
 #include "api/guard/request_guard.h"
 
 #include "api/guard/bearer_token.h"
+#include "api/guard/stream_auth.h"
 #include "api/http/json_response.h"
 #include "api/http/url.h"
 #include "api/status/metrics.h"
@@ -28,12 +29,14 @@ bool IsApiPath(std::string_view target) {
 RequestGuard::RequestGuard(GuardOptions options, Metrics* metrics, RateLimiter::Clock clock)
     : limiter_(options.rate_limit, std::move(clock)),
       cors_(std::move(options.cors_origins)),
-      api_token_(std::move(options.api_token)),
+      tokens_(options.tokens ? std::move(options.tokens)
+                             : std::make_shared<AccessTokens>(AccessTokenOptions{
+                                   std::move(options.api_token), std::string(), nullptr})),
       trusted_proxies_(std::move(options.trusted_proxies)),
       metrics_(metrics) {}
 
-std::optional<Response> RequestGuard::Check(const Request& request,
-                                            std::string_view client_address) {
+std::optional<Response> RequestGuard::Check(const Request& request, std::string_view client_address,
+                                            AccessGrant* grant) {
   // Engine.IO polling from another origin (docs/contract.md §7) is preflighted like the API.
   if (request.method() == http::verb::options &&
       PathOf(request.target()).starts_with("/socket.io/")) {
@@ -53,10 +56,11 @@ std::optional<Response> RequestGuard::Check(const Request& request,
 
   if (request.method() == http::verb::options) return cors_.Preflight(request);
 
-  if (!api_token_.empty() && IsWrite(request.method())) {
-    auto given = BearerToken(request);
-    if (!given || !ConstantTimeEquals(*given, api_token_)) return AuthenticationRequired();
-  }
+  // The event stream checks its own token (it may come in the query string).
+  if (PathOf(request.target()) == "/api/events") return std::nullopt;
+  auto decided = tokens_->ForRequest(BearerToken(request), IsWrite(request.method()));
+  if (auto* refusal = std::get_if<TokenRefusal>(&decided)) return RefusalResponse(*refusal);
+  if (grant != nullptr) *grant = std::get<AccessGrant>(std::move(decided));
   return std::nullopt;
 }
 

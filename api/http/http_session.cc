@@ -167,7 +167,8 @@ void HttpSession::OnRead(beast::error_code ec, std::size_t) {
   in_flight_.client = in_flight_.client_address == peer_address_
                           ? peer_
                           : in_flight_.client_address + " via " + peer_;
-  if (auto refused = context_->guard().Check(request, in_flight_.client_address)) {
+  AccessGrant grant;
+  if (auto refused = context_->guard().Check(request, in_flight_.client_address, &grant)) {
     return Send(std::move(*refused));
   }
   if (websocket::is_upgrade(request) && PathOf(request.target()) == "/ws") {
@@ -197,7 +198,7 @@ void HttpSession::OnRead(beast::error_code ec, std::size_t) {
                      self->SendStreamed(std::move(head), std::move(producer));
                    });
       });
-  context_->router().Handle(request, AccessGrant::Full(), respond);
+  context_->router().Handle(request, grant, respond);
 }
 
 // A streamed body (the export): the head, then one piece at a time, each written before the next
@@ -338,6 +339,7 @@ void HttpSession::StartWebSocket(Request request) {
       stream_.release_socket(), stream, std::move(parsed->filter), std::move(parsed->from),
       in_flight_.request_id, in_flight_.client, std::move(parsed->slot));
   session->KeepTicket(std::move(ticket_));
+  session->SetGrant(std::move(parsed->grant));
   if (parsed->invalid) return session->Refuse(std::move(request), parsed->reason);
   session->Run(std::move(request));
 }
@@ -378,6 +380,7 @@ void HttpSession::StartEventStream(const Request& request) {
   if (parsed->invalid) return Send(std::move(*parsed->invalid));
   StreamFrom from = std::move(parsed->from);
   StreamFilter filter = std::move(parsed->filter);
+  AccessGrant grant = std::move(parsed->grant);
   auto slot = std::move(parsed->slot);
 
   Response head = EventStreamHead();
@@ -394,6 +397,7 @@ void HttpSession::StartEventStream(const Request& request) {
       std::make_shared<SseSession>(std::move(stream_), stream, std::move(filter), std::move(from),
                                    in_flight_.request_id, in_flight_.client, std::move(slot));
   session->KeepTicket(std::move(ticket_));
+  session->SetGrant(std::move(grant));
   session->Start(head_text.str());
 }
 

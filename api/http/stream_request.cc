@@ -25,10 +25,10 @@ std::variant<StreamRequest, RefusedStream> ParseStreamRequest(const Request& req
                                                               const StreamContext& stream,
                                                               const std::string& peer_address) {
   std::string_view query = QueryOf(request.target());
-  if (auto denied = CheckStreamToken(request, query, stream.stream_token)) {
-    return RefusedStream{std::move(*denied)};
-  }
+  auto authorized = AuthorizeStream(request, query, stream.authority.get());
+  if (auto* refused = std::get_if<Response>(&authorized)) return RefusedStream{std::move(*refused)};
   StreamRequest parsed;
+  parsed.grant = std::get<AccessGrant>(std::move(authorized));
   std::optional<std::string> from_text = QueryParameter(query, "from");
   if (!from_text) {
     if (auto header = request.find("Last-Event-ID"); header != request.end()) {

@@ -22,6 +22,7 @@ namespace walcast::api {
 struct StreamRequest {
   StreamFrom from;  // an event id, or a REST read's stream position (docs/contract.md §9)
   StreamFilter filter;
+  AccessGrant grant;  // what the stream's token allows
   std::unique_ptr<ConnectionLimiter::Slot> slot;
   // A malformed `from` or filter: SSE answers this 400; WebSocket upgrades and then sends
   // `reason` as an `error` and closes with 1008 (a browser cannot read a refused handshake).

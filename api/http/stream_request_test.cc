@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "api/guard/access_tokens.h"
 #include "api/http/url.h"
 
 namespace walcast::api {
@@ -88,7 +89,7 @@ TEST(StreamRequest, AStreamPositionIsAcceptedWhereAnEventIdIs) {
 
 TEST(StreamRequest, WrongOrMissingTokenIsRefused) {
   StreamContext stream;
-  stream.stream_token = "s3cret";
+  stream.authority = std::make_shared<AccessTokens>(AccessTokenOptions{"", "s3cret", nullptr});
   EXPECT_EQ(Refused(ParseStreamRequest(Get("/ws"), stream, "a")).result(),
             http::status::unauthorized);
   EXPECT_EQ(Refused(ParseStreamRequest(Get("/ws?access_token=wrong"), stream, "a")).result(),

@@ -10,6 +10,8 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/system_timer.hpp>
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -56,6 +58,28 @@ class StreamSession : public EventSubscriber, public std::enable_shared_from_thi
     });
   }
 
+  // The stream's grant (api/stream/access_grant.h). One that expires closes the stream then,
+  // unless another replaced it first (a refresh). Call on the strand.
+  void SetGrant(AccessGrant grant) {
+    client_.SetGrant(std::move(grant));
+    const auto& expires = client_.grant().expires_at;
+    ++grant_generation_;
+    if (!expires) {
+      expiry_.cancel();
+      return;
+    }
+    expiry_.expires_at(std::chrono::system_clock::time_point(std::chrono::seconds(*expires)));
+    expiry_.async_wait([weak = this->weak_from_this(),
+                        generation = grant_generation_](const boost::system::error_code& ec) {
+      auto self = weak.lock();
+      if (ec || !self) return;
+      auto& session = static_cast<StreamSession&>(*self);
+      if (generation != session.grant_generation_) return;  // refreshed meanwhile
+      session.client_.Expire();
+      session.WriteQueued();
+    });
+  }
+
   void Notice(std::string name, std::string json) final {
     OnStrand([name = std::move(name), json = std::move(json)](StreamSession& session) mutable {
       session.client_.PushControl(std::move(name), std::move(json));
@@ -72,7 +96,8 @@ class StreamSession : public EventSubscriber, public std::enable_shared_from_thi
       : client_(std::move(context), std::move(filter), std::move(from), std::move(client_id),
                 std::move(peer), transport, std::move(slot)),
         inbox_(client_.context().outbound.max_messages),
-        strand_(std::move(strand)) {}
+        strand_(std::move(strand)),
+        expiry_(strand_) {}
 
   // Writes (or starts writing) what client_ has queued. Runs on the strand.
   virtual void WriteQueued() = 0;
@@ -89,6 +114,8 @@ class StreamSession : public EventSubscriber, public std::enable_shared_from_thi
   }
 
   boost::asio::any_io_executor strand_;
+  boost::asio::system_timer expiry_;  // the grant's expiry (a Unix time, hence the system clock)
+  uint64_t grant_generation_ = 0;
 };
 
 }  // namespace walcast::api

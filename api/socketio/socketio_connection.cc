@@ -213,17 +213,20 @@ void SocketIoConnection::OnConnect(EngineIoSession& session, const SocketIoPacke
   auth.SetObject();
   if (!packet.payload.empty()) auth.Parse(packet.payload.data(), packet.payload.size());
 
-  if (!context_->stream_token.empty()) {
+  AccessGrant grant = AccessGrant::Full();
+  if (context_->authority) {
     auto token = StringMember(auth, "token");
     std::optional<std::string_view> given = token ? token : header_token_;
-    if (!given || !ConstantTimeEquals(*given, context_->stream_token)) {
-      spdlog::info("socket.io sid={} peer={}: CONNECT refused (stream token {})", session.sid(),
-                   peer_, given ? "wrong" : "missing");
+    auto decided = context_->authority->ForStream(given);
+    if (auto* refusal = std::get_if<TokenRefusal>(&decided)) {
+      spdlog::info("socket.io sid={} peer={}: CONNECT refused: {}", session.sid(), peer_,
+                   refusal->reason);
       SendPacket(session,
                  EncodeSocketIoPacket({SocketIoPacketType::kConnectError, "/", std::nullopt,
-                                       R"({"message":"Authentication required"})", 0}));
+                                       R"({"message":)" + Quoted(refusal->reason) + "}", 0}));
       return session.Flush();
     }
+    grant = std::get<AccessGrant>(std::move(decided));
   }
 
   // Where the stream starts: a recovery (pid and offset, sent by the client library itself),
@@ -277,6 +280,7 @@ void SocketIoConnection::OnConnect(EngineIoSession& session, const SocketIoPacke
                                          // connection.
                                          if (auto alive = weak.lock()) Pump(*alive);
                                        });
+  stream_->SetGrant(std::move(grant));
   stream_->Start();
   const bool recovered = recovering && stream_->client().resumed();
   if (!recovered) {
@@ -337,6 +341,8 @@ void SocketIoConnection::OnEvent(EngineIoSession& session, const SocketIoPacket&
       }
       reply += "]}]";
     }
+  } else if (name == "auth") {
+    reply = Refresh(session, data);
   } else if (name == "ping") {
     auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
                    std::chrono::system_clock::now().time_since_epoch())
@@ -352,6 +358,30 @@ void SocketIoConnection::OnEvent(EngineIoSession& session, const SocketIoPacket&
                EncodeSocketIoPacket({SocketIoPacketType::kAck, "/", packet.ack_id, reply, 0}));
     session.Flush();
   }
+}
+
+std::string SocketIoConnection::Refresh(EngineIoSession& session, const rapidjson::Value* data) {
+  auto token = data && data->IsObject() ? StringMember(*data, "token") : std::nullopt;
+  std::string error;
+  if (!token || token->empty()) {
+    error = R"(auth needs {"token":"<token>"})";
+  } else if (!context_->authority || !stream_) {
+    error = "this server has no tokens to refresh";
+  } else {
+    auto refreshed = context_->authority->Refresh(stream_->client().grant(), *token);
+    if (auto* refusal = std::get_if<TokenRefusal>(&refreshed)) {
+      error = refusal->reason;
+    } else {
+      stream_->SetGrant(std::get<AccessGrant>(std::move(refreshed)));
+      const auto& expires = stream_->client().grant().expires_at;
+      return R"([{"expiresAt":)" + (expires ? std::to_string(*expires) : std::string("null")) +
+             "}]";
+    }
+  }
+  // The socket keeps its current grant, and is closed when that expires.
+  spdlog::info("socket.io client={} peer={}: token refresh refused: {}", session.sid(), peer_,
+               error);
+  return R"([{"error":)" + Quoted(error) + "}]";
 }
 
 void SocketIoConnection::Pump(EngineIoSession& session) {
@@ -372,7 +402,7 @@ void SocketIoConnection::Pump(EngineIoSession& session) {
   if (queue.Empty() && client.closing()) {
     // Its `error` (too slow) or `server_shutdown` went out first. No DISCONNECT packet: the
     // client reconnects by itself and recovers from its offset.
-    session.Close(client.slow() ? "forced close" : "server shutting down");
+    session.Close(client.slow() || client.expired() ? "forced close" : "server shutting down");
   }
 }
 

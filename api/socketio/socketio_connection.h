@@ -15,6 +15,8 @@
 // Runs on its Engine.IO session's strand.
 #pragma once
 
+#include <rapidjson/document.h>
+
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <memory>
@@ -56,6 +58,9 @@ class SocketIoConnection : public EngineIoHandler {
  private:
   void OnConnect(EngineIoSession& session, const SocketIoPacket& packet);
   void OnEvent(EngineIoSession& session, const SocketIoPacket& packet);
+  // An `auth` event: a fresh token replaces the socket's grant. The acknowledgement's arguments:
+  // [{"expiresAt":<Unix seconds>}], or [{"error":"<why>"}] (the old grant then stays).
+  std::string Refresh(EngineIoSession& session, const rapidjson::Value* data);
   // Moves what the stream queued into the session while it has room.
   void Pump(EngineIoSession& session);
   void EmitEvent(EngineIoSession& session, const OutboundMessage& message);

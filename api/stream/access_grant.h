@@ -11,6 +11,8 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
+#include <variant>
 
 namespace walcast::api {
 
@@ -57,6 +59,27 @@ struct AccessGrant {
 
   // Everything: no token configured, or a static token.
   static AccessGrant Full() { return AccessGrant{}; }
+};
+
+// Why a token was not accepted: `reason` is short and safe to show and log; `forbidden` when the
+// token is valid but lacks what was asked (403 rather than 401).
+struct TokenRefusal {
+  std::string reason;
+  bool forbidden = false;
+};
+
+// Who may open a stream and with which grant; implemented by api/guard/access_tokens.h (static
+// tokens, JWT), so the stream core needs no crypto. Thread-safe.
+class StreamAuthority {
+ public:
+  virtual ~StreamAuthority() = default;
+  // The grant of a stream opened with `token` (nullopt: none given).
+  virtual std::variant<AccessGrant, TokenRefusal> ForStream(
+      std::optional<std::string_view> token) const = 0;
+  // The grant that replaces `current` when the client sends `token` on its open stream, before
+  // `current` expires. Refused when it would widen what the connection sees.
+  virtual std::variant<AccessGrant, TokenRefusal> Refresh(const AccessGrant& current,
+                                                          std::string_view token) const = 0;
 };
 
 }  // namespace walcast::api

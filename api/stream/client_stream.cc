@@ -221,4 +221,12 @@ void ClientStream::PushRaw(std::string text) {
   queue_.PushUnbounded(OutboundMessage{nullptr, {}, std::move(text), {}});
 }
 
+void ClientStream::Expire() {
+  if (closing_) return;
+  expired_ = true;
+  PushControl("error",
+              ErrorMessage("token expired: reconnect with a fresh token and your last event id"),
+              /*final=*/true);
+}
+
 }  // namespace walcast::api

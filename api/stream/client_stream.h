@@ -70,6 +70,10 @@ class ClientStream {
   const AccessGrant& grant() const { return grant_; }
   bool closing() const { return closing_; }  // nothing more after what is queued
   bool slow() const { return slow_; }
+  // The grant expired before a refresh replaced it: an `error` is queued and the stream closes
+  // after it (WebSocket 4001).
+  void Expire();
+  bool expired() const { return expired_; }
   // After Start: the stream continues after the client's `from` (no resync was needed).
   bool resumed() const { return resumed_; }
   const std::string& client_id() const { return client_id_; }
@@ -105,6 +109,7 @@ class ClientStream {
   OutboundQueue queue_;
   bool closing_ = false;
   bool slow_ = false;
+  bool expired_ = false;
   bool resumed_ = false;
 
   // A resume from before the window, read from the archive (api/stream/event_archive.h) page by

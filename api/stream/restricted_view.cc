@@ -33,10 +33,11 @@ StreamEventPtr Rewritten(const StreamEvent& update, const rapidjson::Document& d
   data["old"].SetNull();
   data["changed"].SetNull();
   data.RemoveMember("unchanged");
-  data["operation"].SetString(name.data(), static_cast<rapidjson::SizeType>(name.size()), allocator);
+  data["operation"].SetString(name.data(), static_cast<rapidjson::SizeType>(name.size()),
+                              allocator);
   const auto& table = data["table"];
-  std::string event_name = std::string(table.GetString(), table.GetStringLength()) + ":" +
-                           std::string(name);
+  std::string event_name =
+      std::string(table.GetString(), table.GetStringLength()) + ":" + std::string(name);
   copy["event"].SetString(event_name.data(), static_cast<rapidjson::SizeType>(event_name.size()),
                           allocator);
 
@@ -87,9 +88,9 @@ void BuildForms(const StreamEvent& event, RestrictedForms& forms) {
   forms.as_delete = Rewritten(event, document, Operation::kDelete, "old",
                               EventKeys{Operation::kDelete, keys.old_order_id, std::nullopt,
                                         keys.old_status, std::nullopt});
-  forms.as_insert = Rewritten(event, document, Operation::kInsert, "data",
-                              EventKeys{Operation::kInsert, keys.order_id, std::nullopt,
-                                        keys.status, std::nullopt});
+  forms.as_insert = Rewritten(
+      event, document, Operation::kInsert, "data",
+      EventKeys{Operation::kInsert, keys.order_id, std::nullopt, keys.status, std::nullopt});
 }
 
 const RestrictedForms& FormsOf(const StreamEvent& event) {

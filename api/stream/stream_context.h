@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "api/stream/access_grant.h"
 #include "api/stream/connection_limiter.h"
 #include "api/stream/event_archive.h"
 #include "api/stream/event_hub.h"
@@ -32,8 +33,9 @@ struct StreamContext {
   // Before that, no write has a deadline: a slow client may lag as long as the events it still
   // needs are in the replay window (docs/change-stream.md).
   std::chrono::seconds close_grace{30};
-  std::chrono::seconds ws_idle_timeout{60};       // WebSocket: ping at half, close at the full time
-  std::string stream_token;                       // empty: the streams are open
+  std::chrono::seconds ws_idle_timeout{60};  // WebSocket: ping at half, close at the full time
+  // Checks stream tokens and refreshes (api/guard/access_tokens.h); null: the streams are open.
+  std::shared_ptr<const StreamAuthority> authority;
   std::vector<std::string> allowed_origins{"*"};  // browsers' Origin for /ws (the CORS allowlist)
   std::shared_ptr<ConnectionLimiter> limiter = std::make_shared<ConnectionLimiter>(0);
   StreamCounters counters;

@@ -104,8 +104,28 @@ ClientMessage ParseClientMessage(std::string_view text) {
   if (name == "subscribe") return ParseFilter(data, true);
   if (name == "unsubscribe") return ParseFilter(data, false);
   if (name == "ping") return PingMessage{data ? ToJson(*data) : "null"};
+  if (name == "auth") {
+    auto token = AuthToken(data);
+    if (!token) return ClientMessageError{"auth needs data {\"token\":\"<token>\"}"};
+    return AuthMessage{std::move(*token)};
+  }
   return ClientMessageError{"unknown event " + std::string(Utf8Prefix(name, 64)) +
-                            " (expected subscribe, unsubscribe or ping)"};
+                            " (expected subscribe, unsubscribe, ping or auth)"};
+}
+
+std::optional<std::string> AuthToken(const rapidjson::Value* data) {
+  if (data == nullptr || !data->IsObject()) return std::nullopt;
+  auto token = data->FindMember("token");
+  if (token == data->MemberEnd() || !token->value.IsString() ||
+      token->value.GetStringLength() == 0) {
+    return std::nullopt;
+  }
+  return std::string(token->value.GetString(), token->value.GetStringLength());
+}
+
+std::string AuthAcceptedMessage(std::optional<int64_t> expires_at) {
+  return R"({"event":"auth","data":{"expiresAt":)" +
+         (expires_at ? std::to_string(*expires_at) : std::string("null")) + "}}";
 }
 
 std::string PongMessage(std::string_view payload_json, std::string_view server_time) {

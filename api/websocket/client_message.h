@@ -2,9 +2,14 @@
 //   {"event":"subscribe","data":{"orderIds":[1,2],"statuses":["pending"],"operations":["update"]}}
 //   {"event":"unsubscribe","data":{...same shape...}}
 //   {"event":"ping","data":<anything>}
+//   {"event":"auth","data":{"token":"<a fresh token>"}}   (refresh before the current one expires)
 // Anything else is an error with a short reason for the client's `error` frame. Pure.
 #pragma once
 
+#include <rapidjson/document.h>
+
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -22,14 +27,23 @@ struct UnsubscribeMessage {
 struct PingMessage {
   std::string payload_json;  // `data` as sent ("null" when absent), echoed in the pong
 };
+struct AuthMessage {
+  std::string token;
+};
 struct ClientMessageError {
   std::string reason;
 };
 
-using ClientMessage =
-    std::variant<SubscribeMessage, UnsubscribeMessage, PingMessage, ClientMessageError>;
+using ClientMessage = std::variant<SubscribeMessage, UnsubscribeMessage, PingMessage, AuthMessage,
+                                   ClientMessageError>;
 
 ClientMessage ParseClientMessage(std::string_view text);
+
+// The token of an `auth` message's data ({"token":"..."}); nullopt when it has none.
+std::optional<std::string> AuthToken(const rapidjson::Value* data);
+
+// {"event":"auth","data":{"expiresAt":<Unix seconds or null>}}: a refresh was accepted.
+std::string AuthAcceptedMessage(std::optional<int64_t> expires_at);
 
 // {"event":"pong","data":{"timestamp":<payload>,"serverTime":"..."}}
 std::string PongMessage(std::string_view payload_json, std::string_view server_time);

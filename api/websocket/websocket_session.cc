@@ -147,9 +147,29 @@ void WebSocketSession::HandleMessage(std::string_view text) {
     client_.filter().Remove(unsubscribe->filter);
   } else if (auto* ping = std::get_if<PingMessage>(&message)) {
     client_.PushControl("pong", PongMessage(ping->payload_json, NowRfc3339()));
+  } else if (auto* auth = std::get_if<AuthMessage>(&message)) {
+    Refresh(auth->token);
   } else {
     client_.PushControl("error", ErrorMessage(std::get<ClientMessageError>(message).reason));
   }
+}
+
+void WebSocketSession::Refresh(const std::string& token) {
+  const auto& authority = client_.context().authority;
+  if (!authority) {
+    client_.PushControl("error", ErrorMessage("auth: this server has no tokens to refresh"));
+    return;
+  }
+  auto refreshed = authority->Refresh(client_.grant(), token);
+  if (auto* refusal = std::get_if<TokenRefusal>(&refreshed)) {
+    // The connection keeps its current grant, and closes when that expires.
+    spdlog::info("ws client={} peer={}: token refresh refused: {}", client_.client_id(),
+                 client_.peer(), refusal->reason);
+    client_.PushControl("error", ErrorMessage("auth: " + refusal->reason));
+    return;
+  }
+  SetGrant(std::get<AccessGrant>(std::move(refreshed)));
+  client_.PushControl("auth", AuthAcceptedMessage(client_.grant().expires_at));
 }
 
 void WebSocketSession::DoWrite() {
@@ -183,6 +203,8 @@ void WebSocketSession::DoWrite() {
       CloseWith(websocket::close_code::policy_error, "invalid stream parameters");
     } else if (client_.slow()) {
       CloseWith(websocket::close_code(4008), "slow consumer");
+    } else if (client_.expired()) {
+      CloseWith(websocket::close_code(4001), "token expired");
     } else {
       CloseWith(websocket::close_code::going_away, "server shutdown");
     }

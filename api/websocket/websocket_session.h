@@ -51,6 +51,8 @@ class WebSocketSession : public StreamSession<WebSocketSession> {
   void DoRead();
   void OnRead(boost::beast::error_code ec, std::size_t bytes);
   void HandleMessage(std::string_view text);
+  // An `auth` message: a fresh token replaces the stream's grant, or an `error` says why not.
+  void Refresh(const std::string& token);
   bool TakeToken();
   // A ping from the client (answered by Beast): counted like a message.
   void OnControlFrame(boost::beast::websocket::frame_type kind);
