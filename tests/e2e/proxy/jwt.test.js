@@ -8,8 +8,8 @@
 // daemon verifying ES256 with the public key of tests/fixtures/jwt/.
 //
 // walcastd runs with --jwt-secret (HS256), --api-token and --stream-token: the static tokens keep
-// working next to the per-user ones. Tokens that expire live 4 s; the tests wait on events and
-// closes with generous timeouts and assert no speed.
+// working next to the per-user ones. Tokens that expire live about 5 s; the tests wait on events
+// and closes with generous timeouts and assert no speed.
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import http from 'node:http';
@@ -31,7 +31,7 @@ import { eventually } from '../lib/wait.js';
 const kSecret = 'walcast-e2e-jwt-secret-0123456789abcdef';  // ≥ 32 bytes
 const kApiToken = 'e2e-static-api-token';
 const kStreamToken = 'e2e-static-stream-token';
-const kShortTtl = 4;  // seconds: the tokens that expire during a test
+const kShortTtl = 5;  // seconds: the tokens that expire during a test (exp rounds: 4 to 5 s)
 const kWait = { timeoutMs: 30000 };
 
 const issuer = new Hs256Issuer(kSecret);
