@@ -1,7 +1,12 @@
 #include "database/order_queries.h"
 
 #include <array>
+#include <memory>
+#include <mutex>
 #include <string>
+#include <unordered_map>
+
+#include "database/restricted_statement.h"
 
 namespace walcast::database::order_queries {
 namespace {
@@ -201,6 +206,59 @@ const Statement& ExportBatch() {
                            " FROM orders WHERE id > $1::int4"
                            " ORDER BY id LIMIT $2::int8",
                            true};
+  return s;
+}
+
+const Statement& Restricted(const Statement& read) {
+  static std::mutex mutex;
+  static std::unordered_map<const Statement*, std::unique_ptr<Statement>> restricted;
+  std::lock_guard lock(mutex);
+  auto& variant = restricted[&read];
+  if (!variant) variant = std::make_unique<Statement>(RestrictedRead(read));
+  return *variant;
+}
+
+const Statement& RestrictedUpdate() {
+  static const Statement s{
+      "orders_update_restricted",
+      "UPDATE orders SET customer_name = COALESCE($2::text, customer_name),"
+      " product_name = COALESCE($3::text, product_name), status = COALESCE($4::text, status)"
+      " WHERE id = $1::int4 AND " +
+          RowRestrictionPredicate(5, 6) +
+          " RETURNING " WALCAST_ORDER_COLUMNS ", txid_current() AS __xid",
+      false};
+  return s;
+}
+
+const Statement& RestrictedDelete() {
+  static const Statement s{"orders_delete_restricted",
+                           "DELETE FROM orders WHERE id = $1::int4 AND " +
+                               RowRestrictionPredicate(2, 3) +
+                               " RETURNING " WALCAST_ORDER_COLUMNS ", txid_current() AS __xid",
+                           false};
+  return s;
+}
+
+// The listed rows are locked (in id order, as concurrent bulk updates then queue rather than
+// deadlock) before they are counted, so a row cannot move out of the restriction between the
+// count and the update; the UPDATE carries the restriction as well, so even then it could change
+// no row beyond it. The LEFT JOIN brings __refused when nothing was updated.
+const Statement& RestrictedBulkStatus() {
+  static const Statement s{
+      "orders_bulk_status_restricted",
+      "WITH listed AS ("
+      "  SELECT id, customer_name FROM orders WHERE id = ANY($1::int4[]) ORDER BY id FOR UPDATE),"
+      " refused AS (SELECT count(*) AS n FROM listed WHERE NOT (" +
+          RowRestrictionPredicate(3, 4) +
+          ")),"
+          " updated AS ("
+          "  UPDATE orders SET status = $2::text FROM refused"
+          "  WHERE refused.n = 0 AND orders.id = ANY($1::int4[]) AND " +
+          RowRestrictionPredicate(3, 4, "orders") +
+          "  RETURNING " WALCAST_ORDER_COLUMNS
+          ", txid_current() AS __xid)"
+          " SELECT updated.*, refused.n AS __refused FROM refused LEFT JOIN updated ON true",
+      false};
   return s;
 }
 

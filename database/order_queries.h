@@ -41,4 +41,23 @@ const Statement& Analytics();
 // $1 id after which to continue (0 to start), $2 batch size: keyset pagination by id.
 const Statement& ExportBatch();
 
+// --- Restricted statements: a per-user token's rows (docs/rest-api.md "Per-user tokens") ---
+// Each takes the restriction after its own parameters: the allowed ids as an int8[] ("{3,7}") or
+// NULL, then the allowed customer_name or NULL (database/restricted_statement.h). Unrestricted
+// requests use the statements above, untouched.
+
+// `read`, one of the reads above (Get, List, Stats, Recent, Search, Analytics, ExportBatch),
+// seeing only the rows the restriction allows: RestrictedRead(read), made once per statement and
+// kept for the life of the process (the pool keys prepared statements by address). Thread-safe.
+const Statement& Restricted(const Statement& read);
+// Update() changing only a row the restriction allows: $5 ids, $6 customer. No row back: the
+// order is missing or outside the restriction (the caller tells which).
+const Statement& RestrictedUpdate();
+// Delete() of a row the restriction allows only: $2 ids, $3 customer.
+const Statement& RestrictedDelete();
+// BulkStatus(), all or nothing: $3 ids, $4 customer. "__refused" counts the listed orders that
+// exist outside the restriction; when it is not 0 nothing was changed (and no row comes back).
+// The listed rows are locked first, so the count and the update see the same rows.
+const Statement& RestrictedBulkStatus();
+
 }  // namespace walcast::database::order_queries

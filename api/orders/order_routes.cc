@@ -7,6 +7,7 @@
 #include "api/http/json_response.h"
 #include "api/http/log_text.h"
 #include "api/http/url.h"
+#include "api/orders/order_access.h"
 #include "api/orders/order_json.h"
 #include "api/orders/order_request.h"
 #include "api/orders/read_positions.h"
@@ -82,6 +83,17 @@ std::optional<std::string> PatternOf(const std::optional<std::string>& substring
   return ContainsPattern(*substring);
 }
 
+// `read` as `rows` restricts it: its restricted variant with the restriction's parameters
+// appended to `*params`, or `read` itself, at no cost, when nothing is restricted.
+const database::Statement& Visible(const database::Statement& read, const RowRestriction& rows,
+                                   database::Params* params) {
+  if (rows.Unrestricted()) return read;
+  for (auto& value : RestrictionParams(rows)) params->push_back(std::move(value));
+  return queries::Restricted(read);
+}
+
+Response NotFound() { return JsonError(http::status::not_found, "Order not found"); }
+
 }  // namespace
 
 OrderRoutes::OrderRoutes(std::shared_ptr<database::PgPool> pool,
@@ -94,9 +106,10 @@ OrderRoutes::OrderRoutes(std::shared_ptr<database::PgPool> pool,
       options_(options),
       positions_(std::move(positions)) {}
 
-void OrderRoutes::Read(const database::Statement& statement, database::Params params,
-                       const Respond& respond, const std::string& log, RenderRead render,
-                       bool not_found_when_empty) const {
+void OrderRoutes::Read(const database::Statement& read, database::Params params,
+                       const RowRestriction& rows, const Respond& respond, const std::string& log,
+                       RenderRead render, bool not_found_when_empty) const {
+  const database::Statement& statement = Visible(read, rows, &params);
   if (!positions_ || !positions_->enabled()) {
     // No positions to give: one statement, no transaction.
     return pool_->Execute(
@@ -104,28 +117,37 @@ void OrderRoutes::Read(const database::Statement& statement, database::Params pa
         [respond, log, render = std::move(render), not_found_when_empty](StoreOutcome outcome) {
           if (!outcome.ok()) return respond(StoreFailure(outcome, log));
           if (not_found_when_empty && outcome.rows.rows.empty()) {
-            return respond(JsonError(http::status::not_found, "Order not found"));
+            return respond(NotFound());
           }
           respond(Ok(WithStreamPosition(render(outcome.rows), std::nullopt)));
         });
   }
   auto mark = positions_->Begin();
-  pool_->ExecuteInSnapshot(
-      statement, std::move(params),
-      [respond, log, render = std::move(render), not_found_when_empty, positions = positions_,
-       mark](StoreOutcome outcome) {
-        if (!outcome.ok()) return respond(StoreFailure(outcome, log));
-        if (not_found_when_empty && outcome.rows.rows.empty()) {
-          return respond(JsonError(http::status::not_found, "Order not found"));
-        }
-        respond(Ok(
-            WithStreamPosition(render(outcome.rows), positions->Finish(mark, outcome.snapshot))));
-      });
+  pool_->ExecuteInSnapshot(statement, std::move(params),
+                           [respond, log, render = std::move(render), not_found_when_empty,
+                            positions = positions_, mark](StoreOutcome outcome) {
+                             if (!outcome.ok()) return respond(StoreFailure(outcome, log));
+                             if (not_found_when_empty && outcome.rows.rows.empty()) {
+                               return respond(NotFound());
+                             }
+                             respond(Ok(WithStreamPosition(
+                                 render(outcome.rows), positions->Finish(mark, outcome.snapshot))));
+                           });
 }
 
-bool OrderRoutes::Handle(const Request& request, const AccessGrant& /*grant*/,
+bool OrderRoutes::Handle(const Request& request, const AccessGrant& grant,
                          const Respond& respond) const {
   std::string_view path = PathOf(request.target());
+  constexpr std::string_view kPrefix = "/api/orders";
+  if (path != "/api" && path != kPrefix && !path.starts_with("/api/orders/")) {
+    return false;  // "/api/ordersx" included: not ours
+  }
+  // The scope first, whatever the path below: a token without it learns nothing more.
+  if (auto refused = CheckScope(request.method(), grant)) {
+    respond(Refuse(*refused));
+    return true;
+  }
+  const RowRestriction& rows = grant.rows;
   if (path == "/api") {
     if (request.method() != http::verb::get) {
       respond(MethodNotAllowed("GET"));
@@ -134,8 +156,6 @@ bool OrderRoutes::Handle(const Request& request, const AccessGrant& /*grant*/,
     }
     return true;
   }
-  constexpr std::string_view kPrefix = "/api/orders";
-  if (!path.starts_with(kPrefix)) return false;
   // For log lines about this request: the session puts its request id in the request.
   auto request_id = request.find("X-Request-Id");
   const std::string log =
@@ -144,11 +164,10 @@ bool OrderRoutes::Handle(const Request& request, const AccessGrant& /*grant*/,
       std::string(http::to_string(request.method())) + " " + LoggableTarget(request.target());
   std::string_view rest = path.substr(kPrefix.size());
   if (rest.empty()) {
-    HandleCollection(request, respond, log);
+    HandleCollection(request, rows, respond, log);
     return true;
   }
-  if (rest[0] != '/') return false;  // "/api/ordersx": not ours
-  rest.remove_prefix(1);
+  rest.remove_prefix(1);  // the '/'
   std::string_view query = QueryOf(request.target());
   const auto method = request.method();
 
@@ -156,7 +175,7 @@ bool OrderRoutes::Handle(const Request& request, const AccessGrant& /*grant*/,
     if (method != http::verb::patch) {
       respond(MethodNotAllowed("PATCH"));
     } else {
-      BulkStatus(request, respond, log);
+      BulkStatus(request, rows, respond, log);
     }
     return true;
   }
@@ -165,15 +184,15 @@ bool OrderRoutes::Handle(const Request& request, const AccessGrant& /*grant*/,
     if (method != http::verb::get) {
       respond(MethodNotAllowed("GET"));
     } else if (name == "stats") {
-      Stats(respond, log);
+      Stats(rows, respond, log);
     } else if (name == "analytics") {
-      Analytics(respond, log);
+      Analytics(rows, respond, log);
     } else if (name == "recent") {
-      Recent(query, respond, log);
+      Recent(query, rows, respond, log);
     } else if (name == "search") {
-      Search(query, respond, log);
+      Search(query, rows, respond, log);
     } else {
-      Export(query, respond, log);
+      Export(query, rows, respond, log);
     }
     return true;
   }
@@ -189,67 +208,70 @@ bool OrderRoutes::Handle(const Request& request, const AccessGrant& /*grant*/,
                         {{"name", "must be 1 to 255 characters of UTF-8 text"}}));
       return true;
     }
-    Customer(*name, query, respond, log);
+    Customer(*name, query, rows, respond, log);
     return true;
   }
   if (rest.find('/') != std::string_view::npos) {
     respond(JsonError(http::status::not_found, "Endpoint not found"));
     return true;
   }
-  HandleItem(request, rest, respond, log);
+  HandleItem(request, rest, rows, respond, log);
   return true;
 }
 
-void OrderRoutes::HandleCollection(const Request& request, const Respond& respond,
-                                   const std::string& log) const {
+void OrderRoutes::HandleCollection(const Request& request, const RowRestriction& rows,
+                                   const Respond& respond, const std::string& log) const {
   switch (request.method()) {
     case http::verb::get:
-      return List(QueryOf(request.target()), respond, log);
+      return List(QueryOf(request.target()), rows, respond, log);
     case http::verb::post:
-      return Create(request, respond, log);
+      return Create(request, rows, respond, log);
     default:
       return respond(MethodNotAllowed("GET, POST"));
   }
 }
 
 void OrderRoutes::HandleItem(const Request& request, std::string_view id_text,
-                             const Respond& respond, const std::string& log) const {
+                             const RowRestriction& rows, const Respond& respond,
+                             const std::string& log) const {
   const auto method = request.method();
   if (method != http::verb::get && method != http::verb::put && method != http::verb::delete_) {
     return respond(MethodNotAllowed("GET, PUT, DELETE"));
   }
   auto id = ParseOrderId(id_text);
   if (!id) return respond(Refuse(InvalidOrderId()));
-  if (method == http::verb::put) return Update(request, *id, respond, log);
-  if (method == http::verb::delete_) return Delete(*id, respond, log);
+  if (method == http::verb::put) return Update(request, *id, rows, respond, log);
+  if (method == http::verb::delete_) return Delete(*id, rows, respond, log);
+  // An order beyond the restriction is 404 like a missing one: a read cannot probe other ids.
   Read(
-      queries::Get(), Text({std::to_string(*id)}), respond, log,
-      [](const database::Rows& rows) { return OrderBody(rows.rows[0]); },
+      queries::Get(), Text({std::to_string(*id)}), rows, respond, log,
+      [](const database::Rows& found) { return OrderBody(found.rows[0]); },
       /*not_found_when_empty=*/true);
 }
 
-void OrderRoutes::List(std::string_view query_text, const Respond& respond,
-                       const std::string& log) const {
+void OrderRoutes::List(std::string_view query_text, const RowRestriction& rows,
+                       const Respond& respond, const std::string& log) const {
   ListQuery query;
   if (auto invalid = ParseListQuery(query_text, &query)) return respond(Refuse(*invalid));
   Read(queries::List(),
        Text({query.status, PatternOf(query.customer_name), std::to_string(query.limit),
              std::to_string(query.offset)}),
-       respond, log, [query](const database::Rows& rows) {
-         return ListBody(rows.rows, {query.limit, query.offset, TotalOf(rows)});
+       rows, respond, log, [query](const database::Rows& found) {
+         return ListBody(found.rows, {query.limit, query.offset, TotalOf(found)});
        });
 }
 
 void OrderRoutes::Customer(std::string_view name, std::string_view query_text,
-                           const Respond& respond, const std::string& log) const {
+                           const RowRestriction& rows, const Respond& respond,
+                           const std::string& log) const {
   ListQuery query;
   if (auto invalid = ParseListQuery(query_text, &query)) return respond(Refuse(*invalid));
   std::string customer(name);
   Read(queries::List(),
        Text({query.status, ContainsPattern(customer), std::to_string(query.limit),
              std::to_string(query.offset)}),
-       respond, log, [query, customer](const database::Rows& rows) {
-         return ListBody(rows.rows, {query.limit, query.offset, TotalOf(rows)}, customer);
+       rows, respond, log, [query, customer](const database::Rows& found) {
+         return ListBody(found.rows, {query.limit, query.offset, TotalOf(found)}, customer);
        });
 }
 
@@ -272,69 +294,109 @@ static void AnswerWrite(const std::shared_ptr<WriteTracker>& tracker,
 }
 
 void OrderRoutes::WriteOne(const database::Statement& statement, database::Params params,
-                           http::status status, std::string message, bool order_may_be_missing,
-                           const Respond& respond, const std::string& log) const {
+                           http::status status, std::string message, std::optional<int32_t> target,
+                           bool restricted, const Respond& respond, const std::string& log) const {
   pool_->Execute(
       statement, std::move(params),
-      [respond, log, status, message = std::move(message), order_may_be_missing, tracker = tracker_,
-       executor = executor_, wait = options_.write_event_wait](StoreOutcome outcome) {
+      [respond, log, status, message = std::move(message), target, restricted, pool = pool_,
+       tracker = tracker_, executor = executor_,
+       wait = options_.write_event_wait](StoreOutcome outcome) {
         if (!outcome.ok()) return respond(StoreFailure(outcome, log));
         if (outcome.rows.rows.empty()) {
-          if (order_may_be_missing) {
-            return respond(JsonError(http::status::not_found, "Order not found"));
+          if (!target) {
+            return respond(
+                StoreFailure({StoreError::kInternal, "write returned no row", {}, {}}, log));
           }
-          return respond(
-              StoreFailure({StoreError::kInternal, "write returned no row", {}, {}}, log));
+          if (!restricted) return respond(NotFound());
+          // The restricted statement changed nothing: the order is missing (404) or beyond the
+          // restriction (403). Asked only now, so a write inside the restriction costs one
+          // statement; a concurrent change can only alter which refusal is given, since the
+          // write itself never reaches beyond the restriction.
+          return pool->Execute(queries::Get(), Text({std::to_string(*target)}),
+                               [respond, log](StoreOutcome found) {
+                                 if (!found.ok()) return respond(StoreFailure(found, log));
+                                 if (found.rows.rows.empty()) return respond(NotFound());
+                                 respond(Refuse(OutsideRows()));
+                               });
         }
         AnswerWrite(tracker, executor, wait, std::move(outcome), status, message, respond);
       });
 }
 
-void OrderRoutes::Create(const Request& request, const Respond& respond,
+void OrderRoutes::Create(const Request& request, const RowRestriction& rows, const Respond& respond,
                          const std::string& log) const {
   if (auto invalid = CheckBodyType(request)) return respond(Refuse(*invalid));
   OrderFields fields;
   if (auto invalid = ParseCreateBody(request.body(), &fields)) return respond(Refuse(*invalid));
+  if (auto refused = CheckCreate(rows, fields)) return respond(Refuse(*refused));
   WriteOne(queries::Insert(), Text({fields.customer_name, fields.product_name, fields.status}),
-           http::status::created, "Order created successfully", false, respond, log);
+           http::status::created, "Order created successfully", std::nullopt, false, respond, log);
 }
 
-void OrderRoutes::Update(const Request& request, int32_t id, const Respond& respond,
-                         const std::string& log) const {
+void OrderRoutes::Update(const Request& request, int32_t id, const RowRestriction& rows,
+                         const Respond& respond, const std::string& log) const {
   // The body is validated before the order's existence, so a bad body is always a 400.
   if (auto invalid = CheckBodyType(request)) return respond(Refuse(*invalid));
   OrderFields fields;
   if (auto invalid = ParseUpdateBody(request.body(), &fields)) return respond(Refuse(*invalid));
-  WriteOne(queries::Update(),
-           Text({std::to_string(id), fields.customer_name, fields.product_name, fields.status}),
-           http::status::ok, "Order updated successfully", true, respond, log);
+  if (auto refused = CheckUpdate(rows, fields)) return respond(Refuse(*refused));
+  auto params =
+      Text({std::to_string(id), fields.customer_name, fields.product_name, fields.status});
+  if (rows.Unrestricted()) {
+    return WriteOne(queries::Update(), std::move(params), http::status::ok,
+                    "Order updated successfully", id, false, respond, log);
+  }
+  for (auto& value : RestrictionParams(rows)) params.push_back(std::move(value));
+  WriteOne(queries::RestrictedUpdate(), std::move(params), http::status::ok,
+           "Order updated successfully", id, true, respond, log);
 }
 
-void OrderRoutes::Delete(int32_t id, const Respond& respond, const std::string& log) const {
-  WriteOne(queries::Delete(), Text({std::to_string(id)}), http::status::ok,
-           "Order deleted successfully", true, respond, log);
+void OrderRoutes::Delete(int32_t id, const RowRestriction& rows, const Respond& respond,
+                         const std::string& log) const {
+  auto params = Text({std::to_string(id)});
+  if (rows.Unrestricted()) {
+    return WriteOne(queries::Delete(), std::move(params), http::status::ok,
+                    "Order deleted successfully", id, false, respond, log);
+  }
+  for (auto& value : RestrictionParams(rows)) params.push_back(std::move(value));
+  WriteOne(queries::RestrictedDelete(), std::move(params), http::status::ok,
+           "Order deleted successfully", id, true, respond, log);
 }
 
-void OrderRoutes::BulkStatus(const Request& request, const Respond& respond,
-                             const std::string& log) const {
+void OrderRoutes::BulkStatus(const Request& request, const RowRestriction& rows,
+                             const Respond& respond, const std::string& log) const {
   if (auto invalid = CheckBodyType(request)) return respond(Refuse(*invalid));
   orders::BulkStatus bulk;
   if (auto invalid = ParseBulkStatusBody(request.body(), &bulk)) return respond(Refuse(*invalid));
+  if (auto refused = CheckBulkIds(rows, bulk.order_ids)) return respond(Refuse(*refused));
   std::string ids = "{";
   for (size_t i = 0; i < bulk.order_ids.size(); ++i) {
     if (i > 0) ids += ',';
     ids += std::to_string(bulk.order_ids[i]);
   }
   ids += '}';
-  pool_->Execute(queries::BulkStatus(), Text({ids, bulk.status}),
-                 [respond, log](StoreOutcome outcome) {
-                   if (!outcome.ok()) return respond(StoreFailure(outcome, log));
-                   respond(Ok(BulkBody(outcome.rows.rows)));
-                 });
+  auto params = Text({ids, bulk.status});
+  const database::Statement* statement = &queries::BulkStatus();
+  if (!rows.Unrestricted()) {
+    for (auto& value : RestrictionParams(rows)) params.push_back(std::move(value));
+    statement = &queries::RestrictedBulkStatus();
+  }
+  pool_->Execute(*statement, std::move(params), [respond, log](StoreOutcome outcome) {
+    if (!outcome.ok()) return respond(StoreFailure(outcome, log));
+    // Only the restricted statement says it: a listed order exists beyond the restriction, and
+    // nothing was changed.
+    if (auto refused = outcome.rows.Extra("refused"); refused && *refused != "0") {
+      return respond(Refuse(OutsideRows()));
+    }
+    respond(Ok(BulkBody(outcome.rows.rows)));
+  });
 }
 
-void OrderRoutes::Stats(const Respond& respond, const std::string& log) const {
-  pool_->Execute(queries::Stats(), {}, [respond, log](StoreOutcome outcome) {
+void OrderRoutes::Stats(const RowRestriction& rows, const Respond& respond,
+                        const std::string& log) const {
+  database::Params params;
+  const database::Statement& statement = Visible(queries::Stats(), rows, &params);
+  pool_->Execute(statement, std::move(params), [respond, log](StoreOutcome outcome) {
     if (!outcome.ok()) return respond(StoreFailure(outcome, log));
     if (outcome.rows.rows.empty()) {
       return respond(StoreFailure({StoreError::kInternal, "stats returned no row", {}, {}}, log));
@@ -343,8 +405,11 @@ void OrderRoutes::Stats(const Respond& respond, const std::string& log) const {
   });
 }
 
-void OrderRoutes::Analytics(const Respond& respond, const std::string& log) const {
-  pool_->Execute(queries::Analytics(), {}, [respond, log](StoreOutcome outcome) {
+void OrderRoutes::Analytics(const RowRestriction& rows, const Respond& respond,
+                            const std::string& log) const {
+  database::Params params;
+  const database::Statement& statement = Visible(queries::Analytics(), rows, &params);
+  pool_->Execute(statement, std::move(params), [respond, log](StoreOutcome outcome) {
     if (!outcome.ok()) return respond(StoreFailure(outcome, log));
     if (outcome.rows.rows.empty()) {
       return respond(
@@ -355,28 +420,30 @@ void OrderRoutes::Analytics(const Respond& respond, const std::string& log) cons
   });
 }
 
-void OrderRoutes::Recent(std::string_view query_text, const Respond& respond,
-                         const std::string& log) const {
+void OrderRoutes::Recent(std::string_view query_text, const RowRestriction& rows,
+                         const Respond& respond, const std::string& log) const {
   RecentQuery query;
   if (auto invalid = ParseRecentQuery(query_text, &query)) return respond(Refuse(*invalid));
-  Read(queries::Recent(), Text({std::to_string(query.hours), std::to_string(query.limit)}), respond,
-       log, [query](const database::Rows& rows) { return RecentBody(rows.rows, query); });
+  Read(queries::Recent(), Text({std::to_string(query.hours), std::to_string(query.limit)}), rows,
+       respond, log,
+       [query](const database::Rows& found) { return RecentBody(found.rows, query); });
 }
 
-void OrderRoutes::Search(std::string_view query_text, const Respond& respond,
-                         const std::string& log) const {
+void OrderRoutes::Search(std::string_view query_text, const RowRestriction& rows,
+                         const Respond& respond, const std::string& log) const {
   SearchQuery query;
   if (auto invalid = ParseSearchQuery(query_text, &query)) return respond(Refuse(*invalid));
   Read(queries::Search(SortColumnName(query.sort_by), query.ascending),
        Text({PatternOf(query.search), query.status, query.from_bound, query.to_bound,
              query.to_exclusive ? "true" : "false", std::to_string(query.limit),
              std::to_string(query.offset)}),
-       respond, log,
-       [query](const database::Rows& rows) { return SearchBody(rows.rows, query, TotalOf(rows)); });
+       rows, respond, log, [query](const database::Rows& found) {
+         return SearchBody(found.rows, query, TotalOf(found));
+       });
 }
 
-void OrderRoutes::Export(std::string_view query_text, const Respond& respond,
-                         const std::string& log) const {
+void OrderRoutes::Export(std::string_view query_text, const RowRestriction& rows,
+                         const Respond& respond, const std::string& log) const {
   ExportFormat format;
   if (auto invalid = ParseExportQuery(query_text, &format)) return respond(Refuse(*invalid));
   // Keyset pagination by id, one batch per chunk, all in one snapshot on one leased connection
@@ -385,7 +452,9 @@ void OrderRoutes::Export(std::string_view query_text, const Respond& respond,
   struct ExportState {
     ExportFormat format;
     size_t batch;
-    std::shared_ptr<database::ReadLease> lease;  // ends the transaction when the export is done
+    std::shared_ptr<database::ReadLease> lease;      // ends the transaction when the export is done
+    const database::Statement* statement = nullptr;  // ExportBatch, restricted or not
+    database::Params restriction = {};               // its restriction's parameters, if any
     int64_t after_id = 0;
     uint64_t count = 0;
     bool rows_done = false;
@@ -408,7 +477,9 @@ void OrderRoutes::Export(std::string_view query_text, const Respond& respond,
       return out;
     }
     database::Params NextParams() const {
-      return {std::to_string(after_id), std::to_string(batch)};
+      database::Params params{std::to_string(after_id), std::to_string(batch)};
+      params.insert(params.end(), restriction.begin(), restriction.end());
+      return params;
     }
     std::string Tail() {
       tail_sent = true;
@@ -417,13 +488,14 @@ void OrderRoutes::Export(std::string_view query_text, const Respond& respond,
   };
   auto state = std::make_shared<ExportState>(
       ExportState{format, std::max<size_t>(options_.export_batch_rows, 1), nullptr});
+  state->statement = &Visible(queries::ExportBatch(), rows, &state->restriction);
   auto mark = positions_ ? positions_->Begin() : std::nullopt;
   pool_->Lease([respond, log, state, mark, positions = positions_](
                    std::shared_ptr<database::ReadLease> lease, StoreOutcome leased) {
     if (!lease) return respond(StoreFailure(leased, log));
     state->lease = std::move(lease);
     state->lease->Execute(
-        queries::ExportBatch(), state->NextParams(),
+        *state->statement, state->NextParams(),
         [respond, log, state, mark, positions](StoreOutcome outcome) {
           if (!outcome.ok()) return respond(StoreFailure(outcome, log));
           if (positions) state->position = positions->Finish(mark, outcome.snapshot);
@@ -452,7 +524,7 @@ void OrderRoutes::Export(std::string_view query_text, const Respond& respond,
               return deliver(std::nullopt);
             }
             if (state->rows_done) return deliver(state->Tail());
-            state->lease->Execute(queries::ExportBatch(), state->NextParams(),
+            state->lease->Execute(*state->statement, state->NextParams(),
                                   [state, deliver, log](StoreOutcome next) {
                                     if (!next.ok()) {
                                       // The head is sent: all that is left is to end the body

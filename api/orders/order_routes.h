@@ -45,38 +45,50 @@ class OrderRoutes {
               std::shared_ptr<ReadPositions> positions = nullptr);
 
   // Answers `request` if its path is /api or under /api/orders; false (and `respond` untouched)
-  // otherwise.
+  // otherwise. `grant` (a per-user token's, or AccessGrant::Full()) decides what it may do: its
+  // scopes the methods, its row restriction the rows every read sees and every write may change
+  // (docs/rest-api.md "Per-user tokens"). An unrestricted grant runs the statements untouched.
   bool Handle(const Request& request, const AccessGrant& grant, const Respond& respond) const;
 
  private:
-  void HandleCollection(const Request& request, const Respond& respond,
+  void HandleCollection(const Request& request, const RowRestriction& rows, const Respond& respond,
                         const std::string& log) const;
-  void HandleItem(const Request& request, std::string_view id_text, const Respond& respond,
-                  const std::string& log) const;
-  void List(std::string_view query, const Respond& respond, const std::string& log) const;
-  void Customer(std::string_view name, std::string_view query, const Respond& respond,
-                const std::string& log) const;
-  void Create(const Request& request, const Respond& respond, const std::string& log) const;
-  void Update(const Request& request, int32_t id, const Respond& respond,
+  void HandleItem(const Request& request, std::string_view id_text, const RowRestriction& rows,
+                  const Respond& respond, const std::string& log) const;
+  void List(std::string_view query, const RowRestriction& rows, const Respond& respond,
+            const std::string& log) const;
+  void Customer(std::string_view name, std::string_view query, const RowRestriction& rows,
+                const Respond& respond, const std::string& log) const;
+  void Create(const Request& request, const RowRestriction& rows, const Respond& respond,
               const std::string& log) const;
-  void Delete(int32_t id, const Respond& respond, const std::string& log) const;
-  // Runs a write of one row and answers `status` with the row and its eventId. No row back: 404
-  // when the order may not exist (update, delete), an internal error otherwise (insert).
+  void Update(const Request& request, int32_t id, const RowRestriction& rows,
+              const Respond& respond, const std::string& log) const;
+  void Delete(int32_t id, const RowRestriction& rows, const Respond& respond,
+              const std::string& log) const;
+  // Runs a write of one row and answers `status` with the row and its eventId. No row back, for
+  // an update or delete of order `target`: 404, or 403 when `restricted` (the statement carries
+  // the row restriction) and the order exists beyond it; for an insert (no target): an internal
+  // error.
   void WriteOne(const database::Statement& statement,
                 std::vector<std::optional<std::string>> params, http::status status,
-                std::string message, bool order_may_be_missing, const Respond& respond,
-                const std::string& log) const;
-  void BulkStatus(const Request& request, const Respond& respond, const std::string& log) const;
-  void Stats(const Respond& respond, const std::string& log) const;
-  void Analytics(const Respond& respond, const std::string& log) const;
-  void Recent(std::string_view query, const Respond& respond, const std::string& log) const;
-  void Search(std::string_view query, const Respond& respond, const std::string& log) const;
-  void Export(std::string_view query, const Respond& respond, const std::string& log) const;
-  // Runs a read in a snapshot and answers with `render(rows)` plus its streamPosition.
+                std::string message, std::optional<int32_t> target, bool restricted,
+                const Respond& respond, const std::string& log) const;
+  void BulkStatus(const Request& request, const RowRestriction& rows, const Respond& respond,
+                  const std::string& log) const;
+  void Stats(const RowRestriction& rows, const Respond& respond, const std::string& log) const;
+  void Analytics(const RowRestriction& rows, const Respond& respond, const std::string& log) const;
+  void Recent(std::string_view query, const RowRestriction& rows, const Respond& respond,
+              const std::string& log) const;
+  void Search(std::string_view query, const RowRestriction& rows, const Respond& respond,
+              const std::string& log) const;
+  void Export(std::string_view query, const RowRestriction& rows, const Respond& respond,
+              const std::string& log) const;
+  // Runs a read, restricted to `rows`, in a snapshot and answers with `render(rows)` plus its
+  // streamPosition.
   using RenderRead = std::function<std::string(const database::Rows& rows)>;
   void Read(const database::Statement& statement, std::vector<std::optional<std::string>> params,
-            const Respond& respond, const std::string& log, RenderRead render,
-            bool not_found_when_empty = false) const;
+            const RowRestriction& rows, const Respond& respond, const std::string& log,
+            RenderRead render, bool not_found_when_empty = false) const;
 
   std::shared_ptr<database::PgPool> pool_;
   std::shared_ptr<WriteTracker> tracker_;
