@@ -6,6 +6,7 @@
 //   stream_bench ... latency [--rate 1000 --seconds 25]
 //   stream_bench ... restart
 //   stream_bench ... fanout [--clients 100 --rate 6000 --stalled 1]
+//   stream_bench ... fanout --clients 100 --restricted-clients 1000 --customers 10 --rate 1000
 //   stream_bench ... bulk [--rows 1000000 --clients 100]
 //
 // tools/bench-stream sets up a throwaway cluster and runs them.
@@ -200,6 +201,21 @@ int main(int argc, char** argv) {
       ->add_option("--socketio-clients", fanout.socketio_clients,
                    "Socket.IO WebSocket clients beside them, measured apart")
       ->capture_default_str();
+  fanout_cmd
+      ->add_option("--restricted-clients", fanout.restricted_clients,
+                   "/ws clients beside them (connections interleaved), measured apart, each with "
+                   "its own JWT restricted to one customer (walcast.customer): walcastd then gets "
+                   "a random --jwt-secret and --stream-token, the other clients use that token, "
+                   "and commit n's rows belong to customer 'fan-out <n % customers>', client j's "
+                   "to 'fan-out <j % customers>'; a row of another customer is counted (must be 0)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  fanout_cmd
+      ->add_option("--customers", fanout.customers,
+                   "customers the rows are spread over when restricted clients are measured (as "
+                   "many as restricted clients: every restriction distinct)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   fanout_cmd->add_option("--stalled", fanout.stalled, "clients that stop reading after welcome")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);

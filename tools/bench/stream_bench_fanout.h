@@ -1,7 +1,21 @@
 // The WebSocket fan-out measurement (the broadcast figures): one walcastd, N WebSocket clients (and
-// optionally stalled ones, and Socket.IO clients beside them), paced commits through libpq,
-// commit → receipt latency per frame.
-// Blocking; call from the main thread (see ChildProcess).
+// optionally stalled ones, and Socket.IO or row-restricted clients beside them), paced commits
+// through libpq, commit → receipt latency per frame, each kind of client measured apart.
+//
+// Restricted clients (the per-user tokens of README "Running in production"): walcastd gets a
+// random `--jwt-secret` and a random `--stream-token`; with a JWT key every stream needs a token,
+// so the unrestricted clients connect with the static one (which sees everything) and restricted
+// client j with its own HS256 JWT as `/ws?access_token=`: {"sub":"bench-<j>","scope":"read",
+// "exp":<now + 1 h>,"walcast":{"customer":"fan-out <j % customers>"}}. The writers then name the
+// customer of commit n (all its rows) `fan-out <n % customers>`, so each restricted client is owed
+// the rows of its customer, about 1/customers of the events, and an unrestricted client all of
+// them. With `customers` = restricted clients every restriction is distinct; with fewer, clients of
+// the same customer share a restriction (distinct `sub`s: walcastd keeps no per-restriction state,
+// it checks every client's restriction on every event). Both kinds share one WsFleet (the same
+// client threads), connected interleaved: walcastd serves a transaction's clients in the order they
+// connected, which would favour whichever group connected first. A restricted client that receives
+// a row of another customer counts in `restricted_foreign_frames` (must be 0; the first is
+// printed). Blocking; call from the main thread (see ChildProcess).
 #pragma once
 
 #include <string>
@@ -15,6 +29,9 @@ struct FanoutOptions {
   int stalled = 0;  // clients that read their welcome and then nothing
   // Socket.IO clients over WebSocket in the same run, measured apart (docs/contract.md §7).
   int socketio_clients = 0;
+  // /ws clients with per-user tokens restricted to one customer each, measured apart (see above).
+  int restricted_clients = 0;
+  int customers = 10;  // customer names the writers spread commits over, with restricted clients
   double rate = 1000;  // commits per second, all writers together
   int rows_per_commit = 1;
   int writers = 1;  // libpq connections committing in parallel

@@ -1,5 +1,7 @@
 #include "tools/bench/stream_bench_ws.h"
 
+#include <pthread.h>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -7,11 +9,13 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/error.hpp>
 #include <cstring>
+#include <ctime>
 #include <deque>
 #include <limits>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
+#include <utility>
 
 #include "tools/bench/stream_bench_event.h"
 
@@ -68,7 +72,6 @@ struct WsFleet::Shard {
   int in_flight = 0;
   int connects_in_flight = 0;
   tcp::endpoint endpoint;
-  std::string target;
   bool socketio = false;
   const std::atomic<int64_t>* measured_from_micros = nullptr;
 
@@ -80,13 +83,18 @@ struct WsFleet::Shard {
   std::mutex failure_mutex;
   std::string failure;
 
-  // Written on the shard's thread only; read after it stopped.
-  LatencyHistogram latency;
-  std::size_t out_of_order = 0;
-  std::size_t closed_slow = 0;
-  std::size_t closed_other = 0;
-  Clock::time_point first_frame = Clock::time_point::max();
-  Clock::time_point last_frame = Clock::time_point::min();
+  // One per group; written on the shard's thread only, read after it stopped.
+  struct Tally {
+    LatencyHistogram latency;
+    std::size_t out_of_order = 0;
+    std::size_t closed_slow = 0;
+    std::size_t closed_other = 0;
+    std::size_t foreign = 0;
+    std::string first_foreign;
+    Clock::time_point first_frame = Clock::time_point::max();
+    Clock::time_point last_frame = Clock::time_point::min();
+  };
+  std::vector<Tally> tallies;
 
   void StartNext();
   void Fail(const std::string& why) {
@@ -101,8 +109,17 @@ struct WsFleet::Shard {
 // are answered with a masked pong so walcastd's idle timeout never closes a quiet client.
 class WsFleet::Shard::Client : public std::enable_shared_from_this<Client> {
  public:
-  Client(Shard& shard, bool stalled)
-      : shard_(shard), socket_(shard.io), stalled_(stalled), buffer_(kBufferSize) {}
+  // `customer`: the only customer_name this client may receive ("" = any); `group`: the tally
+  // it counts in.
+  Client(Shard& shard, bool stalled, std::string target, std::string customer, int group)
+      : shard_(shard),
+        tally_(shard.tallies[static_cast<std::size_t>(group)]),
+        socket_(shard.io),
+        stalled_(stalled),
+        target_(std::move(target)),
+        customer_(std::move(customer)),
+        group_(group),
+        buffer_(kBufferSize) {}
 
   void Start() {
     beast::error_code ec;
@@ -112,7 +129,7 @@ class WsFleet::Shard::Client : public std::enable_shared_from_this<Client> {
     if (ec) return shard_.Fail("socket: " + ec.message());
     socket_.async_connect(shard_.endpoint, [self = shared_from_this()](beast::error_code error) {
       if (error) return self->shard_.Fail("connect: " + error.message());
-      self->request_ = "GET " + self->shard_.target +
+      self->request_ = "GET " + self->target_ +
                        " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
                        "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
                        "Sec-WebSocket-Version: 13\r\n\r\n";
@@ -127,6 +144,7 @@ class WsFleet::Shard::Client : public std::enable_shared_from_this<Client> {
 
   std::size_t received() const { return received_; }
   bool stalled() const { return stalled_; }
+  int group() const { return group_; }
 
  private:
   static constexpr std::size_t kBufferSize = 256 * 1024;
@@ -234,33 +252,42 @@ class WsFleet::Shard::Client : public std::enable_shared_from_this<Client> {
     if (stalled_ || done_) return;
     done_ = true;
     if (close_code == 4008) {
-      ++shard_.closed_slow;
+      ++tally_.closed_slow;
     } else {
-      ++shard_.closed_other;
+      ++tally_.closed_other;
     }
     shard_.ended.fetch_add(1, std::memory_order_relaxed);
   }
 
   void OnChange(std::string_view frame, SystemClock::time_point received_at) {
     std::string_view id = FrameId(frame, shard_.socketio);
-    if (id <= last_id_) ++shard_.out_of_order;
+    if (id <= last_id_) ++tally_.out_of_order;
+    if (!customer_.empty() && LastStringField(frame, "customer_name") != customer_) {
+      if (tally_.foreign++ == 0) {
+        tally_.first_foreign = "client of " + customer_ + " got " + std::string(frame);
+      }
+    }
     last_id_.assign(id);
     ++received_;
     auto now = Clock::now();
-    shard_.first_frame = std::min(shard_.first_frame, now);
-    shard_.last_frame = now;
+    tally_.first_frame = std::min(tally_.first_frame, now);
+    tally_.last_frame = now;
     shard_.frames.fetch_add(1, std::memory_order_relaxed);
     shard_.last_frame_ns.store(now.time_since_epoch().count(), std::memory_order_relaxed);
     auto commit_text = LastStringField(frame, "timestamp");
     auto commit = commit_text ? ParseRfc3339(*commit_text) : std::nullopt;
     if (!commit) return shard_.Fail("no commit timestamp in " + std::string(frame));
     if (ToMicros(*commit) < shard_.measured_from_micros->load(std::memory_order_relaxed)) return;
-    shard_.latency.Add(std::chrono::duration<double, std::milli>(received_at - *commit).count());
+    tally_.latency.Add(std::chrono::duration<double, std::milli>(received_at - *commit).count());
   }
 
   Shard& shard_;
+  Tally& tally_;
   tcp::socket socket_;
   bool stalled_;
+  std::string target_;
+  std::string customer_;
+  int group_;
   bool upgraded_ = false;
   bool done_ = false;
   std::string request_;
@@ -285,15 +312,34 @@ WsFleet::WsFleet(FleetOptions options) : options_(std::move(options)) {
     auto shard = std::make_unique<Shard>();
     shard->endpoint =
         tcp::endpoint(asio::ip::address_v4::loopback(), static_cast<unsigned short>(options_.port));
-    shard->target = options_.target;
     shard->socketio = options_.socketio;
     shard->connects_in_flight = options_.connects_in_flight;
     shard->measured_from_micros = &measured_from_micros_;
+    shard->tallies.resize(static_cast<std::size_t>(options_.groups));
     shards_.push_back(std::move(shard));
+  }
+  const auto reading = static_cast<std::size_t>(options_.clients);
+  auto sized = [&](std::size_t size) { return size == 0 || size == reading; };
+  if (!sized(options_.client_targets.size()) || !sized(options_.client_customers.size()) ||
+      !sized(options_.client_groups.size())) {
+    throw std::invalid_argument("per-client options need one entry per reading client");
+  }
+  for (int group : options_.client_groups) {
+    if (group < 0 || group >= options_.groups)
+      throw std::invalid_argument("client group out of range");
   }
   for (int c = 0; c < options_.clients + options_.stalled; ++c) {
     Shard& shard = *shards_[static_cast<std::size_t>(c % options_.threads)];
-    auto client = std::make_shared<Shard::Client>(shard, c >= options_.clients);
+    const auto index = static_cast<std::size_t>(c);
+    const bool stalled = c >= options_.clients;
+    std::string target = stalled || options_.client_targets.empty()
+                             ? options_.target
+                             : options_.client_targets[index];
+    std::string customer =
+        stalled || options_.client_customers.empty() ? "" : options_.client_customers[index];
+    int group = stalled || options_.client_groups.empty() ? 0 : options_.client_groups[index];
+    auto client = std::make_shared<Shard::Client>(shard, stalled, std::move(target),
+                                                  std::move(customer), group);
     shard.clients.push_back(client);
     shard.waiting.push_back(client);
   }
@@ -335,12 +381,10 @@ void WsFleet::MeasureFrom(SystemClock::time_point commit_time) {
   measured_from_micros_ = ToMicros(commit_time);
 }
 
-FleetResult WsFleet::Finish(std::size_t expected_per_client,
-                            std::chrono::milliseconds idle_timeout) {
+std::vector<FleetResult> WsFleet::Finish(std::size_t expected_frames,
+                                         std::chrono::milliseconds idle_timeout) {
   if (finished_) throw std::logic_error("WsFleet::Finish called twice");
   finished_ = true;
-  const std::size_t expected_total =
-      expected_per_client * static_cast<std::size_t>(options_.clients);
   auto last_progress = Clock::now();
   std::size_t last_frames = 0;
   while (true) {
@@ -351,7 +395,7 @@ FleetResult WsFleet::Finish(std::size_t expected_per_client,
       std::lock_guard lock(shard->failure_mutex);
       if (!shard->failure.empty()) throw std::runtime_error("WebSocket client: " + shard->failure);
     }
-    if (frames >= expected_total || ended == static_cast<std::size_t>(options_.clients)) break;
+    if (frames >= expected_frames || ended == static_cast<std::size_t>(options_.clients)) break;
     if (frames != last_frames) {
       last_frames = frames;
       last_progress = Clock::now();
@@ -360,32 +404,56 @@ FleetResult WsFleet::Finish(std::size_t expected_per_client,
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
+  double cpu_seconds = 0;
+  for (auto& shard : shards_) {
+    clockid_t clock;
+    timespec used{};
+    if (pthread_getcpuclockid(shard->thread.native_handle(), &clock) == 0 &&
+        clock_gettime(clock, &used) == 0) {
+      cpu_seconds += static_cast<double>(used.tv_sec) + static_cast<double>(used.tv_nsec) / 1e9;
+    }
+  }
   for (auto& shard : shards_) {
     shard->work.reset();
     shard->io.stop();
     shard->thread.join();
   }
 
-  FleetResult result;
-  result.min_per_client = std::numeric_limits<std::size_t>::max();
-  result.first_frame = Clock::time_point::max();
-  result.last_frame = Clock::time_point::min();
+  std::vector<FleetResult> results(static_cast<std::size_t>(options_.groups));
+  std::vector<std::size_t> clients(results.size());
+  for (auto& result : results) {
+    result.cpu_seconds = cpu_seconds;
+    result.min_per_client = std::numeric_limits<std::size_t>::max();
+    result.first_frame = Clock::time_point::max();
+    result.last_frame = Clock::time_point::min();
+  }
   for (auto& shard : shards_) {
     for (auto& client : shard->clients) {
       if (client->stalled()) continue;
+      const auto group = static_cast<std::size_t>(client->group());
+      FleetResult& result = results[group];
+      ++clients[group];
       result.change_frames += client->received();
       result.min_per_client = std::min(result.min_per_client, client->received());
       result.max_per_client = std::max(result.max_per_client, client->received());
     }
-    result.out_of_order += shard->out_of_order;
-    result.closed_slow += shard->closed_slow;
-    result.closed_other += shard->closed_other;
-    result.latency.Merge(shard->latency);
-    result.first_frame = std::min(result.first_frame, shard->first_frame);
-    result.last_frame = std::max(result.last_frame, shard->last_frame);
+    for (std::size_t g = 0; g < results.size(); ++g) {
+      const Shard::Tally& tally = shard->tallies[g];
+      FleetResult& result = results[g];
+      result.out_of_order += tally.out_of_order;
+      result.closed_slow += tally.closed_slow;
+      result.closed_other += tally.closed_other;
+      result.foreign += tally.foreign;
+      if (result.first_foreign.empty()) result.first_foreign = tally.first_foreign;
+      result.latency.Merge(tally.latency);
+      result.first_frame = std::min(result.first_frame, tally.first_frame);
+      result.last_frame = std::max(result.last_frame, tally.last_frame);
+    }
   }
-  if (options_.clients == 0) result.min_per_client = 0;
-  return result;
+  for (std::size_t g = 0; g < results.size(); ++g) {
+    if (clients[g] == 0) results[g].min_per_client = 0;
+  }
+  return results;
 }
 
 }  // namespace walcast::bench

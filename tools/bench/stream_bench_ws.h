@@ -5,7 +5,11 @@
 // latency goes into its thread's histogram (against the event's `timestamp`, PostgreSQL's commit
 // time, on the same system clock). Optional stalled clients read their welcome and then nothing,
 // with a small receive buffer: the slow consumers walcastd must isolate. The same fleet can speak
-// Socket.IO over WebSocket (FleetOptions::socketio), for the side-by-side figures.
+// Socket.IO over WebSocket (FleetOptions::socketio), for the side-by-side figures. Clients may each
+// have their own target (a per-user token), the one customer whose rows they may receive (a change
+// of another customer is counted in FleetResult::foreign, not failed, so a run still ends) and a
+// group: each group gets its own FleetResult, so kinds of clients whose connections are interleaved
+// in one fleet are measured apart.
 #pragma once
 
 #include <atomic>
@@ -32,6 +36,15 @@ struct FleetOptions {
   // websocket, each client joins the namespace ("40") and answers the server's pings ("3"), and
   // frames are Engine.IO messages: 42["<name>",{...},"<offset>"].
   bool socketio = false;
+  // Per reading client (each of size `clients`, or empty): its own target, replacing `target`
+  // (e.g. with its own access_token); the customer_name of every row it may receive ("" = any; a
+  // change without one counts as another customer's); its group, 0 … groups - 1 (stalled clients
+  // are in group 0). Clients connect in index order, and walcastd hands each event to its clients
+  // in the order they connected, so groups measured side by side should be interleaved.
+  std::vector<std::string> client_targets;
+  std::vector<std::string> client_customers;
+  std::vector<int> client_groups;
+  int groups = 1;
 };
 
 struct FleetResult {
@@ -43,6 +56,11 @@ struct FleetResult {
   std::size_t closed_other = 0;  // reading clients closed for another reason
   LatencyHistogram latency;      // frames committed at or after MeasureFrom
   Clock::time_point first_frame, last_frame;
+  double cpu_seconds = 0;  // used by the fleet's threads (all groups), from ConnectAll to Finish
+  // Change frames whose row is not of the client's customer (FleetOptions::client_customers), and
+  // the first of them.
+  std::size_t foreign = 0;
+  std::string first_foreign;
 };
 
 class WsFleet {
@@ -58,9 +76,11 @@ class WsFleet {
   // Latency counts only frames committed at or after `commit_time` (the warm-up is skipped).
   void MeasureFrom(std::chrono::system_clock::time_point commit_time);
 
-  // Waits until the reading clients together hold `expected_per_client` change frames each, or
-  // no frame arrived for `idle_timeout`; then stops the clients and returns what they saw.
-  FleetResult Finish(std::size_t expected_per_client, std::chrono::milliseconds idle_timeout);
+  // Waits until the reading clients together hold `expected_frames` change frames (all clients'
+  // sum), or no frame arrived for `idle_timeout`; then stops the clients and returns what they saw,
+  // one result per group.
+  std::vector<FleetResult> Finish(std::size_t expected_frames,
+                                  std::chrono::milliseconds idle_timeout);
 
   struct Shard;
 
