@@ -136,6 +136,29 @@ TEST(Config, TrustedProxiesAreCheckedAtStart) {
   EXPECT_NE(bad.message.find("proxy.local"), std::string::npos) << bad.message;
 }
 
+TEST(Config, JwtKeysAreLoadedOrRefusedWithTheReason) {
+  auto none = LoadJwtVerifier(MustParse({}));
+  ASSERT_TRUE(std::holds_alternative<std::shared_ptr<const api::JwtVerifier>>(none));
+  EXPECT_EQ(std::get<0>(none), nullptr) << "no per-user tokens by default";
+  auto secret =
+      LoadJwtVerifier(MustParse({}, {{"WALCAST_JWT_SECRET", "0123456789abcdef0123456789abcdef"}}));
+  ASSERT_TRUE(std::holds_alternative<std::shared_ptr<const api::JwtVerifier>>(secret));
+  EXPECT_EQ(std::get<0>(secret)->Algorithm(), "HS256");
+  auto error = [](const Config& config) {
+    auto loaded = LoadJwtVerifier(config);
+    return std::holds_alternative<std::string>(loaded) ? std::get<std::string>(loaded) : "";
+  };
+  EXPECT_NE(error(MustParse({"--jwt-secret", "short"})).find("--jwt-secret"), std::string::npos);
+  EXPECT_EQ(error(MustParse({"--jwt-secret", "short"})).find("short"), std::string::npos)
+      << "the secret is never echoed";
+  EXPECT_NE(error(MustParse({"--jwt-public-key", "/nonexistent/key.pem"})).find("cannot read"),
+            std::string::npos);
+  EXPECT_NE(error(MustParse({"--jwt-secret", "0123456789abcdef0123456789abcdef", "--jwt-public-key",
+                             "/nonexistent/key.pem"}))
+                .find("exclude"),
+            std::string::npos);
+}
+
 TEST(Config, RedisUrlErrorsAreConfigurationErrors) {
   for (const char* url : {"notaurl", "redis://host:99999", "rediss://host"}) {
     auto outcome = ParseConfig({"--redis-url", url}, {});
@@ -224,6 +247,10 @@ TEST(Config, HelpListsEveryOptionWithItsVariable) {
                                "WALCAST_CORS_ORIGINS",
                                "--trusted-proxies",
                                "WALCAST_TRUSTED_PROXIES",
+                               "--jwt-secret",
+                               "WALCAST_JWT_SECRET",
+                               "--jwt-public-key",
+                               "WALCAST_JWT_PUBLIC_KEY",
                                "--web-root",
                                "WALCAST_WEB_ROOT",
                                "--log-level",
