@@ -1,5 +1,5 @@
-// walcast: the command-line client of walcastd (tail, orders, shell, health). Each command lives
-// in its own file; this one parses the shared options and dispatches.
+// walcast: the command-line client of walcastd (tail, orders, shell, health, status). Each command
+// lives in its own file; this one parses the shared options and dispatches.
 #include <CLI/CLI.hpp>
 #include <cstdlib>
 #include <iostream>
@@ -9,6 +9,7 @@
 #include "tools/cli/health_command.h"
 #include "tools/cli/orders_command.h"
 #include "tools/cli/shell_command.h"
+#include "tools/cli/status_command.h"
 #include "tools/cli/tail_command.h"
 
 namespace {
@@ -39,6 +40,7 @@ int main(int argc, char** argv) {
   OrdersCommand orders(app);
   CLI::App* shell = AddShellCommand(app);
   CLI::App* health = AddHealthCommand(app);
+  StatusCommand status(app);
 
   try {
     app.parse(argc, argv);
@@ -61,6 +63,7 @@ int main(int argc, char** argv) {
     if (orders.Parsed()) return orders.Run(client);
     if (shell->parsed()) return RunShell(client);
     if (health->parsed()) return RunHealth(client);
+    if (status.Parsed()) return status.Run(client);
   } catch (const std::exception& e) {
     std::cerr << "walcast: " << e.what() << std::endl;
     return kExitFailure;
