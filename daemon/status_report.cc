@@ -1,5 +1,9 @@
 #include "daemon/status_report.h"
 
+#include <unistd.h>
+
+#include <fstream>
+
 #include "api/http/server_context.h"
 #include "api/status/metrics.h"
 #include "api/stream/event_hub.h"
@@ -8,6 +12,18 @@
 #include "decoder/pg_time.h"
 
 namespace walcast::daemon {
+namespace {
+
+// The second field of /proc/self/statm is resident pages; nullopt where there is no procfs.
+std::optional<uint64_t> ResidentMemoryBytes() {
+  std::ifstream statm("/proc/self/statm");
+  uint64_t size_pages = 0;
+  uint64_t resident_pages = 0;
+  if (!(statm >> size_pages >> resident_pages)) return std::nullopt;
+  return resident_pages * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+}
+
+}  // namespace
 
 StatusReport::StatusReport(const Config& config,
                            std::shared_ptr<database::DatabaseMonitor> database,
@@ -97,6 +113,7 @@ std::string StatusReport::MetricsText() const {
   gauges.slow_clients_dropped = streams_->counters.slow_clients_dropped.load();
   gauges.events_sent = streams_->counters.events_sent.load();
   gauges.uptime_seconds = health.uptime_seconds;
+  gauges.resident_memory_bytes = ResidentMemoryBytes();
   if (auto server = server_.lock()) {
     const auto& budget = server->budget();
     gauges.connections = budget.open();

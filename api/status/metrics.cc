@@ -115,6 +115,10 @@ std::string Metrics::Render(const MetricsGauges& gauges) const {
         gauges.connections_reclaimed);
   gauge("walcast_uptime_seconds", "Seconds since walcastd started.", "gauge",
         gauges.uptime_seconds);
+  if (gauges.resident_memory_bytes) {
+    gauge("process_resident_memory_bytes", "Resident memory size in bytes.", "gauge",
+          *gauges.resident_memory_bytes);
+  }
   if (gauges.cluster) {
     const auto& cluster = *gauges.cluster;
     gauge("walcast_cluster_role", "1 while this member leads (holds the slot and appends).",

@@ -24,6 +24,8 @@ namespace walcast::api {
 struct MetricsGauges {
   uint64_t clients = 0;
   std::optional<uint64_t> slot_lag_bytes;
+  // The process's resident memory (Linux: /proc/self/statm), under Prometheus' standard name.
+  std::optional<uint64_t> resident_memory_bytes;
   uint64_t retained_events = 0;
   bool database_up = false;
   bool stream_up = false;

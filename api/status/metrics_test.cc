@@ -26,6 +26,7 @@ TEST(Metrics, RendersCountersHistogramAndGauges) {
   MetricsGauges gauges;
   gauges.clients = 7;
   gauges.slot_lag_bytes = 4096;
+  gauges.resident_memory_bytes = 1 << 20;
   gauges.slow_clients_dropped = 2;
   std::string text = metrics.Render(gauges);
 
@@ -41,6 +42,7 @@ TEST(Metrics, RendersCountersHistogramAndGauges) {
   EXPECT_TRUE(Has(text, "walcast_http_requests_total{route=\"/health\",status=\"503\"} 1"));
   EXPECT_TRUE(Has(text, "walcast_clients 7"));
   EXPECT_TRUE(Has(text, "walcast_slot_lag_bytes 4096"));
+  EXPECT_TRUE(Has(text, "process_resident_memory_bytes 1048576"));
   EXPECT_TRUE(Has(text, "walcast_slow_clients_dropped_total 2"));
   EXPECT_TRUE(Has(text, "walcast_rate_limited_requests_total 1"));
   EXPECT_TRUE(Has(text, "# TYPE walcast_commit_to_send_seconds histogram"));
