@@ -319,6 +319,7 @@ ParseOutcome ParseConfig(const std::vector<std::string>& args, const Environment
   std::string source{SourceModeName(config.source)};
   CLI::App app;
   app.name(kProgram);
+  app.set_version_flag("--version", WALCAST_VERSION);
   DefineOptions(app, config, source);
 
   // Environment values go first as if they were flags, so a real flag given later wins. A list
@@ -347,6 +348,8 @@ ParseOutcome ParseConfig(const std::vector<std::string>& args, const Environment
     app.parse(reversed);
   } catch (const CLI::CallForHelp&) {
     return {std::nullopt, 0, app.help()};
+  } catch (const CLI::CallForVersion&) {
+    return {std::nullopt, 0, WALCAST_VERSION};
   } catch (const CLI::ParseError& e) {
     std::string message = std::string(kProgram) + ": " + e.what();
     for (const auto& [flag, variable] : from_env) {

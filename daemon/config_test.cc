@@ -136,6 +136,13 @@ TEST(Config, TrustedProxiesAreCheckedAtStart) {
   EXPECT_NE(bad.message.find("proxy.local"), std::string::npos) << bad.message;
 }
 
+TEST(Config, VersionIsAnAnswerNotAnError) {
+  auto outcome = ParseConfig({"--version"}, {});
+  EXPECT_FALSE(outcome.config);
+  EXPECT_EQ(outcome.exit_code, 0);
+  EXPECT_EQ(outcome.message, WALCAST_VERSION);
+}
+
 TEST(Config, JwtKeysAreLoadedOrRefusedWithTheReason) {
   auto none = LoadJwtVerifier(MustParse({}));
   ASSERT_TRUE(std::holds_alternative<std::shared_ptr<const api::JwtVerifier>>(none));
