@@ -24,10 +24,9 @@ constexpr const char* kSlotLag = "walcast_slot_lag_bytes";
 constexpr const char* kConnections = "walcast_connections";
 constexpr const char* kConnectionsMax = "walcast_connections_max";
 constexpr const char* kUptime = "walcast_uptime_seconds";
-// Not exported by walcastd today; read when a later daemon (or a process collector, for RSS)
-// exports them under these names.
-constexpr const char* kRetainedWal = "walcast_slot_retained_wal_bytes";
 constexpr const char* kRss = "process_resident_memory_bytes";
+// Not exported by walcastd yet (shown as "-"): the WAL PostgreSQL keeps for the slot.
+constexpr const char* kRetainedWal = "walcast_slot_retained_wal_bytes";
 
 constexpr std::size_t kLabelWidth = 14;
 
