@@ -20,6 +20,7 @@ const kFlashBatchLimit = 5;  // bigger batches (a burst) update rows without the
 const store = new OrderStore();
 let stats = emptyStats();
 let queue = [];  // change events not yet applied
+let changesReceived = 0;  // ever: a stats read that overlapped a change is not trusted
 let frameRequested = false;
 let reloading = 0;  // reloads in flight; events wait in the queue meanwhile
 let reloadSerial = 0;
@@ -58,6 +59,7 @@ const stream = new OrderStream({
 // ---- change events, batched per frame ----
 
 function enqueue(change) {
+  changesReceived += 1;
   queue.push(change);
   scheduleFlush();
 }
@@ -112,6 +114,9 @@ async function reload() {
       stream.start();
     }
     stats = fresh;
+    // The stats and the list are two snapshots: a change between them is in one only, and the
+    // stream (at the list's position) does not bring it again. One more read settles that.
+    scheduleStatsRefresh();
     view.renderOrders(store.rows(), store.total);
     watchListEnd();
     view.renderStats(stats);
@@ -147,6 +152,11 @@ async function loadMore() {
   }
 }
 
+// The stats read is another snapshot than the one the events follow: a change that arrives while
+// it is in flight may or may not be in it. Such a read is dropped (the event-derived counts stay)
+// and the stats are read again, until one read overlaps no change; a change the read already
+// counted but that arrives after it schedules a read of its own. Either way the counts settle on
+// the database's as soon as the changes pause.
 let statsTimer = 0;
 let statsDueAt = 0;
 function scheduleStatsRefresh() {
@@ -154,9 +164,12 @@ function scheduleStatsRefresh() {
   const wait = Math.max(0, statsDueAt - Date.now());
   statsTimer = setTimeout(async () => {
     statsDueAt = Date.now() + kStatsRefreshMs;
+    const receivedBefore = changesReceived;
+    let again = false;
     try {
       const fresh = await api.fetchStats();
-      if (queue.length === 0 && !reloading) {
+      if (changesReceived !== receivedBefore) again = true;
+      else if (queue.length === 0 && !reloading) {
         stats = fresh;
         view.renderStats(stats);
       }
@@ -164,6 +177,7 @@ function scheduleStatsRefresh() {
       // The next change or poll tries again; the counts shown stay the event-derived ones.
     } finally {
       statsTimer = 0;
+      if (again) scheduleStatsRefresh();
     }
   }, wait);
 }

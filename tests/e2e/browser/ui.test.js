@@ -162,6 +162,45 @@ describe('web UI', () => {
     }
   });
 
+  test('a stats read that a change overtakes is read again: the counts settle on the database\'s', async () => {
+    // The stats cards come from GET /api/orders/stats, another snapshot than the one the events
+    // follow. Hold one such read, apply a status change while it is held, then let the read (which
+    // missed the change) arrive: the page must not adopt it for good.
+    const c = await openPage(browser, daemon.url);
+    try {
+      await eventually(async () => assert.deepEqual(await pageStats(c.page), databaseStats()));
+      const isStats = (url) => new URL(url).pathname === '/api/orders/stats';
+      let armed = false;
+      let heldOne;
+      const held = new Promise((resolve) => { heldOne = resolve; });
+      let release;
+      const released = new Promise((resolve) => { release = resolve; });
+      let readsAfterHeld = 0;
+      await c.page.route(isStats, async (route) => {
+        if (!armed) return route.continue();
+        armed = false;
+        const response = await route.fetch();  // the database as it is now
+        heldOne();
+        await released;
+        await route.fulfill({ response });
+      });
+      armed = true;
+      psql(db.conninfo, "INSERT INTO orders (customer_name, product_name) VALUES ('Lena Stats', 'Kettle');");
+      await held;  // the insert's arrival asked for a stats read; it is held
+      c.page.on('request', (request) => { if (isStats(request.url())) readsAfterHeld += 1; });
+      const [lena] = databaseOrders("customer_name = 'Lena Stats'");
+      psql(db.conninfo, `UPDATE orders SET status = 'delivered' WHERE id = ${lena.id};`);
+      await eventually(async () => assert.equal(await rowOf(c.page, lena.id).getAttribute('data-status'), 'delivered'));
+      release();
+      await eventually(() => assert.ok(readsAfterHeld >= 1, 'the held read, overtaken by a change, is read again'),
+        { timeoutMs: 15000 });
+      await eventually(async () => assert.deepEqual(await pageStats(c.page), databaseStats()));
+      assert.deepEqual(takeProblems(c), []);
+    } finally {
+      await c.context.close();
+    }
+  });
+
   test('a customer named like markup shows as text', async () => {
     const name = '<img src=x onerror=alert(1)>';
     const product = '<script>alert("product")</script>';
