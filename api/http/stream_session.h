@@ -64,7 +64,11 @@ class StreamSession : public EventSubscriber, public std::enable_shared_from_thi
     client_.SetGrant(std::move(grant));
     const auto& expires = client_.grant().expires_at;
     ++grant_generation_;
-    if (!expires) {
+    // A token may expire as late as year 9999 (api/guard/jwt_verifier.cc); the system clock's
+    // nanoseconds reach only to 2262, and such a grant outlives any process anyway.
+    constexpr auto kLatest = std::chrono::duration_cast<std::chrono::seconds>(
+        std::chrono::system_clock::time_point::max().time_since_epoch());
+    if (!expires || *expires >= kLatest.count()) {
       expiry_.cancel();
       return;
     }

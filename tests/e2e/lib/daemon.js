@@ -51,7 +51,16 @@ export class Daemon {
     const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !kDaemonVariables.test(key)));
     const out = openSync(this.logPath, 'w');
     this.child = spawn(path.join(binaryDir, 'bin/walcastd'), args, { env, cwd: this.dir, stdio: ['ignore', out, out] });
-    this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));
+    this.exitExpected = false;
+    this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => {
+      // A daemon that dies under a test says why here: the scratch directory with its log is
+      // gone once the run ends.
+      if (!this.exitExpected) {
+        process.stderr.write(`walcastd exited unexpectedly (code ${code}, signal ${signal}); the end of its log:\n` +
+          `${this.log().slice(-20000)}\n`);
+      }
+      resolve({ code, signal });
+    }));
     // Never outlive the test process, whatever ends it.
     const child = this.child;
     process.once('exit', () => child.kill('SIGKILL'));
@@ -81,12 +90,14 @@ export class Daemon {
   // As after a crash: SIGKILL, no goodbye to clients, no final status to the slot.
   async kill() {
     if (!this.child || this.child.exitCode !== null) return;
+    this.exitExpected = true;
     this.child.kill('SIGKILL');
     await this.exited;
   }
 
   async stop() {
     if (!this.child || this.child.exitCode !== null || this.child.signalCode !== null) return;
+    this.exitExpected = true;
     this.child.kill('SIGTERM');
     const stopped = await Promise.race([this.exited, sleep(10000, null, { ref: false })]);
     if (!stopped) await this.kill();

@@ -186,6 +186,7 @@ export function assertOrderedAndUnique(changes, label) {
 export async function stopDaemon(daemon) {
   const { child } = daemon;
   if (!child || child.exitCode !== null || child.signalCode !== null) return null;
+  daemon.exitExpected = true;
   child.kill('SIGTERM');
   const stopped = await Promise.race([daemon.exited, sleep(20000, null, { ref: false })]);
   if (!stopped) await daemon.kill();

@@ -325,8 +325,9 @@ describe('per-user tokens (JWT, HS256) against walcastd', { timeout: 120000 }, (
     }
   });
 
-  test('a /ws client restricted to orderIds sees those orders only', async () => {
-    const token = issuer.token({ sub: 'ids', rows: { orderIds: [2001, 2003] } });
+  test('a /ws client restricted to orderIds sees those orders only (its token lasts until the year 9999)', async () => {
+    // The latest `exp` accepted: past the range of the clock the expiry timer uses (2262).
+    const token = issuer.token({ sub: 'ids', rows: { orderIds: [2001, 2003] }, exp: 253402300799 });
     const ws = new WsStream('', { headers: bearer(token), label: '/ws (orderIds 2001, 2003)' });
     try {
       await ws.opened;
