@@ -21,6 +21,7 @@
 #include "api/orders/write_tracker.h"
 #include "api/socketio/engineio_server.h"
 #include "api/socketio/socketio_connection.h"
+#include "api/status/dashboard_history.h"
 #include "api/status/metrics.h"
 #include "api/stream/control_message.h"
 #include "api/stream/event_hub.h"
@@ -106,6 +107,8 @@ bool App::Start() {
 
   database::DatabaseMonitorOptions db_options;
   db_options.params = ConnectionParams(config_);
+  // The WAL kept for the slot (walcast_slot_retained_wal_bytes); NOTIFY mode has no slot.
+  if (config_.source != SourceMode::kNotify) db_options.slot_name = config_.slot;
   if (config_.apply_schema) {
     std::ifstream in(config_.schema_file);
     if (!in) {
@@ -143,6 +146,8 @@ bool App::Start() {
                                                                   std::move(db_options));
   status_ = std::make_shared<StatusReport>(config_, database_monitor_, change_source_, hub_,
                                            stream_context_, metrics);
+  metrics_ = metrics;
+  dashboard_history_ = std::make_shared<api::DashboardHistory>();
 
   std::error_code ec;
   if (!fs::is_directory(config_.web_root, ec)) {
@@ -173,6 +178,9 @@ bool App::Start() {
   };
   services.health = [status = status_] { return status->Health(); };
   services.metrics = [status = status_] { return status->MetricsText(); };
+  services.metrics_history = [history = dashboard_history_](std::optional<uint64_t> after) {
+    return history->Json(after);
+  };
   services.static_files = static_files_.get();
   api::ServerLimits limits;
   limits.max_body_bytes = config_.max_body_bytes;
@@ -215,25 +223,36 @@ bool App::Start() {
   return true;
 }
 
-// Tells every client the live client count when it has changed, at most once a second, so a UI
-// can show it without polling.
-void App::BroadcastClientCount() {
+// Once a second: tells every client the live client count when it has changed, so a UI can show
+// it without polling, and adds a sample to the dashboard's history (GET /metrics/history).
+void App::EverySecond() {
   auto timer = std::make_shared<asio::steady_timer>(io_context_, std::chrono::seconds(1));
   timer->async_wait([this, timer](boost::system::error_code ec) {
-    if (ec || stopping_clients_broadcast_) return;
+    if (ec || stopping_every_second_) return;
     uint64_t clients = hub_->Subscribers();
     if (clients != last_client_count_) {
       last_client_count_ = clients;
       hub_->BroadcastNotice("clients", api::ClientsMessage(clients));
     }
-    BroadcastClientCount();
+    SampleDashboard();
+    EverySecond();
   });
+}
+
+void App::SampleDashboard() {
+  api::DashboardReading reading;
+  reading.unix_seconds =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  reading.counters = metrics_->Counters();
+  reading.gauges = status_->Gauges();
+  dashboard_history_->Add(reading);
 }
 
 int App::Run() {
   database_monitor_->Start();
   listener_->Start();
-  BroadcastClientCount();
+  SampleDashboard();  // the baseline of the first sample
+  EverySecond();
   auto endpoint = listener_->LocalEndpoint();
   spdlog::info("listening on http://{}:{} (threads={}, source={}, slot={}, web_root={})",
                endpoint.address().to_string(), endpoint.port(), config_.threads,
@@ -262,7 +281,7 @@ int App::Run() {
 void App::Shutdown() {
   NotifyStopping();
   if (watchdog_) watchdog_->Stop();
-  stopping_clients_broadcast_ = true;
+  stopping_every_second_ = true;
   listener_->Stop();
   hub_->ShutdownAll();
   if (engineio_) engineio_->CloseAll("server shutting down");

@@ -14,9 +14,11 @@
 #include "daemon/config.h"
 
 namespace walcast::api {
+class DashboardHistory;
 class EngineIoServer;
 class EventHub;
 class Listener;
+class Metrics;
 class StaticFiles;
 class WriteTracker;
 namespace orders {
@@ -52,23 +54,26 @@ class App {
 
  private:
   void Shutdown();
-  void BroadcastClientCount();
+  void EverySecond();
+  void SampleDashboard();
 
   Config config_;
   boost::asio::io_context io_context_;
   std::unique_ptr<api::StaticFiles> static_files_;
   std::shared_ptr<database::DatabaseMonitor> database_monitor_;
   std::shared_ptr<api::EventHub> hub_;
-  // The client-count broadcast runs on one timer chain: these are touched only by it and by
-  // Shutdown, which runs on the loop too (signal handler).
+  // The once-a-second chain (EverySecond): these are touched only by it and by Shutdown, which
+  // runs on the loop too (signal handler).
   uint64_t last_client_count_ = 0;
-  std::atomic<bool> stopping_clients_broadcast_{false};
+  std::atomic<bool> stopping_every_second_{false};
   std::shared_ptr<api::StreamContext> stream_context_;
   std::shared_ptr<const api::AccessTokens> access_tokens_;  // static and per-user tokens
   std::shared_ptr<api::EngineIoServer> engineio_;           // /socket.io/, closed on shutdown
   std::shared_ptr<ChangeSource> change_source_;
   std::shared_ptr<cluster::StreamArchive> archive_;  // with --redis-url: older resumes
   std::shared_ptr<StatusReport> status_;             // /health and /metrics
+  std::shared_ptr<api::Metrics> metrics_;
+  std::shared_ptr<api::DashboardHistory> dashboard_history_;  // GET /metrics/history
   std::shared_ptr<api::Listener> listener_;
   // REST API (api/orders/): its connection pool, routes, and the eventId matcher.
   std::shared_ptr<database::PgPool> db_pool_;

@@ -80,7 +80,9 @@ void ChangePipeline::Publish(decoder::CommittedTransaction transaction) {
       sink_->Publish(std::move(published), [&](const std::vector<api::StreamEventPtr>& added) {
         for (const auto& event : added) metrics_->CountEvent(event->keys.operation);
         // Commit time is PostgreSQL's clock: on another host, clock skew adds to the figure.
-        metrics_->ObserveCommitToSend(std::chrono::microseconds(now - transaction.commit_time));
+        const std::chrono::microseconds lag(now - transaction.commit_time);
+        metrics_->ObserveCommitToSend(lag);
+        metrics_->SetLastCommitLag(lag);
       });
   // After the sink has it, so a client told this eventId can already resume from it.
   if (write_tracker_ && count > 0 && transaction.xid != decoder::kInvalidXid) {
@@ -155,8 +157,15 @@ decoder::Result<database::Backlog> ChangePipeline::Drain() {
     delivery_->published += part.events.size();
     // A part decoded again after a reconnect is a duplicate (or partly one): only what is new
     // counts.
+    const int64_t commit_time = delivery_->transaction.commit_time;
     sink_->Publish(std::move(part), [&](const std::vector<api::StreamEventPtr>& added) {
       for (const auto& event : added) metrics_->CountEvent(event->keys.operation);
+      // A large transaction is handed off with its last part: without this, the lag gauge would
+      // keep the small transaction before it through a delivery that may take minutes.
+      if (last) {
+        const int64_t now = decoder::UnixMicros(std::chrono::system_clock::now());
+        metrics_->SetLastCommitLag(std::chrono::microseconds(now - commit_time));
+      }
     });
     delivery_->part.reset();
     if (last) {

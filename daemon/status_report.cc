@@ -101,7 +101,9 @@ api::HealthReport StatusReport::Health(const ChangeSource::Snapshot& source) con
   return report;
 }
 
-std::string StatusReport::MetricsText() const {
+std::string StatusReport::MetricsText() const { return metrics_->Render(Gauges()); }
+
+api::MetricsGauges StatusReport::Gauges() const {
   const auto source = source_->State();
   const auto health = Health(source);
   api::MetricsGauges gauges;
@@ -114,6 +116,13 @@ std::string StatusReport::MetricsText() const {
   gauges.events_sent = streams_->counters.events_sent.load();
   gauges.uptime_seconds = health.uptime_seconds;
   gauges.resident_memory_bytes = ResidentMemoryBytes();
+  gauges.retained_wal_bytes = database_->Snapshot().retained_wal_bytes;
+  if (auto lag = metrics_->LastCommitLag()) {
+    gauges.slot_lag_seconds = std::chrono::duration<double>(*lag).count();
+  }
+  gauges.websocket_clients = streams_->counters.websocket_open.load();
+  gauges.sse_clients = streams_->counters.sse_open.load();
+  gauges.socketio_clients = streams_->counters.socketio_open.load();
   if (auto server = server_.lock()) {
     const auto& budget = server->budget();
     gauges.connections = budget.open();
@@ -124,13 +133,19 @@ std::string StatusReport::MetricsText() const {
   gauges.replay_window_bytes = hub_->RetainedBytes();
   gauges.spill_bytes = source.spill_bytes;
   gauges.spilled_transactions = source.spilled_transactions;
-  if (source.replication) gauges.decode_errors = source.replication->decode_failures;
+  if (source.replication) {
+    gauges.decode_errors = source.replication->decode_failures;
+  } else if (source.cluster && source.cluster->replication) {
+    // A cluster member decodes only while it leads; its count starts again with each term, which
+    // Prometheus reads as a counter reset.
+    gauges.decode_errors = source.cluster->replication->decode_failures;
+  }
   if (source.cluster) {
     gauges.cluster =
         api::MetricsGauges::Cluster{source.cluster->leader, source.cluster->redis_up,
                                     source.cluster->leader_changes, source.cluster->lag_ms};
   }
-  return metrics_->Render(gauges);
+  return gauges;
 }
 
 }  // namespace walcast::daemon

@@ -10,12 +10,12 @@
 #include <string>
 
 #include "api/status/health_report.h"
+#include "api/status/metrics.h"
 #include "daemon/change_source.h"
 #include "daemon/config.h"
 
 namespace walcast::api {
 class EventHub;
-class Metrics;
 class ServerContext;
 struct StreamContext;
 }  // namespace walcast::api
@@ -38,6 +38,8 @@ class StatusReport {
 
   api::HealthReport Health() const;
   std::string MetricsText() const;
+  // The gauges MetricsText renders, read now (the dashboard's history samples them too).
+  api::MetricsGauges Gauges() const;
 
  private:
   api::HealthReport Health(const ChangeSource::Snapshot& source) const;

@@ -8,12 +8,26 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <charconv>
 
 #include "database/reconnect.h"
 
 namespace walcast::database {
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
+
+namespace {
+
+// WAL kept for the slot: from its restart_lsn (the oldest WAL it may still need) to the server's
+// current position; on a standby (a slot on a standby, PostgreSQL 16+) the replay position, since
+// pg_current_wal_lsn() fails during recovery. NULL (no row, or a slot without restart_lsn: not
+// yet reserved, or invalidated by max_slot_wal_keep_size) is "unknown", not 0.
+constexpr const char* kRetainedWalSql =
+    "SELECT greatest(pg_wal_lsn_diff(CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() "
+    "ELSE pg_current_wal_lsn() END, restart_lsn), 0)::bigint FROM pg_replication_slots WHERE "
+    "slot_name = $1";
+
+}  // namespace
 
 DatabaseMonitor::DatabaseMonitor(asio::any_io_executor executor, DatabaseMonitorOptions options)
     : strand_(asio::make_strand(executor)),
@@ -43,6 +57,8 @@ void DatabaseMonitor::SetState(bool up, std::string error) {
   std::lock_guard lock(mutex_);
   state_.up = up;
   state_.last_error = std::move(error);
+  // Read again once reachable: a figure from before an outage would pass for a current one.
+  if (!up) state_.retained_wal_bytes.reset();
 }
 
 asio::awaitable<void> DatabaseMonitor::Run() {
@@ -112,8 +128,48 @@ asio::awaitable<std::string> DatabaseMonitor::ConnectAndWatch() {
       auto outcome = co_await connection_.Exec("SELECT 1", 5s);
       if (!outcome.ok()) co_return outcome.error ? outcome.error->message : "connection lost";
     }
+    if (!options_.slot_name.empty()) {
+      if (auto lost = co_await ReadRetainedWal()) co_return *lost;
+    }
   } while (co_await SleepUnlessStopped(timer_, options_.check_interval, stopped_));
   co_return "stopped";
+}
+
+asio::awaitable<std::optional<std::string>> DatabaseMonitor::ReadRetainedWal() {
+  Params params{options_.slot_name};
+  auto outcome = co_await connection_.Query(kRetainedWalSql, std::move(params), 5s);
+  std::optional<uint64_t> bytes;
+  if (outcome.ok()) {
+    pg_result* result = outcome.result.get();
+    if (PQntuples(result) == 1 && !PQgetisnull(result, 0, 0)) {
+      const char* text = PQgetvalue(result, 0, 0);
+      uint64_t value = 0;
+      auto [end, ec] = std::from_chars(text, text + PQgetlength(result, 0, 0), value);
+      if (ec == std::errc()) bytes = value;
+    }
+    if (retained_wal_failing_) {
+      spdlog::info("reading the WAL retained for slot {} works again", options_.slot_name);
+      retained_wal_failing_ = false;
+    }
+  } else if (outcome.error && !outcome.error->sqlstate.empty() && connection_.IsOpen()) {
+    // The server refused this query alone (a role without access to pg_replication_slots, a
+    // function missing on an old or unusual server): the database still answers, so /health stays
+    // up and the figure is only unknown. Logged once, not every check_interval.
+    if (!retained_wal_failing_) {
+      spdlog::warn(
+          "cannot read the WAL retained for slot {} ({}): walcast_slot_retained_wal_bytes "
+          "is not exported until it can",
+          options_.slot_name, OneLine(outcome.error->message));
+      retained_wal_failing_ = true;
+    }
+  } else {
+    // Lost connection or timeout: the check failed like any other.
+    std::string lost = outcome.error ? outcome.error->message : std::string("connection lost");
+    co_return lost;
+  }
+  std::lock_guard lock(mutex_);
+  state_.retained_wal_bytes = bytes;
+  co_return std::nullopt;
 }
 
 }  // namespace walcast::database

@@ -11,9 +11,11 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "database/pg_connection.h"
@@ -34,12 +36,20 @@ struct DatabaseMonitorOptions {
   // ("x,y", pg_xact_status), and hands both on: the horizon of REST reads' stream positions
   // (api/stream/handoff_ledger.h). Called on the monitor's strand, first right after connecting.
   std::function<void(const std::string& snapshot, const std::string& committed)> on_horizon;
+  // When set, each check also reads how much WAL the server keeps for this replication slot
+  // (DatabaseState::retained_wal_bytes). Empty: not read (NOTIFY mode has no slot).
+  std::string slot_name;
 };
 
 struct DatabaseState {
   bool up = false;
   bool schema_applied = false;
   std::string last_error;  // for logs and operators; never sent to HTTP clients verbatim
+  // The WAL the server keeps for the slot: its current WAL position (the replay position on a
+  // standby) minus the slot's restart_lsn, 0 at least. As of the last check; nullopt without
+  // DatabaseMonitorOptions::slot_name, while the slot does not exist (or has no restart_lsn),
+  // while the database is down, and while reading it fails.
+  std::optional<uint64_t> retained_wal_bytes;
 };
 
 class DatabaseMonitor : public std::enable_shared_from_this<DatabaseMonitor> {
@@ -58,12 +68,16 @@ class DatabaseMonitor : public std::enable_shared_from_this<DatabaseMonitor> {
   // check_interval until a check fails or Stop. Returns why it ended.
   boost::asio::awaitable<std::string> ConnectAndWatch();
   void SetState(bool up, std::string error);
+  // Reads retained_wal_bytes for options_.slot_name. Returns why the connection is unusable, or
+  // nullopt (also when only this query failed: see the definition).
+  boost::asio::awaitable<std::optional<std::string>> ReadRetainedWal();
 
   boost::asio::strand<boost::asio::any_io_executor> strand_;
   DatabaseMonitorOptions options_;
   PgConnection connection_;
   boost::asio::steady_timer timer_;
-  bool stopped_ = false;  // on the strand
+  bool stopped_ = false;               // on the strand
+  bool retained_wal_failing_ = false;  // on the strand: the last read failed (logged once)
 
   mutable std::mutex mutex_;
   DatabaseState state_;

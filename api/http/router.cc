@@ -1,5 +1,7 @@
 #include "api/http/router.h"
 
+#include <charconv>
+
 #include "api/http/json_response.h"
 #include "api/http/url.h"
 
@@ -12,11 +14,20 @@ Response MethodNotAllowed(std::string_view allow) {
   return response;
 }
 
+// Digits only (no sign, no spaces), within uint64_t.
+std::optional<uint64_t> ParseSequence(std::string_view text) {
+  uint64_t value = 0;
+  const char* end = text.data() + text.size();
+  auto [stop, error] = std::from_chars(text.data(), end, value);
+  if (text.empty() || error != std::errc() || stop != end) return std::nullopt;
+  return value;
+}
+
 }  // namespace
 
 std::string_view RouteLabel(std::string_view path) {
   for (std::string_view fixed :
-       {"/health", "/metrics", "/api/events", "/ws", "/api", "/api/orders"}) {
+       {"/health", "/metrics", "/metrics/history", "/api/events", "/ws", "/api", "/api/orders"}) {
     if (path == fixed) return fixed;
   }
   if (path.starts_with("/api/orders/")) {
@@ -65,6 +76,19 @@ void Router::Handle(const Request& request, const AccessGrant& grant,
     return respond(std::move(response));
   }
 
+  if (path == "/metrics/history" && services_.metrics_history) {
+    if (!read_method) return respond(MethodNotAllowed("GET, HEAD"));
+    std::optional<uint64_t> after;
+    if (auto text = QueryParameter(QueryOf(request.target()), "after")) {
+      after = ParseSequence(*text);
+      if (!after) {
+        return respond(JsonError(http::status::bad_request, "Invalid query parameters",
+                                 {{"after", "expected a sample number (a non-negative integer)"}}));
+      }
+    }
+    return respond(JsonResponse(http::status::ok, services_.metrics_history(after)));
+  }
+
   if (services_.rest) {
     if (method == http::verb::head) {
       // HEAD is answered as GET; the session sends the head without the body.
@@ -80,6 +104,9 @@ void Router::Handle(const Request& request, const AccessGrant& grant,
   if (path == "/api" || path.starts_with("/api/")) {
     return respond(JsonError(http::status::not_found, "Endpoint not found"));
   }
+
+  // The operators' page (web/dashboard.html) has a name without the extension.
+  if (path == "/dashboard") path = "/dashboard.html";
 
   if (services_.static_files != nullptr) {
     if (!read_method) {

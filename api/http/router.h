@@ -7,6 +7,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 
 #include "api/http/respond.h"
 #include "api/http/static_files.h"
@@ -22,6 +23,9 @@ struct RouterServices {
   // The REST API (api/orders/): answers /api and /api/orders... within what `grant` allows and
   // returns true, or returns false for a path it does not serve. Null: those paths are 404.
   std::function<bool(const Request&, const AccessGrant&, const Respond&)> rest;
+  // The dashboard's feed (api/status/dashboard_history.h): its JSON for the samples after a
+  // sequence number (all without one). Null: /metrics/history is 404.
+  std::function<std::string(std::optional<uint64_t> after)> metrics_history = nullptr;
 };
 
 // The route of a path as a fixed label for metrics and logs ("/health", "/api/events", "static",

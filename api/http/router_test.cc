@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <vector>
 
 #include "api/http/json_response.h"
 #include "api/http/url.h"
@@ -116,7 +117,39 @@ TEST(Router, MetricsIsPrometheusText) {
   EXPECT_NE(std::string(response[http::field::content_type]).find("text/plain"), std::string::npos);
 }
 
+TEST(Router, MetricsHistoryIsJsonAfterASampleNumber) {
+  std::vector<std::optional<uint64_t>> asked;
+  RouterServices services;
+  services.metrics_history = [&](std::optional<uint64_t> after) {
+    asked.push_back(after);
+    return std::string(R"({"samples":[]})");
+  };
+  Router router(services);
+  auto all = Call(router, http::verb::get, "/metrics/history");
+  EXPECT_EQ(all.result(), http::status::ok);
+  EXPECT_EQ(all.body(), R"({"samples":[]})");
+  EXPECT_NE(std::string(all[http::field::content_type]).find("application/json"),
+            std::string::npos);
+  EXPECT_EQ(Call(router, http::verb::get, "/metrics/history?after=42").result(), http::status::ok);
+  EXPECT_EQ(asked, (std::vector<std::optional<uint64_t>>{std::nullopt, 42}));
+
+  for (const char* bad :
+       {"/metrics/history?after=", "/metrics/history?after=-1", "/metrics/history?after=1x",
+        "/metrics/history?after=%2B1", "/metrics/history?after=99999999999999999999"}) {
+    auto response = Call(router, http::verb::get, bad);
+    EXPECT_EQ(response.result(), http::status::bad_request) << bad;
+    EXPECT_STREQ(Json(response)["details"][0]["field"].GetString(), "after") << bad;
+  }
+  EXPECT_EQ(asked.size(), 2u) << "a bad request never reaches the history";
+  EXPECT_EQ(Call(router, http::verb::post, "/metrics/history").result(),
+            http::status::method_not_allowed);
+  // Without a history (a server that keeps none) the path is unknown.
+  Router bare({[] { return HealthReport{}; }, nullptr, nullptr, nullptr});
+  EXPECT_EQ(Call(bare, http::verb::get, "/metrics/history").result(), http::status::not_found);
+}
+
 TEST(Router, RouteLabelsAreAFixedSet) {
+  EXPECT_EQ(RouteLabel("/metrics/history"), "/metrics/history");
   EXPECT_EQ(RouteLabel("/health"), "/health");
   EXPECT_EQ(RouteLabel("/api/events"), "/api/events");
   EXPECT_EQ(RouteLabel("/api/orders/12345"), "/api/orders/:id");
@@ -166,6 +199,15 @@ TEST_F(RouterWithFiles, ServesIndexAndAssets) {
   auto js = Call(router, http::verb::get, "/app.js?v=2");
   EXPECT_EQ(js[http::field::content_type], "text/javascript; charset=utf-8");
   EXPECT_EQ(js.body(), "console.log(1)");
+}
+
+TEST_F(RouterWithFiles, TheDashboardIsServedWithoutItsExtension) {
+  std::ofstream(root_ / "dashboard.html") << "<h1>dashboard</h1>";
+  Router router({[] { return HealthReport{}; }, nullptr, files_.get(), nullptr});
+  auto page = Call(router, http::verb::get, "/dashboard");
+  EXPECT_EQ(page.result(), http::status::ok);
+  EXPECT_EQ(page.body(), "<h1>dashboard</h1>");
+  EXPECT_EQ(page[http::field::content_type], "text/html; charset=utf-8");
 }
 
 TEST_F(RouterWithFiles, HeadHasLengthButNoBody) {

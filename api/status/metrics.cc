@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace walcast::api {
 
 void Metrics::CountEvent(decoder::Operation operation) {
@@ -21,6 +23,36 @@ void LatencyHistogram::Observe(std::chrono::microseconds latency) {
   sum_micros_.fetch_add(micros, std::memory_order_relaxed);
 }
 
+std::array<uint64_t, LatencyHistogram::kBuckets.size() + 1> LatencyHistogram::BucketCounts() const {
+  std::array<uint64_t, kBuckets.size() + 1> counts{};
+  uint64_t below_overflow = 0;
+  for (std::size_t i = 0; i < kBuckets.size(); ++i) {
+    counts[i] = buckets_[i].load(std::memory_order_relaxed);
+    below_overflow += counts[i];
+  }
+  // Observe counts the total after the bucket: a reader in between sees at most a moment's skew.
+  const uint64_t total = count_.load(std::memory_order_relaxed);
+  counts[kBuckets.size()] = total > below_overflow ? total - below_overflow : 0;
+  return counts;
+}
+
+MetricsCounters Metrics::Counters() const {
+  MetricsCounters counters;
+  for (std::size_t i = 0; i < events_.size(); ++i) {
+    counters.events[i] = events_[i].load(std::memory_order_relaxed);
+  }
+  counters.commit_to_send = commit_to_send_.BucketCounts();
+  std::lock_guard lock(http_mutex_);
+  for (const auto& [key, count] : http_) {
+    // REST only: not the UI's files, /health, /metrics or a stream's handshake.
+    const std::string_view route = key.first;
+    if ((route != "/api" && !route.starts_with("/api/")) || route == "/api/events") continue;
+    const unsigned status_class = key.second / 100;
+    if (status_class >= 1 && status_class <= 5) counters.http_by_class[status_class - 1] += count;
+  }
+  return counters;
+}
+
 void LatencyHistogram::Render(std::string_view name, std::string_view help,
                               std::string& out) const {
   out += fmt::format("# HELP {} {}\n# TYPE {} histogram\n", name, help, name);
@@ -37,6 +69,16 @@ void LatencyHistogram::Render(std::string_view name, std::string_view help,
 void Metrics::CountHttp(std::string_view route, unsigned status) {
   std::lock_guard lock(http_mutex_);
   ++http_[{std::string(route), status}];
+}
+
+void Metrics::SetLastCommitLag(std::chrono::microseconds lag) {
+  last_commit_lag_micros_.store(std::max<int64_t>(lag.count(), 0), std::memory_order_relaxed);
+}
+
+std::optional<std::chrono::microseconds> Metrics::LastCommitLag() const {
+  const int64_t micros = last_commit_lag_micros_.load(std::memory_order_relaxed);
+  if (micros == kNoCommitLag) return std::nullopt;
+  return std::chrono::microseconds(micros);
 }
 
 void Metrics::CountRateLimited() { rate_limited_.fetch_add(1, std::memory_order_relaxed); }
@@ -75,8 +117,16 @@ std::string Metrics::Render(const MetricsGauges& gauges) const {
                    auto value) {
     out += fmt::format("# HELP {} {}\n# TYPE {} {}\n{} {}\n", name, help, name, type, name, value);
   };
-  gauge("walcast_clients", "Connected stream clients (WebSocket and SSE).", "gauge",
+  gauge("walcast_clients", "Connected stream clients (WebSocket, SSE and Socket.IO).", "gauge",
         gauges.clients);
+  append("# HELP walcast_clients_by_transport Connected stream clients, by transport.\n");
+  append("# TYPE walcast_clients_by_transport gauge\n");
+  for (const auto& [transport, count] :
+       {std::pair<std::string_view, uint64_t>{"websocket", gauges.websocket_clients},
+        {"sse", gauges.sse_clients},
+        {"socket.io", gauges.socketio_clients}}) {
+    out += fmt::format("walcast_clients_by_transport{{transport=\"{}\"}} {}\n", transport, count);
+  }
   gauge("walcast_events_sent_total", "Events written to stream clients.", "counter",
         gauges.events_sent);
   gauge("walcast_slow_clients_dropped_total", "Stream clients disconnected for falling behind.",
@@ -102,6 +152,16 @@ std::string Metrics::Render(const MetricsGauges& gauges) const {
   if (gauges.slot_lag_bytes) {
     gauge("walcast_slot_lag_bytes", "WAL the slot holds beyond walcast's acknowledgement.", "gauge",
           *gauges.slot_lag_bytes);
+  }
+  if (gauges.retained_wal_bytes) {
+    gauge("walcast_slot_retained_wal_bytes",
+          "WAL the server keeps for the slot (its WAL position minus the slot's restart_lsn).",
+          "gauge", *gauges.retained_wal_bytes);
+  }
+  if (gauges.slot_lag_seconds) {
+    gauge("walcast_slot_lag_seconds",
+          "From the commit of the last transaction handed to clients to that hand-off.", "gauge",
+          *gauges.slot_lag_seconds);
   }
   gauge("walcast_connections", "Open client connections (HTTP, SSE and WebSocket).", "gauge",
         gauges.connections);

@@ -26,6 +26,16 @@ struct MetricsGauges {
   std::optional<uint64_t> slot_lag_bytes;
   // The process's resident memory (Linux: /proc/self/statm), under Prometheus' standard name.
   std::optional<uint64_t> resident_memory_bytes;
+  // WAL the server keeps for the slot (current WAL position − the slot's restart_lsn), as the
+  // database monitor last read it; nullopt without a slot or before the first read.
+  std::optional<uint64_t> retained_wal_bytes;
+  // Between the commit of the last transaction handed to clients and that hand-off (what
+  // Debezium calls MilliSecondsBehindSource); nullopt before the first transaction.
+  std::optional<double> slot_lag_seconds;
+  // Open stream clients by transport (their sum is `clients`).
+  uint64_t websocket_clients = 0;
+  uint64_t sse_clients = 0;
+  uint64_t socketio_clients = 0;
   uint64_t retained_events = 0;
   bool database_up = false;
   bool stream_up = false;
@@ -60,6 +70,8 @@ class LatencyHistogram {
                                                       0.05,   0.1,   0.25,   0.5,   1,    5};
 
   void Observe(std::chrono::microseconds latency);
+  // Per bucket (not cumulative), the overflow bucket last.
+  std::array<uint64_t, kBuckets.size() + 1> BucketCounts() const;
   void Render(std::string_view name, std::string_view help, std::string& out) const;
 
  private:
@@ -68,11 +80,30 @@ class LatencyHistogram {
   std::atomic<uint64_t> sum_micros_{0};
 };
 
+// The cumulative counters of Metrics at one moment (api/status/dashboard_history.h turns two of
+// them into rates and quantiles).
+struct MetricsCounters {
+  std::array<uint64_t, 4> events{};  // by decoder::Operation
+  // commit_to_send, per bucket of LatencyHistogram::kBuckets (not cumulative); the last entry is
+  // the overflow bucket (+Inf).
+  std::array<uint64_t, LatencyHistogram::kBuckets.size() + 1> commit_to_send{};
+  // REST requests (/api/ routes but the /api/events stream) by status class: [0] 1xx, [1] 2xx,
+  // [2] 3xx, [3] 4xx, [4] 5xx.
+  std::array<uint64_t, 5> http_by_class{};
+};
+
 class Metrics {
  public:
+  MetricsCounters Counters() const;
   void CountEvent(decoder::Operation operation);
   // Time from the commit (PostgreSQL's commit timestamp) to the event's hand-off to clients.
   void ObserveCommitToSend(std::chrono::microseconds latency) { commit_to_send_.Observe(latency); }
+  // The same figure for the last transaction handed to clients alone (MetricsGauges::
+  // slot_lag_seconds): what the histogram averages away, a lag building up right now. Negative
+  // (clock skew) counts as 0, as in the histogram.
+  void SetLastCommitLag(std::chrono::microseconds lag);
+  // nullopt before the first transaction.
+  std::optional<std::chrono::microseconds> LastCommitLag() const;
   // A cluster member's liveness check of Redis, sent to answered.
   void ObserveRedisRoundtrip(std::chrono::microseconds latency) {
     redis_roundtrip_.Observe(latency);
@@ -90,6 +121,8 @@ class Metrics {
   LatencyHistogram redis_roundtrip_;
   std::atomic<uint64_t> rate_limited_{0};
   std::atomic<uint64_t> rejected_notifications_{0};
+  static constexpr int64_t kNoCommitLag = -1;  // LastCommitLag: none yet
+  std::atomic<int64_t> last_commit_lag_micros_{kNoCommitLag};
   mutable std::mutex http_mutex_;
   std::map<std::pair<std::string, unsigned>, uint64_t> http_;
 };

@@ -52,5 +52,55 @@ TEST(Metrics, NoLagLineWithoutASlot) {
   EXPECT_EQ(Metrics().Render({}).find("walcast_slot_lag_bytes"), std::string::npos);
 }
 
+TEST(Metrics, RetainedWalAndLagSecondsOnlyWhenKnown) {
+  std::string text = Metrics().Render({});
+  EXPECT_EQ(text.find("walcast_slot_retained_wal_bytes"), std::string::npos) << text;
+  EXPECT_EQ(text.find("walcast_slot_lag_seconds"), std::string::npos) << text;
+
+  MetricsGauges gauges;
+  gauges.retained_wal_bytes = 0;  // known and empty is not unknown
+  gauges.slot_lag_seconds = 0.25;
+  text = Metrics().Render(gauges);
+  EXPECT_TRUE(Has(text, "# TYPE walcast_slot_retained_wal_bytes gauge")) << text;
+  EXPECT_TRUE(Has(text, "walcast_slot_retained_wal_bytes 0")) << text;
+  EXPECT_TRUE(Has(text, "# TYPE walcast_slot_lag_seconds gauge")) << text;
+  EXPECT_TRUE(Has(text, "walcast_slot_lag_seconds 0.25")) << text;
+
+  gauges.retained_wal_bytes = 3221225472;
+  EXPECT_TRUE(Has(Metrics().Render(gauges), "walcast_slot_retained_wal_bytes 3221225472"));
+}
+
+TEST(Metrics, ClientsByTransportAlwaysHasTheThree) {
+  std::string text = Metrics().Render({});
+  EXPECT_TRUE(Has(text, "# TYPE walcast_clients_by_transport gauge")) << text;
+  EXPECT_TRUE(Has(text, "walcast_clients_by_transport{transport=\"websocket\"} 0")) << text;
+  EXPECT_TRUE(Has(text, "walcast_clients_by_transport{transport=\"sse\"} 0")) << text;
+  EXPECT_TRUE(Has(text, "walcast_clients_by_transport{transport=\"socket.io\"} 0")) << text;
+
+  MetricsGauges gauges;
+  gauges.clients = 6;
+  gauges.websocket_clients = 3;
+  gauges.sse_clients = 2;
+  gauges.socketio_clients = 1;
+  text = Metrics().Render(gauges);
+  EXPECT_TRUE(Has(text, "walcast_clients_by_transport{transport=\"websocket\"} 3")) << text;
+  EXPECT_TRUE(Has(text, "walcast_clients_by_transport{transport=\"sse\"} 2")) << text;
+  EXPECT_TRUE(Has(text, "walcast_clients_by_transport{transport=\"socket.io\"} 1")) << text;
+  EXPECT_TRUE(Has(text, "walcast_clients 6")) << "the total stays unlabelled\n" << text;
+}
+
+TEST(Metrics, LastCommitLagIsTheLastOneSetNeverNegative) {
+  Metrics metrics;
+  EXPECT_FALSE(metrics.LastCommitLag()) << "none before the first transaction";
+  metrics.SetLastCommitLag(1500ms);
+  ASSERT_TRUE(metrics.LastCommitLag());
+  EXPECT_EQ(*metrics.LastCommitLag(), 1500ms);
+  metrics.SetLastCommitLag(2ms);
+  EXPECT_EQ(*metrics.LastCommitLag(), 2ms) << "the last, not the largest";
+  metrics.SetLastCommitLag(-3ms);  // the database's clock ahead of walcastd's
+  ASSERT_TRUE(metrics.LastCommitLag()) << "a skewed lag is still a transaction seen";
+  EXPECT_EQ(*metrics.LastCommitLag(), 0us);
+}
+
 }  // namespace
 }  // namespace walcast::api

@@ -32,6 +32,9 @@ void ClientStream::Unsubscribe() {
   if (subscription_id_ == 0) return;
   context_->hub->Unsubscribe(subscription_id_);
   subscription_id_ = 0;
+  if (auto* open = context_->counters.OpenOf(transport_)) {
+    open->fetch_sub(1, std::memory_order_relaxed);
+  }
 }
 
 void ClientStream::Start(std::weak_ptr<EventSubscriber> self) {
@@ -39,6 +42,11 @@ void ClientStream::Start(std::weak_ptr<EventSubscriber> self) {
   self_ = self;
   auto subscription = context_->hub->Subscribe(std::move(self), from_);
   subscription_id_ = subscription.id;
+  // Counted while subscribed, not from construction: a WebSocket session builds its stream before
+  // the handshake, and a refused one never subscribes; so the transports add up to `clients`.
+  if (auto* open = context_->counters.OpenOf(transport_)) {
+    open->fetch_add(1, std::memory_order_relaxed);
+  }
   PushControl("welcome",
               WelcomeMessage(client_id_, context_->hub->Subscribers(), subscription.last_id));
   const bool too_old = subscription.status == ReplayWindow::ResumeStatus::kTooOld;

@@ -42,7 +42,8 @@ class ClientStream {
   ~ClientStream();  // unsubscribes
 
   // Subscribes `self` (the session), queues welcome (and resync when `from` is too old) and the
-  // first part of the backlog. Call once, from the session's strand.
+  // first part of the backlog. Call once, from the session's strand. From here to Unsubscribe the
+  // stream counts in its transport's open gauge (StreamCounters::OpenOf).
   void Start(std::weak_ptr<EventSubscriber> self);
   void Unsubscribe();
 

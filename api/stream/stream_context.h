@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "api/stream/access_grant.h"
@@ -22,6 +23,19 @@ struct StreamCounters {
   std::atomic<uint64_t> events_sent{0};
   std::atomic<uint64_t> slow_clients_dropped{0};
   std::atomic<uint64_t> connections_total{0};
+  // Streams open now, by transport: each ClientStream counts itself while subscribed to the hub
+  // (Start to Unsubscribe), as EventHub::Subscribers does, so their sum is the `clients` gauge.
+  std::atomic<uint64_t> websocket_open{0};
+  std::atomic<uint64_t> sse_open{0};
+  std::atomic<uint64_t> socketio_open{0};
+
+  // The gauge of a ClientStream's `transport` ("ws", "sse", "socket.io"); null for another.
+  std::atomic<uint64_t>* OpenOf(std::string_view transport) {
+    if (transport == "ws") return &websocket_open;
+    if (transport == "sse") return &sse_open;
+    if (transport == "socket.io") return &socketio_open;
+    return nullptr;
+  }
 };
 
 struct StreamContext {

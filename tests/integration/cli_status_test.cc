@@ -67,6 +67,7 @@ const char* kKeys[] = {"at",
                        "clusterLagMs",
                        "term",
                        "slotLagBytes",
+                       "slotLagSeconds",
                        "retainedWalBytes",
                        "latency",
                        "events",
@@ -120,6 +121,9 @@ TEST_F(CliStatus, JsonHasEveryKeyAndCountsTheCommittedOrders) {
   EXPECT_STREQ(status["latency"]["window"].GetString(), "sinceStart");
   EXPECT_TRUE(status["eventsPerSecond"].IsNull()) << "one sample has no rate";
   EXPECT_TRUE(status["slotLagBytes"].IsNumber());
+  EXPECT_TRUE(status["slotLagSeconds"].IsNumber()) << "set with the events counted";
+  ASSERT_TRUE(status["clientsByTransport"].IsObject());
+  EXPECT_EQ(status["clientsByTransport"]["websocket"].GetInt64(), 0);
   EXPECT_GE(status["replayWindowEvents"].GetInt64(), 5);
   EXPECT_TRUE(status["requestsByClass"]["2xx"].IsNumber());
   EXPECT_GE(status["connections"].GetInt64(), 0);

@@ -17,6 +17,7 @@ constexpr const char* kEvents = "walcast_events_total";
 constexpr const char* kLatency = "walcast_commit_to_send_seconds";
 constexpr const char* kRequests = "walcast_http_requests_total";
 constexpr const char* kClients = "walcast_clients";
+constexpr const char* kClientsByTransport = "walcast_clients_by_transport";
 constexpr const char* kSlowClientsDropped = "walcast_slow_clients_dropped_total";
 constexpr const char* kReplayEvents = "walcast_replay_window_events";
 constexpr const char* kReplayBytes = "walcast_replay_window_bytes";
@@ -25,8 +26,11 @@ constexpr const char* kConnections = "walcast_connections";
 constexpr const char* kConnectionsMax = "walcast_connections_max";
 constexpr const char* kUptime = "walcast_uptime_seconds";
 constexpr const char* kRss = "process_resident_memory_bytes";
-// Not exported by walcastd yet (shown as "-"): the WAL PostgreSQL keeps for the slot.
+// Exported only once known: the WAL PostgreSQL keeps for the slot (the database monitor reads
+// it), and the lag of the last transaction handed to clients (none before the first; none in
+// NOTIFY mode).
 constexpr const char* kRetainedWal = "walcast_slot_retained_wal_bytes";
+constexpr const char* kLagSeconds = "walcast_slot_lag_seconds";
 
 constexpr std::size_t kLabelWidth = 14;
 
@@ -103,11 +107,12 @@ void ReadMetrics(const MetricsText& metrics, StatusFigures& out) {
   if (!out.slot_lag_bytes) out.slot_lag_bytes = metrics.Value(kSlotLag);
   if (!out.uptime_seconds) out.uptime_seconds = metrics.Value(kUptime);
   if (auto clients = metrics.Sum(kClients)) out.clients = clients;
-  for (const auto* sample : metrics.Series(kClients)) {
+  for (const auto* sample : metrics.Series(kClientsByTransport)) {
     auto transport = sample->Label("transport");
     if (!transport.empty()) out.clients_by_transport.emplace_back(transport, sample->value);
   }
   out.retained_wal_bytes = metrics.Value(kRetainedWal);
+  out.slot_lag_seconds = metrics.Value(kLagSeconds);
   out.rss_bytes = metrics.Value(kRss);
 
   out.events_total = metrics.Sum(kEvents);
@@ -355,8 +360,10 @@ std::string StatusText(const StatusFigures& f) {
   out += Line("database", f.database.empty() ? "-" : f.database);
   out += Line("source", SourceText(f));
   out += Line("role", RoleText(f));
-  out += Line("slot lag", (f.slot_lag_bytes ? BytesWithExact(*f.slot_lag_bytes) : "-") +
-                              ", retained WAL " + Or(f.retained_wal_bytes, HumanBytes));
+  out +=
+      Line("slot lag", (f.slot_lag_bytes ? BytesWithExact(*f.slot_lag_bytes) : "-") + ", " +
+                           Or(f.slot_lag_seconds, HumanLatency) + " since commit, retained WAL " +
+                           Or(f.retained_wal_bytes, HumanBytes));
   out += Line("latency", LatencyText(f));
   out += Line("events", EventsText(f));
   out += Line("replay window",
@@ -407,6 +414,8 @@ std::string StatusJson(const StatusFigures& f) {
   WriteNumber(writer, f.term);
   writer.Key("slotLagBytes");
   WriteNumber(writer, f.slot_lag_bytes);
+  writer.Key("slotLagSeconds");
+  WriteNumber(writer, f.slot_lag_seconds);
   writer.Key("retainedWalBytes");
   WriteNumber(writer, f.retained_wal_bytes);
   writer.Key("latency");

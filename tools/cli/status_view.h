@@ -44,6 +44,8 @@ struct StatusFigures {
   std::optional<double> term;
 
   std::optional<double> slot_lag_bytes;
+  // From the commit of the last transaction handed to clients to that hand-off.
+  std::optional<double> slot_lag_seconds;
   std::optional<double> retained_wal_bytes;
 
   // Commit-to-send latency, estimated as histogram_quantile does.
@@ -65,7 +67,8 @@ struct StatusFigures {
   std::optional<double> replay_window_events;
   std::optional<double> replay_window_bytes;
   std::optional<double> clients;
-  std::vector<std::pair<std::string, double>> clients_by_transport;  // when labelled
+  // websocket, sse, socket.io (walcast_clients_by_transport), as the daemon lists them.
+  std::vector<std::pair<std::string, double>> clients_by_transport;
   std::optional<double> slow_clients_dropped;
   // REST requests by status class ("2xx"…), every class 2xx-5xx present once the family is known.
   std::vector<std::pair<std::string, double>> requests_by_class;

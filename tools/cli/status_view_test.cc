@@ -78,7 +78,7 @@ TEST(StatusView, OneScreenOfText) {
             "database      up\n"
             "source        replication, stream up, slot walcast_orders, confirmed 0/1A2B3C8\n"
             "role          standalone\n"
-            "slot lag      1.5 MiB (1572864 bytes), retained WAL -\n"
+            "slot lag      1.5 MiB (1572864 bytes), - since commit, retained WAL -\n"
             "latency       p50 1.9 ms, p99 9.3 ms (commit to send, 155 transactions since start)\n"
             "events        155 (insert 120, update 30, delete 5, truncate 0), - events/s\n"
             "replay window 155 events, 47.1 KiB\n"
@@ -94,7 +94,8 @@ TEST(StatusView, OneJsonObjectWithStableKeys) {
             R"("error":null,"status":"ok","problem":null,"database":"up","stream":"up",)"
             R"("source":"replication","slot":"walcast_orders","confirmedLsn":"0/1A2B3C8",)"
             R"("lastEventAt":"2026-11-24T10:00:00.000000Z","role":"standalone","redis":null,)"
-            R"("clusterLagMs":null,"term":null,"slotLagBytes":1572864,"retainedWalBytes":null,)"
+            R"("clusterLagMs":null,"term":null,"slotLagBytes":1572864,"slotLagSeconds":null,)"
+            R"("retainedWalBytes":null,)"
             R"("latency":{"p50Seconds":0.0019375,"p99Seconds":0.0093125,"observations":155,)"
             R"("window":"sinceStart"},"events":{"insert":120,"update":30,"delete":5,"truncate":0},)"
             R"("eventsTotal":155,"eventsPerSecond":null,"intervalSeconds":null,)"
@@ -116,7 +117,7 @@ TEST(StatusView, MissingMetricsShowAsDash) {
             "database      up\n"
             "source        notify, stream down\n"
             "role          standalone\n"
-            "slot lag      -, retained WAL -\n"
+            "slot lag      -, - since commit, retained WAL -\n"
             "latency       -\n"
             "events        -, - events/s\n"
             "replay window - events, -\n"
@@ -128,6 +129,7 @@ TEST(StatusView, MissingMetricsShowAsDash) {
   json.Parse(StatusJson(figures).c_str());
   ASSERT_TRUE(json.IsObject());
   EXPECT_TRUE(json["slotLagBytes"].IsNull());
+  EXPECT_TRUE(json["slotLagSeconds"].IsNull());
   EXPECT_TRUE(json["latency"].IsNull());
   EXPECT_TRUE(json["events"].IsNull());
   EXPECT_TRUE(json["requestsByClass"].IsNull());
@@ -143,9 +145,14 @@ TEST(StatusView, ClusterRoleAndOptionalFigures) {
       R"("role":"follower","redis":"down","clusterLagMs":250,"term":4,)"
       R"("redisProblem":"connection refused"})";
   std::string metrics =
-      "walcast_clients{transport=\"websocket\"} 2\n"
-      "walcast_clients{transport=\"sse\"} 1\n"
+      "# TYPE walcast_clients gauge\n"
+      "walcast_clients 3\n"
+      "# TYPE walcast_clients_by_transport gauge\n"
+      "walcast_clients_by_transport{transport=\"websocket\"} 2\n"
+      "walcast_clients_by_transport{transport=\"sse\"} 1\n"
+      "walcast_clients_by_transport{transport=\"socket.io\"} 0\n"
       "walcast_slot_retained_wal_bytes 3221225472\n"
+      "walcast_slot_lag_seconds 0.0125\n"
       "process_resident_memory_bytes 52428800\n"
       "walcast_connections_max 0\n"
       "walcast_connections 4\n";
@@ -154,9 +161,12 @@ TEST(StatusView, ClusterRoleAndOptionalFigures) {
                       "cluster lag 250 ms\n"),
             std::string::npos)
       << text;
-  EXPECT_NE(text.find("slot lag      0 B, retained WAL 3.0 GiB\n"), std::string::npos) << text;
-  EXPECT_NE(text.find("clients       3 (websocket 2, sse 1), slow clients dropped -\n"),
+  EXPECT_NE(text.find("slot lag      0 B, 12.5 ms since commit, retained WAL 3.0 GiB\n"),
             std::string::npos)
+      << text;
+  EXPECT_NE(
+      text.find("clients       3 (websocket 2, sse 1, socket.io 0), slow clients dropped -\n"),
+      std::string::npos)
       << text;
   EXPECT_NE(text.find("connections   4 (no cap)\n"), std::string::npos) << text;
   EXPECT_NE(text.find("uptime        1d 01h, RSS 50.0 MiB\n"), std::string::npos) << text;
@@ -165,7 +175,10 @@ TEST(StatusView, ClusterRoleAndOptionalFigures) {
   ASSERT_TRUE(json.IsObject());
   EXPECT_STREQ(json["role"].GetString(), "follower");
   EXPECT_EQ(json["term"].GetInt(), 4);
+  EXPECT_EQ(json["clientsByTransport"]["websocket"].GetInt(), 2);
   EXPECT_EQ(json["clientsByTransport"]["sse"].GetInt(), 1);
+  EXPECT_EQ(json["clientsByTransport"]["socket.io"].GetInt(), 0);
+  EXPECT_DOUBLE_EQ(json["slotLagSeconds"].GetDouble(), 0.0125);
   EXPECT_EQ(json["retainedWalBytes"].GetInt64(), 3221225472);
   EXPECT_EQ(json["rssBytes"].GetInt64(), 52428800);
 }
