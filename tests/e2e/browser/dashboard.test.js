@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import WebSocket from 'ws';
 
-import { launchBrowser, takeProblems } from '../lib/browser.js';
+import { launchBrowser, recordProblems, takeProblems } from '../lib/browser.js';
 import { Daemon } from '../lib/daemon.js';
 import { createOrdersDatabase } from '../lib/orders_database.js';
 import { artifactsDir } from '../lib/paths.js';
@@ -27,27 +27,12 @@ const kCharts = ['events', 'latency', 'slotLagBytes', 'slotLagSeconds', 'retaine
 const kWhileDown = [/ERR_CONNECTION_REFUSED/, /ERR_EMPTY_RESPONSE/, /ERR_CONNECTION_RESET/, /Failed to fetch/];
 const kSlow = { timeoutMs: 60000 };
 
-// The dashboard in a new context, recording what went wrong like lib/browser.js's openPage (which
-// expects the orders page's toasts): console errors, uncaught exceptions, dialogs, and requests
-// that leave 127.0.0.1.
+// The dashboard in a new context, recording what goes wrong (lib/browser.js's openPage is the
+// orders page's: it waits for that page's toasts).
 async function openDashboard(browser, { viewport = { width: 1366, height: 900 } } = {}) {
   const context = await browser.newContext({ viewport });
   const page = await context.newPage();
-  const problems = [];
-  const requests = [];
-  page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
-  });
-  page.on('pageerror', (error) => problems.push(`uncaught: ${error.message}`));
-  page.on('dialog', (dialog) => {
-    problems.push(`dialog opened: ${dialog.message()}`);
-    dialog.dismiss().catch(() => {});
-  });
-  page.on('request', (request) => {
-    requests.push(request.url());
-    const target = new URL(request.url());
-    if (target.protocol !== 'data:' && target.hostname !== '127.0.0.1') problems.push(`request left the host: ${request.url()}`);
-  });
+  const { problems, requests } = recordProblems(page);
   await page.goto(`${daemon.url}/dashboard`);
   await page.locator('body[data-loaded="true"]').waitFor();
   return { page, context, problems, requests };

@@ -14,6 +14,28 @@ export async function launchBrowser() {
   });
 }
 
+// What a page does wrong, as strings in `problems`: console errors, uncaught exceptions, dialogs
+// (dismissed), requests that leave 127.0.0.1; and `requests`, every URL it asked for, in order.
+export function recordProblems(page) {
+  const problems = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => problems.push(`uncaught: ${error.message}`));
+  page.on('dialog', (dialog) => {
+    problems.push(`dialog opened: ${dialog.message()}`);
+    dialog.dismiss().catch(() => {});
+  });
+  const requests = [];
+  page.on('request', (request) => {
+    requests.push(request.url());
+    const target = new URL(request.url());
+    if (target.protocol === 'data:') return;
+    if (target.hostname !== '127.0.0.1') problems.push(`request left the host: ${request.url()}`);
+  });
+  return { problems, requests };
+}
+
 // A page plus what it did wrong: problems is a list of strings, empty when all went well.
 export async function openPage(browser, url, { viewport = { width: 1366, height: 900 }, recordFrames = true } = {}) {
   const context = await browser.newContext({ viewport });
@@ -29,22 +51,7 @@ export async function openPage(browser, url, { viewport = { width: 1366, height:
       }).observe(document.getElementById('toasts'), { childList: true });
     });
   });
-  const problems = [];
-  page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
-  });
-  page.on('pageerror', (error) => problems.push(`uncaught: ${error.message}`));
-  page.on('dialog', (dialog) => {
-    problems.push(`dialog opened: ${dialog.message()}`);
-    dialog.dismiss().catch(() => {});
-  });
-  const requests = [];  // every URL the page asked for, in order
-  page.on('request', (request) => {
-    requests.push(request.url());
-    const target = new URL(request.url());
-    if (target.protocol === 'data:') return;
-    if (target.hostname !== '127.0.0.1') problems.push(`request left the host: ${request.url()}`);
-  });
+  const { problems, requests } = recordProblems(page);
   // Every stream message the page receives, parsed, with the socket's URL (for resume checks).
   const frames = [];
   page.on('websocket', (socket) => {
