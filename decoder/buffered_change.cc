@@ -1,5 +1,6 @@
 #include "decoder/buffered_change.h"
 
+#include <type_traits>
 #include <utility>
 
 #include "decoder/byte_reader.h"
@@ -30,9 +31,10 @@ void PutRow(const std::optional<Row>& row, std::string* out) {
   PutString(row->raw(), out);
 }
 
-void PutList(const std::vector<std::string>& list, std::string* out) {
+template <typename List>
+void PutList(const List& list, std::string* out) {
   PutU32(static_cast<uint32_t>(list.size()), out);
-  for (const auto& item : list) PutString(item, out);
+  for (std::string_view item : list) PutString(item, out);
 }
 
 std::optional<bool> ReadFlag(ByteReader& reader, std::string_view field) {
@@ -65,7 +67,8 @@ bool ReadRow(ByteReader& reader, std::string_view field, std::optional<Row>* row
   return true;
 }
 
-bool ReadList(ByteReader& reader, std::string_view field, std::vector<std::string>* list) {
+template <typename List>
+bool ReadList(ByteReader& reader, std::string_view field, List* list) {
   auto count = reader.ReadU32(field);
   if (!count) return false;
   // Each item takes at least its 4-byte length: a count beyond that is damage, not a reason to
@@ -75,11 +78,16 @@ bool ReadList(ByteReader& reader, std::string_view field, std::vector<std::strin
                 "count " + std::to_string(*count) + " exceeds the record");
     return false;
   }
-  list->reserve(*count);
+  constexpr bool kVector = std::is_same_v<List, std::vector<std::string>>;
+  if constexpr (kVector) list->reserve(*count);
   for (uint32_t i = 0; i < *count; ++i) {
     auto item = reader.ReadLengthPrefixed(field);
     if (!item) return false;
-    list->emplace_back(*item);
+    if constexpr (kVector) {
+      list->emplace_back(*item);
+    } else {
+      list->push_back(*item);
+    }
   }
   return true;
 }

@@ -7,10 +7,23 @@ constexpr char kHexDigits[] = "0123456789ABCDEF";
 constexpr size_t kLsnDigits = 16;
 constexpr size_t kIndexDigits = 8;
 
+// Two digits per step.
+constexpr std::array<char, 512> kHexPairs = [] {
+  std::array<char, 512> pairs{};
+  for (size_t i = 0; i < 256; ++i) {
+    pairs[2 * i] = kHexDigits[i >> 4];
+    pairs[2 * i + 1] = kHexDigits[i & 0xF];
+  }
+  return pairs;
+}();
+
+// `digits` is even.
 void WriteHex(uint64_t value, size_t digits, char* out) {
-  for (size_t i = digits; i > 0; --i) {
-    out[i - 1] = kHexDigits[value & 0xF];
-    value >>= 4;
+  for (size_t i = digits; i > 0; i -= 2) {
+    const size_t pair = 2 * (value & 0xFF);
+    out[i - 2] = kHexPairs[pair];
+    out[i - 1] = kHexPairs[pair + 1];
+    value >>= 8;
   }
 }
 

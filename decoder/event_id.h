@@ -23,7 +23,10 @@ class EventId {
  public:
   static constexpr size_t kSize = 25;
 
-  EventId() : EventId(Lsn(), 0) {}  // "0000000000000000-00000000"
+  // "0000000000000000-00000000": constant text, as every event starts with it before its commit.
+  EventId()
+      : text_{'0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0',
+              '0', '0', '0', '-', '0', '0', '0', '0', '0', '0', '0', '0'} {}
   EventId(Lsn commit_lsn, uint32_t index);
 
   // Accepts exactly the printed form (either case of hex digits); anything else is nullopt.

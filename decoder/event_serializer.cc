@@ -1,5 +1,7 @@
 #include "decoder/event_serializer.h"
 
+#include <charconv>
+
 #include "decoder/pg_time.h"
 #include "decoder/value_format.h"
 
@@ -20,11 +22,14 @@ void AppendRow(const std::optional<Row>& row, std::string* out) {
   }
 }
 
-void AppendNames(const std::vector<std::string>& names, std::string* out) {
+template <typename Names>
+void AppendNames(const Names& names, std::string* out) {
   out->push_back('[');
-  for (size_t i = 0; i < names.size(); ++i) {
-    if (i > 0) out->push_back(',');
-    AppendJsonString(names[i], out);
+  bool first = true;
+  for (std::string_view name : names) {
+    if (!first) out->push_back(',');
+    first = false;
+    AppendJsonString(name, out);
   }
   out->push_back(']');
 }
@@ -85,7 +90,8 @@ std::string SerializeEvent(const OrderEvent& event, std::string_view server_time
   }
   out.append(R"(,"xid":)");
   if (event.xid) {
-    out.append(std::to_string(*event.xid));
+    char digits[10];
+    out.append(digits, std::to_chars(digits, digits + sizeof(digits), *event.xid).ptr);
   } else {
     out.append("null");
   }

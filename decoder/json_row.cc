@@ -55,6 +55,15 @@ Row::Span& RowBuilder::Back() {
   return count_ <= kInlineSpans ? inline_spans_[count_ - 1] : more_spans_.back();
 }
 
+const Row::Span& RowBuilder::Back() const {
+  return count_ <= kInlineSpans ? inline_spans_[count_ - 1] : more_spans_.back();
+}
+
+std::string_view RowBuilder::last_value() const {
+  const Row::Span& span = Back();
+  return std::string_view(json_.data() + span.value_begin, span.value_size);
+}
+
 void RowBuilder::StartColumn(std::string_view json_key) {
   if (count_ > 0) json_.push_back(',');
   // The key without its quotes and colon.

@@ -71,6 +71,8 @@ class RowBuilder {
   void AddNull(std::string_view json_key);
   void AddValue(std::string_view json_key, ValueKind kind, std::string_view text);
   void AddRaw(std::string_view json_key, std::string_view raw_json);
+  // The raw JSON value of the column added last (requires one); valid until the next Add.
+  std::string_view last_value() const;
   Row Finish() &&;
 
  private:
@@ -79,6 +81,7 @@ class RowBuilder {
   void StartColumn(std::string_view json_key);
   void EndColumn(size_t value_begin);
   Row::Span& Back();
+  const Row::Span& Back() const;
 
   std::string json_;
   size_t count_ = 0;

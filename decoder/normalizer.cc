@@ -120,18 +120,22 @@ Result<OrderEvent> Normalizer::Update(const UpdateMessage& message,
     }
     const bool old_has_value = old_known && old_value.kind != ColumnKind::kUnchangedToast;
 
-    if (new_value.kind != ColumnKind::kUnchangedToast) {
+    const bool new_known = new_value.kind != ColumnKind::kUnchangedToast;
+    // The old value is the one `data` got: render it once and copy the JSON.
+    const bool same = old_has_value && (!new_known || SameValue(new_value, old_value));
+    if (new_known) {
       AddValue(data, column, new_value);
     } else if (old_has_value) {
       AddValue(data, column, old_value);  // unchanged, and the old row has it
     } else {
       event.unchanged.push_back(column.name);
     }
-    if (old_has_value) AddValue(*old, column, old_value);
-    if (full_old && old_has_value && new_value.kind != ColumnKind::kUnchangedToast &&
-        !SameValue(new_value, old_value)) {
-      event.changed->push_back(column.name);
+    if (same) {
+      old->AddRaw(column.json_key, data.last_value());
+    } else if (old_has_value) {
+      AddValue(*old, column, old_value);
     }
+    if (full_old && old_has_value && new_known && !same) event.changed->push_back(column.name);
   }
   event.data = std::move(data).Finish();
   if (old) event.old = std::move(*old).Finish();

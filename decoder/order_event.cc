@@ -28,9 +28,7 @@ size_t OrderEvent::ApproxBytes() const {
   size_t bytes = sizeof(OrderEvent) + table.capacity();
   if (data) bytes += data->ApproxBytes();
   if (old) bytes += old->ApproxBytes();
-  if (changed) {
-    for (const std::string& name : *changed) bytes += sizeof(std::string) + name.capacity();
-  }
+  if (changed) bytes += changed->HeapBytes();
   for (const std::string& name : unchanged) bytes += sizeof(std::string) + name.capacity();
   return bytes;
 }

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "decoder/column_names.h"
 #include "decoder/event_id.h"
 #include "decoder/json_row.h"
 #include "decoder/lsn.h"
@@ -34,8 +35,9 @@ struct OrderEvent {
   // The old row of an update, when the stream carried one (REPLICA IDENTITY FULL: every column;
   // otherwise the key columns when the key changed). nullopt otherwise, and in NOTIFY mode.
   std::optional<Row> old;
-  // Update only, when the whole old row is known: the columns whose values differ.
-  std::optional<std::vector<std::string>> changed;
+  // Update only, when the whole old row is known: the columns whose values differ. Inline (no
+  // heap block) for the usual few short names.
+  std::optional<ColumnNames> changed;
   std::vector<std::string> unchanged;
   int64_t timestamp = 0;        // commit time, Unix µs
   std::optional<Lsn> lsn;       // commit LSN; nullopt in NOTIFY mode

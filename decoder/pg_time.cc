@@ -182,15 +182,21 @@ std::optional<int64_t> ParsePgTimestamp(std::string_view text) {
 }
 
 bool AppendPgTimestampAsRfc3339(std::string_view text, std::string* out) {
+  char buffer[kRfc3339Size];
+  if (!WritePgTimestampAsRfc3339(text, buffer)) return false;
+  out->append(buffer, sizeof(buffer));
+  return true;
+}
+
+bool WritePgTimestampAsRfc3339(std::string_view text, char* buffer) {
   std::optional<TimestampParts> parts = ParseParts(text);
   if (!parts) return false;
   if (parts->offset_seconds != 0) {
     std::optional<int64_t> micros = ParsePgTimestamp(text);
-    return micros && AppendRfc3339(*micros, out);
+    return micros && WriteRfc3339(*micros, buffer);
   }
   // Already UTC (the usual case with TimeZone=UTC, and timestamp without time zone): the text,
   // validated above, is copied with 'T', the fraction padded to six digits and 'Z'.
-  char buffer[kRfc3339Size];
   std::memcpy(buffer, text.data(), 19);  // YYYY-MM-DD HH:MM:SS
   buffer[10] = 'T';
   buffer[19] = '.';
@@ -198,7 +204,6 @@ bool AppendPgTimestampAsRfc3339(std::string_view text, std::string* out) {
   std::memset(buffer + 20 + parts->fraction_digits, '0',
               static_cast<size_t>(6 - parts->fraction_digits));
   buffer[26] = 'Z';
-  out->append(buffer, sizeof(buffer));
   return true;
 }
 

@@ -47,5 +47,7 @@ std::optional<int64_t> ParsePgTimestamp(std::string_view text);
 // UTC. Returns false, appending nothing, where ParsePgTimestamp would return nullopt or the
 // converted year leaves 0000..9999.
 bool AppendPgTimestampAsRfc3339(std::string_view text, std::string* out);
+// The same into `out`, exactly kRfc3339Size chars; false, writing nothing, where the above fails.
+bool WritePgTimestampAsRfc3339(std::string_view text, char* out);
 
 }  // namespace walcast::decoder

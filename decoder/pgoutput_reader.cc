@@ -45,11 +45,44 @@ std::optional<uint32_t> ReadStreamXid(ByteReader& reader, bool in_stream_block) 
   return reader.ReadU32("xid");
 }
 
+// The size of `count` well-formed TupleData columns at the start of `bytes`, or nullopt if they
+// are not all there and well-formed (the caller then reads them field by field for the error).
+std::optional<size_t> WellFormedColumnsSize(std::string_view bytes, uint16_t count) {
+  const char* p = bytes.data();
+  const char* const end = p + bytes.size();
+  for (uint16_t i = 0; i < count; ++i) {
+    if (p == end) return std::nullopt;
+    const char kind = *p++;
+    if (kind == static_cast<char>(ColumnKind::kNull) ||
+        kind == static_cast<char>(ColumnKind::kUnchangedToast)) {
+      continue;
+    }
+    if ((kind != static_cast<char>(ColumnKind::kText) &&
+         kind != static_cast<char>(ColumnKind::kBinary)) ||
+        end - p < 4) {
+      return std::nullopt;
+    }
+    const auto* u = reinterpret_cast<const unsigned char*>(p);
+    // A negative Int32 reads as 2^31 or more, beyond any message.
+    const uint32_t length = static_cast<uint32_t>(u[0]) << 24 | static_cast<uint32_t>(u[1]) << 16 |
+                            static_cast<uint32_t>(u[2]) << 8 | static_cast<uint32_t>(u[3]);
+    p += 4;
+    if (length > static_cast<size_t>(end - p)) return std::nullopt;
+    p += length;
+  }
+  return static_cast<size_t>(p - bytes.data());
+}
+
 std::optional<TupleData> ReadTuple(ByteReader& reader) {
   const size_t count_at = reader.offset();
   std::optional<uint16_t> count = reader.ReadU16("tuple.ncolumns");
   if (!count) return std::nullopt;
   size_t begin = reader.offset();
+  // The usual case in one pass; anything else is read again below, field by field.
+  if (std::optional<size_t> size = WellFormedColumnsSize(reader.data().substr(begin), *count)) {
+    if (!reader.ReadBytes(*size, "tuple.columns")) return std::nullopt;
+    return TupleData(*count, reader.data().substr(begin, *size), count_at);
+  }
   for (uint16_t i = 0; i < *count; ++i) {
     size_t at = reader.offset();
     std::optional<uint8_t> kind = reader.ReadU8("tuple.column_kind");

@@ -16,7 +16,9 @@ DecodeError OutOfSequence(std::string_view kind, std::string_view field, std::st
 
 std::string Xid(uint32_t xid) { return "xid " + std::to_string(xid); }
 
-constexpr size_t kSpareEntriesCapacity = 64;
+// The entry buffer kept for the next transaction: up to 64 KiB (about 200 changes), so
+// transactions of a few hundred rows reuse it too, while a huge one does not pin its memory.
+constexpr size_t kSpareEntriesCapacity = (size_t{64} << 10) / sizeof(BufferedChange);
 
 size_t BytesOf(const BufferedChange& change) {
   return sizeof(BufferedChange) + (change.event ? change.event->ApproxBytes() : 0);

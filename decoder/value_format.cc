@@ -5,6 +5,8 @@
 #include <rapidjson/reader.h>
 
 #include <array>
+#include <bit>
+#include <cstring>
 
 #include "decoder/pg_time.h"
 
@@ -34,6 +36,8 @@ bool IsValidJson(std::string_view text) {
 
 // int8's range needs 19 digits; anything longer is not an integer type's output.
 constexpr size_t kMaxIntegerDigits = 20;
+
+size_t FirstToEscape(std::string_view text);
 
 }  // namespace
 
@@ -83,14 +87,16 @@ void AppendJsonValue(ValueKind kind, std::string_view text, std::string* out) {
         return;
       }
       break;
-    case ValueKind::kTimestamp:
-      out->push_back('"');
-      if (AppendPgTimestampAsRfc3339(text, out)) {
-        out->push_back('"');
+    case ValueKind::kTimestamp: {
+      char quoted[kRfc3339Size + 2];
+      if (WritePgTimestampAsRfc3339(text, quoted + 1)) {
+        quoted[0] = '"';
+        quoted[kRfc3339Size + 1] = '"';
+        out->append(quoted, sizeof(quoted));
         return;
       }
-      out->pop_back();
       break;
+    }
     case ValueKind::kText:
       break;
   }
@@ -103,10 +109,52 @@ std::string JsonValue(uint32_t type_oid, std::string_view text) {
   return out;
 }
 
+namespace {
+
+// The index of the first byte of `text` that needs an escape, or text.size(). Eight bytes at a
+// time: a byte below 0x20, '"' or '\\' sets the high bit of its lane in `hits` (bytes >= 0x80 never
+// do; a lane above a real hit may be set by a borrow, so only the lowest set lane is trusted).
+size_t FirstToEscape(std::string_view text) {
+  constexpr uint64_t kOnes = 0x0101010101010101;
+  constexpr uint64_t kHigh = 0x8080808080808080;
+  const char* data = text.data();
+  size_t i = 0;
+  for (; i + 8 <= text.size(); i += 8) {
+    uint64_t v;
+    std::memcpy(&v, data + i, sizeof(v));
+    const uint64_t quote = v ^ (kOnes * '"');
+    const uint64_t backslash = v ^ (kOnes * '\\');
+    const uint64_t hits = ((v - kOnes * 0x20) | (quote - kOnes) | (backslash - kOnes)) & ~v & kHigh;
+    if (hits != 0) {
+      if constexpr (std::endian::native == std::endian::little) {
+        return i + static_cast<size_t>(std::countr_zero(hits) / 8);
+      } else {
+        break;
+      }
+    }
+  }
+  for (; i < text.size(); ++i) {
+    if (kNeedsEscape[static_cast<unsigned char>(data[i])]) return i;
+  }
+  return i;
+}
+
+}  // namespace
+
 void AppendJsonString(std::string_view text, std::string* out) {
+  size_t i = FirstToEscape(text);
+  if (i == text.size() && text.size() <= 126) {
+    // The usual case, a short string with nothing to escape: one append.
+    char quoted[128];
+    quoted[0] = '"';
+    std::memcpy(quoted + 1, text.data(), text.size());
+    quoted[text.size() + 1] = '"';
+    out->append(quoted, text.size() + 2);
+    return;
+  }
   out->push_back('"');
   size_t run = 0;  // start of the bytes not yet copied
-  for (size_t i = 0; i < text.size(); ++i) {
+  for (; i < text.size(); ++i) {
     const auto c = static_cast<unsigned char>(text[i]);
     if (!kNeedsEscape[c]) continue;
     out->append(text.data() + run, i - run);

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <string_view>
+
 namespace walcast::decoder {
 namespace {
 
@@ -70,6 +73,57 @@ TEST(ValueFormat, EscapesStrings) {
   out.clear();
   AppendJsonString("\0"s, &out);
   EXPECT_EQ(out, "\"\\u0000\"");
+}
+
+// The escaper scans eight bytes at a time: every byte that needs an escape, at every position in
+// strings around the word size, next to bytes that must pass (0x20, 0x7f, 0x80, 0xff, '#', ']').
+TEST(ValueFormat, EscapesAtEveryPositionOfAWord) {
+  const auto reference = [](std::string_view text) {
+    std::string out = "\"";
+    for (char c : text) {
+      const auto u = static_cast<unsigned char>(c);
+      if (c == '"' || c == '\\') {
+        out += '\\';
+        out += c;
+      } else if (u < 0x20) {
+        static const char* const kShort[] = {nullptr, nullptr, nullptr, nullptr, nullptr,
+                                             nullptr, nullptr, nullptr, "\\b",   "\\t",
+                                             "\\n",   nullptr, "\\f",   "\\r"};
+        if (u < 14 && kShort[u] != nullptr) {
+          out += kShort[u];
+        } else {
+          char hex[8];
+          std::snprintf(hex, sizeof(hex), "\\u%04x", u);
+          out += hex;
+        }
+      } else {
+        out += c;
+      }
+    }
+    return out + '"';
+  };
+  const std::string special = "\"\\\n\x01\x1f\0"s;
+  const std::string plain = " \x7f\x80\xff#]!~"s;
+  for (size_t size = 0; size <= 24; ++size) {
+    for (char filler : plain) {
+      std::string text(size, filler);
+      std::string out;
+      AppendJsonString(text, &out);
+      ASSERT_EQ(out, reference(text)) << size << " " << int{filler};
+      for (size_t at = 0; at < size; ++at) {
+        for (char c : special) {
+          text.assign(size, filler);
+          text[at] = c;
+          out.clear();
+          AppendJsonString(text, &out);
+          ASSERT_EQ(out, reference(text)) << size << " " << at << " " << int{c};
+        }
+      }
+    }
+  }
+  std::string out = "prefix";
+  AppendJsonString(std::string(300, 'x'), &out);  // longer than the one-append buffer
+  EXPECT_EQ(out, "prefix\"" + std::string(300, 'x') + "\"");
 }
 
 TEST(ValueFormat, RecognisesJsonIntegers) {
