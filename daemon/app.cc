@@ -30,6 +30,7 @@
 #include "daemon/change_source.h"
 #include "daemon/status_report.h"
 #include "daemon/systemd_notify.h"
+#include "database/async_commit_flusher.h"
 #include "database/database_monitor.h"
 #include "database/pg_pool.h"
 
@@ -63,6 +64,38 @@ std::size_t ConnectionCap(const Config& config) {
   spdlog::info("connection cap {} (RLIMIT_NOFILE {}, {} kept for the database and files)", cap,
                descriptors, descriptors > cap ? descriptors - cap : 0);
   return cap;
+}
+
+// The stream's received position as the change source last reported it (a cluster member's only
+// while it leads); 0 when not streaming.
+uint64_t ReceivedLsn(const ChangeSource::Snapshot& source) {
+  const database::ReplicationState* stream = nullptr;
+  if (source.replication) stream = &*source.replication;
+  if (source.cluster && source.cluster->replication) stream = &*source.cluster->replication;
+  if (stream == nullptr || !stream->streaming) return 0;
+  return stream->server_wal_end.value();
+}
+
+// The late-WAL-flush diagnosis, at each check of the database monitor: one log line when it
+// starts and one when it ends, never one per transaction.
+void DiagnoseWalFlush(api::Metrics& metrics, const ChangeSource& source,
+                      const database::WalFlushReading& reading) {
+  api::WalFlushCheck check;
+  check.unflushed_bytes = reading.unflushed_bytes;
+  check.flush_lsn = reading.flush_lsn.value_or(0);
+  check.received_lsn = ReceivedLsn(source.State());
+  switch (metrics.ObserveWalFlushCheck(check)) {
+    case api::WalFlushTransition::kStarted:
+      spdlog::warn("late WAL flushes: {}", metrics.WalFlushVerdict().advice);
+      break;
+    case api::WalFlushTransition::kEnded:
+      spdlog::info(
+          "late WAL flushes: over, commits reach walcast {:.1f} ms (median) after they commit",
+          metrics.WalFlushVerdict().median_ms);
+      break;
+    case api::WalFlushTransition::kNone:
+      break;
+  }
 }
 
 }  // namespace
@@ -107,8 +140,14 @@ bool App::Start() {
 
   database::DatabaseMonitorOptions db_options;
   db_options.params = ConnectionParams(config_);
-  // The WAL kept for the slot (walcast_slot_retained_wal_bytes); NOTIFY mode has no slot.
-  if (config_.source != SourceMode::kNotify) db_options.slot_name = config_.slot;
+  // The WAL kept for the slot (walcast_slot_retained_wal_bytes) and the late-WAL-flush
+  // diagnosis; NOTIFY mode has no slot, and a notification does not wait for the WAL flush.
+  if (config_.source != SourceMode::kNotify) {
+    db_options.slot_name = config_.slot;
+    api::WalFlushDiagnosisOptions diagnosis;
+    diagnosis.remedy_enabled = config_.flush_async_commits;
+    metrics->ConfigureWalFlushDiagnosis(diagnosis);
+  }
   if (config_.apply_schema) {
     std::ifstream in(config_.schema_file);
     if (!in) {
@@ -126,6 +165,10 @@ bool App::Start() {
   change_source_ = std::make_shared<ChangeSource>(io_context_, config_, hub_, metrics,
                                                   write_tracker_, read_positions_);
   db_options.on_first_ready = [source = change_source_] { source->OnDatabaseReady(); };
+  db_options.on_wal_flush = [metrics,
+                             source = change_source_](const database::WalFlushReading& reading) {
+    DiagnoseWalFlush(*metrics, *source, reading);
+  };
   // The horizon of REST reads' stream positions (api/stream/handoff_ledger.h): a snapshot at
   // each health check. Cheap (one row), and only the replication source makes positions.
   db_options.on_horizon = [hub = hub_, positions = read_positions_](const std::string& snapshot,
@@ -146,6 +189,21 @@ bool App::Start() {
                                                                   std::move(db_options));
   status_ = std::make_shared<StatusReport>(config_, database_monitor_, change_source_, hub_,
                                            stream_context_, metrics);
+  if (config_.flush_async_commits) {
+    // A connection of its own, so a slow check or REST query never delays a flush.
+    database::AsyncCommitFlusherOptions flusher_options;
+    flusher_options.params = ConnectionParams(config_);
+    flusher_options.interval = std::chrono::milliseconds(config_.flush_async_commits_interval_ms);
+    // Only where walcast decodes the slot: not when --source auto chose NOTIFY, not on a
+    // cluster's followers.
+    flusher_options.wanted = [source = change_source_] {
+      auto state = source->State();
+      return state.replication.has_value() || (state.cluster && state.cluster->leader);
+    };
+    flusher_ = std::make_shared<database::AsyncCommitFlusher>(io_context_.get_executor(),
+                                                              std::move(flusher_options));
+    status_->AttachFlusher(flusher_);
+  }
   metrics_ = metrics;
   dashboard_history_ = std::make_shared<api::DashboardHistory>();
 
@@ -250,6 +308,7 @@ void App::SampleDashboard() {
 
 int App::Run() {
   database_monitor_->Start();
+  if (flusher_) flusher_->Start();
   listener_->Start();
   SampleDashboard();  // the baseline of the first sample
   EverySecond();
@@ -288,6 +347,7 @@ void App::Shutdown() {
   if (archive_) archive_->Close();
   change_source_->Stop();
   database_monitor_->Stop();
+  if (flusher_) flusher_->Stop();
   db_pool_->Stop();
   // Idle keep-alive connections would keep the loop alive: give in-flight responses a moment,
   // then stop. Well under the two seconds systemd and operators expect.

@@ -31,6 +31,7 @@ namespace walcast::cluster {
 class StreamArchive;
 }
 namespace walcast::database {
+class AsyncCommitFlusher;
 class DatabaseMonitor;
 class PgPool;
 }  // namespace walcast::database
@@ -61,6 +62,7 @@ class App {
   boost::asio::io_context io_context_;
   std::unique_ptr<api::StaticFiles> static_files_;
   std::shared_ptr<database::DatabaseMonitor> database_monitor_;
+  std::shared_ptr<database::AsyncCommitFlusher> flusher_;  // --flush-async-commits
   std::shared_ptr<api::EventHub> hub_;
   // The once-a-second chain (EverySecond): these are touched only by it and by Shutdown, which
   // runs on the loop too (signal handler).

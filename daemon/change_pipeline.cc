@@ -83,6 +83,7 @@ void ChangePipeline::Publish(decoder::CommittedTransaction transaction) {
         const std::chrono::microseconds lag(now - transaction.commit_time);
         metrics_->ObserveCommitToSend(lag);
         metrics_->SetLastCommitLag(lag);
+        metrics_->ObserveCommitDelay(lag, count);  // api/status/wal_flush_diagnosis.h
       });
   // After the sink has it, so a client told this eventId can already resume from it.
   if (write_tracker_ && count > 0 && transaction.xid != decoder::kInvalidXid) {

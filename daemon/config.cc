@@ -49,6 +49,8 @@ constexpr EnvBinding kEnvBindings[] = {
     {"--spill-dir", "WALCAST_SPILL_DIR"},
     {"--spill-max-bytes", "WALCAST_SPILL_MAX_BYTES"},
     {"--slow-client-timeout", "WALCAST_SLOW_CLIENT_TIMEOUT"},
+    {"--flush-async-commits", "WALCAST_FLUSH_ASYNC_COMMITS"},
+    {"--flush-async-commits-interval-ms", "WALCAST_FLUSH_ASYNC_COMMITS_INTERVAL_MS"},
     {"--max-client-queue-messages", "WALCAST_MAX_CLIENT_QUEUE_MESSAGES"},
     {"--max-client-queue-bytes", "WALCAST_MAX_CLIENT_QUEUE_BYTES"},
     {"--sse-heartbeat", "WALCAST_SSE_HEARTBEAT"},
@@ -204,6 +206,19 @@ void DefineOptions(CLI::App& app, Config& c, std::string& source) {
             "Seconds a client catching up may read nothing and still hold back a large "
             "transaction's publication")
       ->check(CLI::PositiveNumber)
+      ->group("Change stream");
+  app.add_flag("--flush-async-commits", c.flush_async_commits,
+               "Writers commit with synchronous_commit = off and their changes arrive up to "
+               "wal_writer_delay late: every --flush-async-commits-interval-ms, while unflushed "
+               "WAL exists, commit one tiny transaction synchronously on a connection of "
+               "walcastd's, which flushes theirs. Costs one xid and one WAL flush per interval "
+               "while writers commit asynchronously, none when idle. Replication source only; "
+               "the variable takes true/false [env: WALCAST_FLUSH_ASYNC_COMMITS]")
+      ->group("Change stream");
+  AddOption(app, "--flush-async-commits-interval-ms", c.flush_async_commits_interval_ms,
+            "With --flush-async-commits: milliseconds between its checks, the most a change "
+            "waits for its WAL flush")
+      ->check(CLI::Range(1u, 1000u))
       ->group("Change stream");
   AddOption(app, "--max-client-queue-messages", c.max_client_queue_messages,
             "Messages queued for one stream client; beyond, it reads from the replay window")
@@ -362,6 +377,12 @@ ParseOutcome ParseConfig(const std::vector<std::string>& args, const Environment
   config.source = source == "replication" ? SourceMode::kReplication
                   : source == "notify"    ? SourceMode::kNotify
                                           : SourceMode::kAuto;
+  if (config.flush_async_commits && config.source == SourceMode::kNotify) {
+    return {std::nullopt, 2,
+            std::string(kProgram) +
+                ": --flush-async-commits needs the replication source: a notification is "
+                "delivered at commit, flushed or not (use --source replication or auto)"};
+  }
   if (config.threads == 0) config.threads = std::max(1u, std::thread::hardware_concurrency());
   if (!config.redis_url.empty()) {
     auto endpoint = redis::ParseRedisUrl(config.redis_url);

@@ -65,6 +65,12 @@ struct Config {
   std::string spill_dir;  // empty: $TMPDIR, else /var/tmp
   uint64_t spill_max_bytes = 8ull << 30;
   unsigned slow_client_timeout_seconds = 10;
+  // Writers committing with synchronous_commit = off: their changes reach walcast only when the
+  // server flushes their WAL (wal_writer_delay). With this, a connection of walcast's commits one
+  // tiny transaction synchronously every interval while unflushed WAL exists, flushing theirs
+  // (database/async_commit_flusher.h; docs/operations.md, "Late WAL flushes"). Replication only.
+  bool flush_async_commits = false;
+  unsigned flush_async_commits_interval_ms = 5;
   // Per-client outbound queue; a client that cannot keep up reads from the shared replay window
   // instead, and is disconnected only when what it needs has left the window.
   std::size_t max_client_queue_messages = 1024;

@@ -109,6 +109,33 @@ TEST(Config, ApplySchemaIsAFlagAndABooleanVariable) {
   EXPECT_TRUE(MustParse({"--apply-schema"}, {{"WALCAST_APPLY_SCHEMA", "false"}}).apply_schema);
 }
 
+TEST(Config, FlushAsyncCommitsIsOffByDefaultAndBoundedWhenOn) {
+  Config c = MustParse({});
+  EXPECT_FALSE(c.flush_async_commits);
+  EXPECT_EQ(c.flush_async_commits_interval_ms, 5u);
+  c = MustParse({"--flush-async-commits", "--flush-async-commits-interval-ms", "20"});
+  EXPECT_TRUE(c.flush_async_commits);
+  EXPECT_EQ(c.flush_async_commits_interval_ms, 20u);
+  c = MustParse({}, {{"WALCAST_FLUSH_ASYNC_COMMITS", "true"},
+                     {"WALCAST_FLUSH_ASYNC_COMMITS_INTERVAL_MS", "1"}});
+  EXPECT_TRUE(c.flush_async_commits);
+  EXPECT_EQ(c.flush_async_commits_interval_ms, 1u);
+  EXPECT_FALSE(MustParse({}, {{"WALCAST_FLUSH_ASYNC_COMMITS", "false"}}).flush_async_commits);
+  EXPECT_EQ(ParseConfig({"--flush-async-commits-interval-ms", "0"}, {}).exit_code, 2);
+  EXPECT_EQ(ParseConfig({"--flush-async-commits-interval-ms", "1001"}, {}).exit_code, 2);
+  EXPECT_TRUE(MustParse({"--flush-async-commits", "--source", "replication"}).flush_async_commits);
+  EXPECT_TRUE(MustParse({"--flush-async-commits"}).flush_async_commits) << "auto may choose it";
+}
+
+TEST(Config, FlushAsyncCommitsWithNotifyIsAUsageError) {
+  // A notification is delivered at commit whether its WAL is flushed or not: nothing to fix.
+  auto outcome = ParseConfig({"--flush-async-commits", "--source", "notify"}, {});
+  EXPECT_FALSE(outcome.config);
+  EXPECT_EQ(outcome.exit_code, 2);
+  EXPECT_NE(outcome.message.find("--flush-async-commits"), std::string::npos) << outcome.message;
+  EXPECT_EQ(outcome.message.find('\n'), std::string::npos) << "one line";
+}
+
 TEST(Config, SourceAndLogLevelAreCaseInsensitive) {
   Config c = MustParse({"--source", "Replication", "--log-level", "WARN"});
   EXPECT_EQ(c.source, SourceMode::kReplication);
@@ -238,6 +265,10 @@ TEST(Config, HelpListsEveryOptionWithItsVariable) {
                                "DATABASE_URL",
                                "--apply-schema",
                                "WALCAST_APPLY_SCHEMA",
+                               "--flush-async-commits",
+                               "WALCAST_FLUSH_ASYNC_COMMITS",
+                               "--flush-async-commits-interval-ms",
+                               "WALCAST_FLUSH_ASYNC_COMMITS_INTERVAL_MS",
                                "--source",
                                "WALCAST_SOURCE",
                                "--slot",

@@ -8,6 +8,7 @@
 #include "api/status/metrics.h"
 #include "api/stream/event_hub.h"
 #include "api/stream/stream_context.h"
+#include "database/async_commit_flusher.h"
 #include "database/database_monitor.h"
 #include "decoder/pg_time.h"
 
@@ -69,6 +70,8 @@ api::HealthReport StatusReport::Health(const ChangeSource::Snapshot& source) con
     }
     report.cluster = api::HealthReport::Cluster{
         cluster.leader, cluster.redis_up, cluster.redis_problem, cluster.lag_ms, cluster.term};
+    // Only the leader decodes the slot, so only it can tell.
+    if (cluster.leader) report.wal_flush_lag = metrics_->WalFlushVerdict();
   } else if (source.replication) {
     const auto& stream = *source.replication;
     report.source = "replication";
@@ -80,6 +83,7 @@ api::HealthReport StatusReport::Health(const ChangeSource::Snapshot& source) con
                              : 0;
     }
     if (!stream.streaming && db.up) report.problem = stream.problem;
+    report.wal_flush_lag = metrics_->WalFlushVerdict();
     // A failure that keeps coming back (a transaction that cannot be handed on) must not look
     // healthy during each attempt in between.
     if (stream.streaming && db.up && !stream.last_failure.empty() &&
@@ -117,6 +121,8 @@ api::MetricsGauges StatusReport::Gauges() const {
   gauges.uptime_seconds = health.uptime_seconds;
   gauges.resident_memory_bytes = ResidentMemoryBytes();
   gauges.retained_wal_bytes = database_->Snapshot().retained_wal_bytes;
+  if (health.wal_flush_lag) gauges.wal_flush_lag_detected = health.wal_flush_lag->detected;
+  if (flusher_) gauges.async_flushes = flusher_->Flushes();
   if (auto lag = metrics_->LastCommitLag()) {
     gauges.slot_lag_seconds = std::chrono::duration<double>(*lag).count();
   }

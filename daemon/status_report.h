@@ -20,8 +20,9 @@ class ServerContext;
 struct StreamContext;
 }  // namespace walcast::api
 namespace walcast::database {
+class AsyncCommitFlusher;
 class DatabaseMonitor;
-}
+}  // namespace walcast::database
 
 namespace walcast::daemon {
 
@@ -35,6 +36,12 @@ class StatusReport {
   // this report (and holds it: held weakly here, or the two would keep each other alive). Call
   // before the loop runs.
   void AttachServer(std::weak_ptr<api::ServerContext> server) { server_ = std::move(server); }
+
+  // With --flush-async-commits: its count of flushes (walcast_async_flushes_total). Call before
+  // the loop runs.
+  void AttachFlusher(std::shared_ptr<database::AsyncCommitFlusher> flusher) {
+    flusher_ = std::move(flusher);
+  }
 
   api::HealthReport Health() const;
   std::string MetricsText() const;
@@ -52,6 +59,7 @@ class StatusReport {
   std::shared_ptr<api::StreamContext> streams_;
   std::shared_ptr<api::Metrics> metrics_;
   std::weak_ptr<api::ServerContext> server_;
+  std::shared_ptr<database::AsyncCommitFlusher> flusher_;
 };
 
 }  // namespace walcast::daemon

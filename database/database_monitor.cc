@@ -20,12 +20,27 @@ namespace {
 
 // WAL kept for the slot: from its restart_lsn (the oldest WAL it may still need) to the server's
 // current position; on a standby (a slot on a standby, PostgreSQL 16+) the replay position, since
-// pg_current_wal_lsn() fails during recovery. NULL (no row, or a slot without restart_lsn: not
+// pg_current_wal_lsn() fails during recovery. NULL (no slot, or a slot without restart_lsn: not
 // yet reserved, or invalidated by max_slot_wal_keep_size) is "unknown", not 0.
+// Then the WAL inserted but not flushed, and the flush position (NULL on a standby): asynchronous
+// commits wait there, unseen by the walsender (WalFlushReading). The insert position is read
+// first, so a flush in between can only make the difference smaller, never invent one.
 constexpr const char* kRetainedWalSql =
-    "SELECT greatest(pg_wal_lsn_diff(CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() "
-    "ELSE pg_current_wal_lsn() END, restart_lsn), 0)::bigint FROM pg_replication_slots WHERE "
-    "slot_name = $1";
+    "SELECT (SELECT greatest(pg_wal_lsn_diff(CASE WHEN pg_is_in_recovery() THEN "
+    "pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END, restart_lsn), 0)::bigint FROM "
+    "pg_replication_slots WHERE slot_name = $1), w.unflushed, w.flushed FROM (SELECT CASE WHEN "
+    "pg_is_in_recovery() THEN NULL ELSE greatest(pg_wal_lsn_diff(pg_current_wal_insert_lsn(), "
+    "pg_current_wal_flush_lsn()), 0)::bigint END AS unflushed, CASE WHEN pg_is_in_recovery() "
+    "THEN NULL ELSE pg_wal_lsn_diff(pg_current_wal_flush_lsn(), '0/0')::bigint END AS flushed) w";
+
+std::optional<uint64_t> Column(pg_result* result, int column) {
+  if (PQntuples(result) != 1 || PQgetisnull(result, 0, column)) return std::nullopt;
+  const char* text = PQgetvalue(result, 0, column);
+  uint64_t value = 0;
+  auto [end, ec] = std::from_chars(text, text + PQgetlength(result, 0, column), value);
+  if (ec != std::errc()) return std::nullopt;
+  return value;
+}
 
 }  // namespace
 
@@ -139,14 +154,12 @@ asio::awaitable<std::optional<std::string>> DatabaseMonitor::ReadRetainedWal() {
   Params params{options_.slot_name};
   auto outcome = co_await connection_.Query(kRetainedWalSql, std::move(params), 5s);
   std::optional<uint64_t> bytes;
+  WalFlushReading reading;
   if (outcome.ok()) {
     pg_result* result = outcome.result.get();
-    if (PQntuples(result) == 1 && !PQgetisnull(result, 0, 0)) {
-      const char* text = PQgetvalue(result, 0, 0);
-      uint64_t value = 0;
-      auto [end, ec] = std::from_chars(text, text + PQgetlength(result, 0, 0), value);
-      if (ec == std::errc()) bytes = value;
-    }
+    bytes = Column(result, 0);
+    reading.unflushed_bytes = Column(result, 1);
+    reading.flush_lsn = Column(result, 2);
     if (retained_wal_failing_) {
       spdlog::info("reading the WAL retained for slot {} works again", options_.slot_name);
       retained_wal_failing_ = false;
@@ -158,7 +171,7 @@ asio::awaitable<std::optional<std::string>> DatabaseMonitor::ReadRetainedWal() {
     if (!retained_wal_failing_) {
       spdlog::warn(
           "cannot read the WAL retained for slot {} ({}): walcast_slot_retained_wal_bytes "
-          "is not exported until it can",
+          "is not exported, nor late WAL flushes diagnosed, until it can",
           options_.slot_name, OneLine(outcome.error->message));
       retained_wal_failing_ = true;
     }
@@ -167,8 +180,11 @@ asio::awaitable<std::optional<std::string>> DatabaseMonitor::ReadRetainedWal() {
     std::string lost = outcome.error ? outcome.error->message : std::string("connection lost");
     co_return lost;
   }
-  std::lock_guard lock(mutex_);
-  state_.retained_wal_bytes = bytes;
+  {
+    std::lock_guard lock(mutex_);
+    state_.retained_wal_bytes = bytes;
+  }
+  if (options_.on_wal_flush) options_.on_wal_flush(reading);
   co_return std::nullopt;
 }
 

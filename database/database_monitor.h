@@ -22,6 +22,15 @@
 
 namespace walcast::database {
 
+// What a check read of the server's WAL: both unknown on a standby (its positions are the
+// primary's business) and when the read failed.
+struct WalFlushReading {
+  // WAL inserted but not yet flushed (pg_current_wal_insert_lsn() - pg_current_wal_flush_lsn(),
+  // 0 at least): commits with synchronous_commit = off wait there for the WAL writer.
+  std::optional<uint64_t> unflushed_bytes;
+  std::optional<uint64_t> flush_lsn;  // pg_current_wal_flush_lsn()
+};
+
 struct DatabaseMonitorOptions {
   ConnectionParams params;
   std::string schema_sql;  // applied once after the first successful connect; empty: none
@@ -37,8 +46,12 @@ struct DatabaseMonitorOptions {
   // (api/stream/handoff_ledger.h). Called on the monitor's strand, first right after connecting.
   std::function<void(const std::string& snapshot, const std::string& committed)> on_horizon;
   // When set, each check also reads how much WAL the server keeps for this replication slot
-  // (DatabaseState::retained_wal_bytes). Empty: not read (NOTIFY mode has no slot).
+  // (DatabaseState::retained_wal_bytes) and the server's WAL insert and flush positions
+  // (on_wal_flush). Empty: not read (NOTIFY mode has no slot).
   std::string slot_name;
+  // With slot_name: called on the monitor's strand after each check that read the WAL positions,
+  // for the late-WAL-flush diagnosis (api/status/wal_flush_diagnosis.h).
+  std::function<void(const WalFlushReading&)> on_wal_flush;
 };
 
 struct DatabaseState {
@@ -68,8 +81,9 @@ class DatabaseMonitor : public std::enable_shared_from_this<DatabaseMonitor> {
   // check_interval until a check fails or Stop. Returns why it ended.
   boost::asio::awaitable<std::string> ConnectAndWatch();
   void SetState(bool up, std::string error);
-  // Reads retained_wal_bytes for options_.slot_name. Returns why the connection is unusable, or
-  // nullopt (also when only this query failed: see the definition).
+  // Reads retained_wal_bytes for options_.slot_name and the WAL positions (on_wal_flush). Returns
+  // why the connection is unusable, or nullopt (also when only this query failed: see the
+  // definition).
   boost::asio::awaitable<std::optional<std::string>> ReadRetainedWal();
 
   boost::asio::strand<boost::asio::any_io_executor> strand_;

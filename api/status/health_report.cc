@@ -56,6 +56,23 @@ std::string HealthJson(const HealthReport& report) {
     writer.Key("problem");
     writer.String(report.problem.c_str());
   }
+  if (report.wal_flush_lag) {
+    // Only a note: the stream works, its latency is the server's WAL flush (status stays "ok").
+    const auto& lag = *report.wal_flush_lag;
+    writer.Key("walFlushLag");
+    writer.StartObject();
+    writer.Key("detected");
+    writer.Bool(lag.detected);
+    if (lag.detected) {
+      writer.Key("medianMs");
+      writer.Double(lag.median_ms);
+      writer.Key("maxMs");
+      writer.Double(lag.max_ms);
+      writer.Key("advice");
+      writer.String(lag.advice.c_str(), static_cast<rapidjson::SizeType>(lag.advice.size()));
+    }
+    writer.EndObject();
+  }
   writer.Key("role");
   if (!report.cluster) {
     writer.String("standalone");  // no --redis-url: no redis, no cluster lag

@@ -6,6 +6,8 @@
 #include <optional>
 #include <string>
 
+#include "api/status/wal_flush_diagnosis.h"
+
 namespace walcast::api {
 
 struct HealthReport {
@@ -30,6 +32,10 @@ struct HealthReport {
     int64_t term = 0;
   };
   std::optional<Cluster> cluster;
+  // Whether commits reach walcast late because the server flushes their WAL late
+  // (api/status/wal_flush_diagnosis.h): a warning with its fix, never a reason for "degraded".
+  // nullopt where it is not diagnosed (NOTIFY mode).
+  std::optional<WalFlushLag> wal_flush_lag;
 };
 
 // "ok" when everything is up, "down" when the database is unreachable, "degraded" otherwise.

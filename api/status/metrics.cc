@@ -81,6 +81,28 @@ std::optional<std::chrono::microseconds> Metrics::LastCommitLag() const {
   return std::chrono::microseconds(micros);
 }
 
+void Metrics::ConfigureWalFlushDiagnosis(WalFlushDiagnosisOptions options) {
+  std::lock_guard lock(wal_flush_mutex_);
+  wal_flush_ = WalFlushDiagnosis(options);
+}
+
+void Metrics::ObserveCommitDelay(std::chrono::microseconds delay, std::size_t events) {
+  const auto now = std::chrono::steady_clock::now();
+  std::lock_guard lock(wal_flush_mutex_);
+  wal_flush_.ObserveTransaction(delay, events, now);
+}
+
+WalFlushTransition Metrics::ObserveWalFlushCheck(const WalFlushCheck& check) {
+  const auto now = std::chrono::steady_clock::now();
+  std::lock_guard lock(wal_flush_mutex_);
+  return wal_flush_.ObserveCheck(check, now);
+}
+
+WalFlushLag Metrics::WalFlushVerdict() const {
+  std::lock_guard lock(wal_flush_mutex_);
+  return wal_flush_.Verdict();
+}
+
 void Metrics::CountRateLimited() { rate_limited_.fetch_add(1, std::memory_order_relaxed); }
 
 void Metrics::CountRejectedNotification() {
@@ -162,6 +184,18 @@ std::string Metrics::Render(const MetricsGauges& gauges) const {
     gauge("walcast_slot_lag_seconds",
           "From the commit of the last transaction handed to clients to that hand-off.", "gauge",
           *gauges.slot_lag_seconds);
+  }
+  if (gauges.wal_flush_lag_detected) {
+    gauge("walcast_wal_flush_lag_detected",
+          "1 while commits reach walcast late because the server flushes their WAL late "
+          "(asynchronous commits; /health walFlushLag says why and what to do).",
+          "gauge", *gauges.wal_flush_lag_detected ? 1 : 0);
+  }
+  if (gauges.async_flushes) {
+    gauge("walcast_async_flushes_total",
+          "Transactions --flush-async-commits ran to flush unflushed WAL (one xid and one WAL "
+          "flush each).",
+          "counter", *gauges.async_flushes);
   }
   gauge("walcast_connections", "Open client connections (HTTP, SSE and WebSocket).", "gauge",
         gauges.connections);

@@ -16,6 +16,7 @@
 #include <string>
 #include <string_view>
 
+#include "api/status/wal_flush_diagnosis.h"
 #include "decoder/order_event.h"
 
 namespace walcast::api {
@@ -32,6 +33,11 @@ struct MetricsGauges {
   // Between the commit of the last transaction handed to clients and that hand-off (what
   // Debezium calls MilliSecondsBehindSource); nullopt before the first transaction.
   std::optional<double> slot_lag_seconds;
+  // Whether commits reach walcast late because their WAL is flushed late (WalFlushDiagnosis);
+  // nullopt where it is not diagnosed (NOTIFY mode).
+  std::optional<bool> wal_flush_lag_detected;
+  // Transactions --flush-async-commits ran to flush the WAL; nullopt without it.
+  std::optional<uint64_t> async_flushes;
   // Open stream clients by transport (their sum is `clients`).
   uint64_t websocket_clients = 0;
   uint64_t sse_clients = 0;
@@ -104,6 +110,15 @@ class Metrics {
   void SetLastCommitLag(std::chrono::microseconds lag);
   // nullopt before the first transaction.
   std::optional<std::chrono::microseconds> LastCommitLag() const;
+  // The late-WAL-flush diagnosis (api/status/wal_flush_diagnosis.h), kept here because the
+  // change pipeline, which knows each transaction's delay, holds only this object. Configure
+  // before the first observation.
+  void ConfigureWalFlushDiagnosis(WalFlushDiagnosisOptions options);
+  // The commit → hand-off delay of one transaction of `events` events (signed: clock skew).
+  void ObserveCommitDelay(std::chrono::microseconds delay, std::size_t events);
+  // One check of the database monitor; returns whether the verdict changed.
+  WalFlushTransition ObserveWalFlushCheck(const WalFlushCheck& check);
+  WalFlushLag WalFlushVerdict() const;
   // A cluster member's liveness check of Redis, sent to answered.
   void ObserveRedisRoundtrip(std::chrono::microseconds latency) {
     redis_roundtrip_.Observe(latency);
@@ -123,6 +138,8 @@ class Metrics {
   std::atomic<uint64_t> rejected_notifications_{0};
   static constexpr int64_t kNoCommitLag = -1;  // LastCommitLag: none yet
   std::atomic<int64_t> last_commit_lag_micros_{kNoCommitLag};
+  mutable std::mutex wal_flush_mutex_;
+  WalFlushDiagnosis wal_flush_;  // under wal_flush_mutex_
   mutable std::mutex http_mutex_;
   std::map<std::pair<std::string, unsigned>, uint64_t> http_;
 };

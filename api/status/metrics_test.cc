@@ -102,5 +102,44 @@ TEST(Metrics, LastCommitLagIsTheLastOneSetNeverNegative) {
   EXPECT_EQ(*metrics.LastCommitLag(), 0us);
 }
 
+TEST(Metrics, WalFlushFiguresOnlyWhereDiagnosed) {
+  std::string text = Metrics().Render({});
+  EXPECT_EQ(text.find("walcast_wal_flush_lag_detected"), std::string::npos) << text;
+  EXPECT_EQ(text.find("walcast_async_flushes_total"), std::string::npos) << text;
+
+  MetricsGauges gauges;
+  gauges.wal_flush_lag_detected = false;  // diagnosed, nothing found
+  gauges.async_flushes = 0;               // --flush-async-commits on, nothing to flush yet
+  text = Metrics().Render(gauges);
+  EXPECT_TRUE(Has(text, "# TYPE walcast_wal_flush_lag_detected gauge")) << text;
+  EXPECT_TRUE(Has(text, "walcast_wal_flush_lag_detected 0")) << text;
+  EXPECT_TRUE(Has(text, "# TYPE walcast_async_flushes_total counter")) << text;
+  EXPECT_TRUE(Has(text, "walcast_async_flushes_total 0")) << text;
+
+  gauges.wal_flush_lag_detected = true;
+  gauges.async_flushes = 1234;
+  text = Metrics().Render(gauges);
+  EXPECT_TRUE(Has(text, "walcast_wal_flush_lag_detected 1")) << text;
+  EXPECT_TRUE(Has(text, "walcast_async_flushes_total 1234")) << text;
+}
+
+TEST(Metrics, HoldsTheWalFlushDiagnosis) {
+  Metrics metrics;
+  EXPECT_FALSE(metrics.WalFlushVerdict().detected);
+  // Scripted as in wal_flush_diagnosis_test.cc, on the real clock: the window (30 s) holds them.
+  for (int i = 0; i < 50; ++i) {
+    metrics.ObserveCommitDelay(std::chrono::milliseconds(5 + i * 4), 1);
+  }
+  WalFlushCheck check;
+  check.unflushed_bytes = 100;
+  check.flush_lsn = 1000;
+  check.received_lsn = 1000;
+  EXPECT_EQ(metrics.ObserveWalFlushCheck(check), WalFlushTransition::kNone) << "no previous flush";
+  EXPECT_EQ(metrics.ObserveWalFlushCheck(check), WalFlushTransition::kNone) << "one late check";
+  EXPECT_EQ(metrics.ObserveWalFlushCheck(check), WalFlushTransition::kStarted);
+  EXPECT_TRUE(metrics.WalFlushVerdict().detected);
+  EXPECT_FALSE(metrics.WalFlushVerdict().advice.empty());
+}
+
 }  // namespace
 }  // namespace walcast::api
