@@ -388,17 +388,21 @@ void SocketIoConnection::Pump(EngineIoSession& session) {
   if (!stream_ || session.closed()) return;
   auto& client = stream_->client();
   auto& queue = client.queue();
-  while (!queue.Empty() && session.PendingBytes() < kHighWater) {
-    const auto& message = queue.Front();
-    if (message.event) {
-      EmitEvent(session, message);
-    } else if (!message.name.empty()) {
-      EmitControl(session, message);
+  // A WebSocket flush that wrote at once made room for more without a callback
+  // (FrameSocket::Flush); a polling flush answers the held GET, after which more may wait.
+  do {
+    while (!queue.Empty() && session.PendingBytes() < kHighWater) {
+      const auto& message = queue.Front();
+      if (message.event) {
+        EmitEvent(session, message);
+      } else if (!message.name.empty()) {
+        EmitControl(session, message);
+      }
+      queue.Pop();
+      client.Refill();
     }
-    queue.Pop();
-    client.Refill();
-  }
-  session.Flush();
+    session.Flush();
+  } while (!queue.Empty() && session.PendingBytes() < kHighWater && !session.closed());
   if (queue.Empty() && client.closing()) {
     // Its `error` (too slow) or `server_shutdown` went out first. No DISCONNECT packet: the
     // client reconnects by itself and recovers from its offset.

@@ -31,6 +31,9 @@ void FrameSocket::Flush() {
       flush_timer_.async_wait([this, owner = owner_.lock()](boost::beast::error_code) {
         flush_scheduled_ = false;
         Flush();
+        // The write may have gone out at once, which calls no one back: tell the owner, which
+        // may have stopped queueing at its high-water mark.
+        if (!error_ && on_written_) on_written_();
       });
       return;
     }
@@ -38,9 +41,7 @@ void FrameSocket::Flush() {
   StartWrite();
 }
 
-void FrameSocket::StartWrite() {
-  last_write_ = std::chrono::steady_clock::now();
-  auto owner = owner_.lock();
+void FrameSocket::GatherBuffers() {
   buffers_.clear();
   std::size_t skip = front_offset_;
   for (std::size_t i = 0; i < queue_.size() && i < kMaxFramesPerWrite; ++i) {
@@ -60,6 +61,27 @@ void FrameSocket::StartWrite() {
     if (!header.empty()) buffers_.emplace_back(header.data(), header.size());
     if (!payload.empty()) buffers_.emplace_back(payload.data(), payload.size());
   }
+}
+
+void FrameSocket::StartWrite() {
+  last_write_ = std::chrono::steady_clock::now();
+  GatherBuffers();
+  // First at once, on the non-blocking socket: a client that keeps up has room in its send
+  // buffer, and then the write is done without an asynchronous operation, its completion
+  // handler and a second pass through the strand (docs/performance.md, "Writes at once").
+  boost::beast::error_code ec;
+  std::size_t written =
+      socket_.write_some(std::span<const boost::asio::const_buffer>(buffers_), ec);
+  if (ec == boost::asio::error::would_block || ec == boost::asio::error::try_again) {
+    ec = {};
+    written = 0;
+  }
+  if (ec) return Fail(ec);
+  Consume(written);
+  if (queue_.empty()) return;
+  // The rest waits for room in the kernel's buffer (or is more than one write holds).
+  GatherBuffers();
+  auto owner = owner_.lock();
   writing_ = true;
   // A span, not the vector: the operation keeps a copy of the buffer sequence, and copying the
   // vector was a malloc per write (buffers_ stays untouched until the write completes).
@@ -70,18 +92,7 @@ void FrameSocket::StartWrite() {
       });
 }
 
-void FrameSocket::OnWritten(boost::beast::error_code ec, std::size_t bytes) {
-  writing_ = false;
-  if (ec) {
-    // The session learns of it from its read (the socket is closed) or from error().
-    error_ = ec;
-    flush_timer_.cancel();
-    queue_.clear();
-    pending_bytes_ = 0;
-    boost::beast::error_code ignored;
-    socket_.close(ignored);
-    return;
-  }
+void FrameSocket::Consume(std::size_t bytes) {
   pending_bytes_ -= bytes;
   bytes += front_offset_;
   while (!queue_.empty()) {
@@ -91,6 +102,22 @@ void FrameSocket::OnWritten(boost::beast::error_code ec, std::size_t bytes) {
     queue_.pop_front();
   }
   front_offset_ = bytes;
+}
+
+void FrameSocket::Fail(const boost::beast::error_code& ec) {
+  // The session learns of it from its read (the socket is closed) or from error().
+  error_ = ec;
+  flush_timer_.cancel();
+  queue_.clear();
+  pending_bytes_ = 0;
+  boost::beast::error_code ignored;
+  socket_.close(ignored);
+}
+
+void FrameSocket::OnWritten(boost::beast::error_code ec, std::size_t bytes) {
+  writing_ = false;
+  if (ec) return Fail(ec);
+  Consume(bytes);
   Flush();
   if (on_written_) on_written_();
 }

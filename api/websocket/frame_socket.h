@@ -43,14 +43,21 @@ class FrameSocket {
   using next_layer_type = socket_type;
 
   explicit FrameSocket(socket_type socket)
-      : socket_(std::move(socket)), flush_timer_(socket_.get_executor()) {}
+      : socket_(std::move(socket)), flush_timer_(socket_.get_executor()) {
+    // Writes are tried at once and must never block the event loop (StartWrite). Only
+    // synchronous calls see this flag; Beast's asynchronous reads are unaffected.
+    boost::beast::error_code ignored;
+    socket_.non_blocking(true, ignored);
+  }
 
   executor_type get_executor() noexcept { return socket_.get_executor(); }
   next_layer_type& next_layer() noexcept { return socket_; }
   const next_layer_type& next_layer() const noexcept { return socket_; }
 
-  // The session's completion handler: `on_written` runs on the strand after each completed
-  // write, so the session can queue more. `owner` (the session) is kept alive while a write is
+  // The session's completion handler: `on_written` runs on the strand after each asynchronous
+  // write and after each flush by the coalescing timer, so the session can queue more. A write
+  // that goes out at once inside the session's own Flush calls no one back: the session sees
+  // PendingBytes drop when Flush returns. `owner` (the session) is kept alive while a write is
   // in flight.
   void AfterEachWrite(std::weak_ptr<void> owner, std::function<void()> on_written) {
     owner_ = std::move(owner);
@@ -104,8 +111,11 @@ class FrameSocket {
     std::shared_ptr<const std::string> payload;
   };
 
+  void GatherBuffers();
   void StartWrite();
   void OnWritten(boost::beast::error_code ec, std::size_t bytes);
+  void Consume(std::size_t bytes);  // drops what `bytes` more sent bytes completed
+  void Fail(const boost::beast::error_code& ec);
 
   socket_type socket_;
   std::deque<Chunk> queue_;

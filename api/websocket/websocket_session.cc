@@ -172,8 +172,7 @@ void WebSocketSession::Refresh(const std::string& token) {
   client_.PushControl("auth", AuthAcceptedMessage(client_.grant().expires_at));
 }
 
-void WebSocketSession::DoWrite() {
-  if (closing_ || !accepted_) return;
+void WebSocketSession::MoveQueuedFrames() {
   auto& queue = client_.queue();
   auto& socket = ws_.next_layer();
   while (!queue.Empty() && socket.PendingBytes() < kSocketHighWater) {
@@ -196,7 +195,17 @@ void WebSocketSession::DoWrite() {
     queue.Pop();
     client_.Refill();
   }
-  socket.Flush();
+}
+
+void WebSocketSession::DoWrite() {
+  if (closing_ || !accepted_) return;
+  auto& queue = client_.queue();
+  auto& socket = ws_.next_layer();
+  // A flush that wrote at once made room for more without a callback (FrameSocket::Flush).
+  do {
+    MoveQueuedFrames();
+    socket.Flush();
+  } while (!queue.Empty() && socket.PendingBytes() < kSocketHighWater && !socket.error());
   if (queue.Empty() && client_.closing()) {
     // The error or server_shutdown frame is queued; the close frame follows it in order.
     if (refusal_) {

@@ -60,6 +60,7 @@ class WebSocketSession : public StreamSession<WebSocketSession> {
   // Moves queued messages onto the FrameSocket while it has room, then closes the stream if
   // that was the last of it.
   void DoWrite();
+  void MoveQueuedFrames();  // from the client's queue to the socket's, up to kSocketHighWater
   // The FrameSocket finished a write: there is room for more.
   void OnFramesWritten();
   void CloseWith(boost::beast::websocket::close_code code, std::string_view reason);
