@@ -131,6 +131,7 @@ class EventHub : public TransactionSink {
   };
   std::unordered_map<uint64_t, Reader> readers_;
   uint64_t next_id_ = 1;
+  uint64_t publishes_ = 0;  // the change stream's strand only: where the next hand-out starts
   std::optional<decoder::EventId> last_id_;
   std::optional<std::chrono::system_clock::time_point> last_event_at_;
 };

@@ -41,6 +41,52 @@ TEST(EventHub, DeliversToSubscribersAndDropsDuplicates) {
   EXPECT_EQ(hub.LastId(), EventId(Lsn(0x200), 1));
 }
 
+// Appends its name to a shared log on each delivery: the order the hub hands a transaction out.
+class OrderLog : public EventSubscriber {
+ public:
+  OrderLog(int name, std::vector<int>* log) : name_(name), log_(log) {}
+  void Deliver(std::shared_ptr<const std::vector<StreamEventPtr>>) override {
+    log_->push_back(name_);
+  }
+  void Resync(std::string) override {}
+  void Shutdown() override {}
+
+ private:
+  int name_;
+  std::vector<int>* log_;
+};
+
+TEST(EventHub, NoSubscriberIsAlwaysServedLast) {
+  EventHub hub({});
+  hub.OnStreamStart(Lsn(0x100));
+  constexpr int kSubscribers = 50;
+  constexpr int kTransactions = 200;
+  std::vector<int> log;
+  std::vector<std::shared_ptr<OrderLog>> subscribers;
+  for (int i = 0; i < kSubscribers; ++i) {
+    subscribers.push_back(std::make_shared<OrderLog>(i, &log));
+    hub.Subscribe(subscribers.back(), std::nullopt);
+  }
+  std::vector<int> last_counts(kSubscribers, 0);
+  std::vector<int> delivered(kSubscribers, 0);
+  for (int t = 0; t < kTransactions; ++t) {
+    log.clear();
+    ASSERT_TRUE(hub.Publish(Txn(0x200 + 0x10 * static_cast<uint64_t>(t), 1)));
+    ASSERT_EQ(log.size(), static_cast<std::size_t>(kSubscribers));
+    for (int name : log) ++delivered[static_cast<std::size_t>(name)];
+    // Still one rotation of the subscription order: every subscriber once, neighbours kept.
+    for (std::size_t i = 1; i < log.size(); ++i) {
+      EXPECT_EQ(log[i], (log[i - 1] + 1) % kSubscribers);
+    }
+    ++last_counts[static_cast<std::size_t>(log.back())];
+  }
+  for (int i = 0; i < kSubscribers; ++i) {
+    EXPECT_EQ(delivered[static_cast<std::size_t>(i)], kTransactions);
+    // Served last 4 times on average; with a fixed order one subscriber would be last 200 times.
+    EXPECT_LT(last_counts[static_cast<std::size_t>(i)], 20) << "subscriber " << i;
+  }
+}
+
 TEST(EventHub, DeadSubscribersAreDropped) {
   EventHub hub({});
   auto a = std::make_shared<Recorder>();
