@@ -7,9 +7,12 @@
 //   stream_bench ... restart
 //   stream_bench ... fanout [--clients 100 --rate 6000 --stalled 1]
 //   stream_bench ... fanout --clients 100 --restricted-clients 1000 --customers 10 --rate 1000
+//   stream_bench ... fanout --clients 100 --rate 1000 --ceiling [--ceiling-send io_uring]
 //   stream_bench ... bulk [--rows 1000000 --clients 100]
 //
-// tools/bench-stream sets up a throwaway cluster and runs them.
+// tools/bench-stream sets up a throwaway cluster and runs them. `stream_bench relay` is the
+// ceiling's broadcaster, started by `fanout --ceiling` (stream_bench_relay.h); it needs neither
+// --walcastd nor --db-url.
 #include <rapidjson/ostreamwrapper.h>
 #include <rapidjson/prettywriter.h>
 
@@ -17,11 +20,13 @@
 #include <cstdio>
 #include <functional>
 #include <iostream>
+#include <map>
 #include <thread>
 
 #include "tools/bench/stream_bench_bulk.h"
 #include "tools/bench/stream_bench_fanout.h"
 #include "tools/bench/stream_bench_process.h"
+#include "tools/bench/stream_bench_relay.h"
 #include "tools/bench/stream_bench_scenarios.h"
 #include "tools/bench/stream_bench_stats.h"
 
@@ -131,9 +136,9 @@ int main(int argc, char** argv) {
   int runs = 3;
   double pause_seconds = 2;
   bool json = false;
-  app.add_option("--walcastd", setup.walcastd, "walcastd binary to start")->required();
-  app.add_option("--db-url", setup.conninfo, "libpq conninfo of a database with the walcast schema")
-      ->required();
+  app.add_option("--walcastd", setup.walcastd, "walcastd binary to start (required but for relay)");
+  app.add_option("--db-url", setup.conninfo,
+                 "libpq conninfo of a database with the walcast schema (required but for relay)");
   app.add_option("--slot", setup.slot, "walcastd's replication slot (dropped and recreated)")
       ->capture_default_str();
   app.add_option("--publication", setup.publication, "publication both consumers read")
@@ -194,6 +199,8 @@ int main(int argc, char** argv) {
   walcast::bench::FanoutOptions fanout;
   auto* fanout_cmd = app.add_subcommand(
       "fanout", "N WebSocket clients: frames/s, commit -> receipt latency, memory per connection");
+  // tools/bench-ws passes a configuration's options and then the user's: the last one counts.
+  fanout_cmd->option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   fanout_cmd->add_option("--clients", fanout.clients, "reading WebSocket clients")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
@@ -235,6 +242,36 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   fanout_cmd->add_option("--query", fanout.query, "query string for /ws, e.g. status=pending");
+  fanout_cmd->add_flag(
+      "--ceiling", fanout.ceiling,
+      "then, in the same run with the same writers, a second phase: a fresh walcastd with one "
+      "client, `stream_bench relay`, which forwards its frames to the same clients with the "
+      "cheapest sends; prints both phases and their ratios (frames/s, CPU-us per frame, p99)");
+  const std::map<std::string, walcast::bench::RelaySend> sends{
+      {"sendmsg", walcast::bench::RelaySend::kSendmsg},
+      {"io_uring", walcast::bench::RelaySend::kIoUring}};
+  fanout_cmd
+      ->add_option("--ceiling-send", fanout.ceiling_send,
+                   "the relay's sends: sendmsg (one non-blocking call per socket per chunk) or "
+                   "io_uring (all sockets' sends of a chunk in one submission)")
+      ->transform(CLI::CheckedTransformer(sends))
+      ->capture_default_str();
+
+  walcast::bench::RelayOptions relay;
+  auto* relay_cmd = app.add_subcommand(
+      "relay",
+      "the ceiling's broadcaster (started by fanout --ceiling): one /ws client of "
+      "walcastd, its frames forwarded verbatim to the WebSocket clients it accepts");
+  relay_cmd->add_option("--upstream-port", relay.upstream_port, "walcastd's port on 127.0.0.1")
+      ->required();
+  relay_cmd->add_option("--upstream-target", relay.upstream_target)->capture_default_str();
+  relay_cmd->add_option("--listen-port", relay.listen_port, "port to accept clients on")
+      ->required();
+  relay_cmd->add_option("--clients", relay.clients, "clients expected (sizes the io_uring ring)")
+      ->capture_default_str();
+  relay_cmd->add_option("--send", relay.send, "sendmsg or io_uring")
+      ->transform(CLI::CheckedTransformer(sends))
+      ->capture_default_str();
 
   walcast::bench::BulkOptions bulk;
   auto* bulk_cmd = app.add_subcommand(
@@ -249,6 +286,11 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   CLI11_PARSE(app, argc, argv);
+  if (relay_cmd->parsed()) return walcast::bench::RunRelay(relay);
+  if (setup.walcastd.empty() || setup.conninfo.empty()) {
+    std::fprintf(stderr, "stream_bench: --walcastd and --db-url are required\n");
+    return 2;
+  }
 
   std::string scenario;
   std::function<Figures(int)> run_once;

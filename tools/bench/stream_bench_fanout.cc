@@ -1,6 +1,10 @@
 #include "tools/bench/stream_bench_fanout.h"
 
+#include <signal.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <climits>
 #include <cstdio>
 #include <optional>
 #include <stdexcept>
@@ -72,6 +76,132 @@ WriterReport WriteAtRate(const std::string& conninfo, Clock::time_point start,
   return report;
 }
 
+struct Writing {
+  std::size_t committed = 0;
+  std::size_t late = 0;
+  double seconds = 0;  // from `start` until the last writer finished
+};
+
+// The writers of one phase: rate × (warm-up + seconds) commits from `start`, spread over
+// options.writers connections; rethrows a writer's failure.
+Writing WriteAll(const BenchSetup& setup, const FanoutOptions& options, Clock::time_point start,
+                 int customers) {
+  const auto commits =
+      static_cast<std::size_t>(options.rate * (options.warmup_seconds + options.seconds));
+  const auto period = std::chrono::duration_cast<Clock::duration>(
+      std::chrono::duration<double>(1.0 / options.rate));
+  std::vector<WriterReport> reports(static_cast<std::size_t>(options.writers));
+  std::vector<std::exception_ptr> errors(reports.size());
+  std::vector<std::thread> writers;
+  for (int w = 0; w < options.writers; ++w) {
+    auto share =
+        commits / static_cast<std::size_t>(options.writers) +
+        (static_cast<std::size_t>(w) < commits % static_cast<std::size_t>(options.writers));
+    writers.emplace_back([&, w, share] {
+      try {
+        reports[static_cast<std::size_t>(w)] =
+            WriteAtRate(setup.conninfo, start, period, w, options.writers, share,
+                        options.rows_per_commit, customers);
+      } catch (...) {
+        errors[static_cast<std::size_t>(w)] = std::current_exception();
+      }
+    });
+  }
+  for (auto& writer : writers) writer.join();
+  Writing writing;
+  writing.seconds = Seconds(Clock::now() - start);
+  for (auto& error : errors) {
+    if (error) std::rethrow_exception(error);
+  }
+  for (const auto& report : reports) {
+    writing.committed += report.commits;
+    writing.late += report.late_starts;
+  }
+  return writing;
+}
+
+// The first commit time whose latency counts, for writers that start at `start`.
+std::chrono::system_clock::time_point MeasuredFrom(Clock::time_point start,
+                                                   const FanoutOptions& options) {
+  return std::chrono::system_clock::now() +
+         std::chrono::duration_cast<std::chrono::system_clock::duration>(
+             start - Clock::now() + std::chrono::duration<double>(options.warmup_seconds));
+}
+
+// This program, to start its relay.
+std::string SelfPath() {
+  char path[PATH_MAX];
+  ssize_t length = readlink("/proc/self/exe", path, sizeof(path) - 1);
+  if (length <= 0) throw std::runtime_error("cannot read /proc/self/exe");
+  return std::string(path, static_cast<std::size_t>(length));
+}
+
+double PerFrameMicros(double cpu_seconds, std::size_t frames) {
+  return frames > 0 ? cpu_seconds * 1e6 / static_cast<double>(frames) : 0;
+}
+
+double FramesPerSecond(const FleetResult& result) {
+  double seconds = Seconds(result.last_frame - result.first_frame);
+  return seconds > 0 ? static_cast<double>(result.change_frames) / seconds : 0;
+}
+
+double Ratio(double a, double b) { return b > 0 ? a / b : 0; }
+
+struct CeilingPhase {
+  Writing writing;
+  FleetResult result;
+  double relay_cpu_seconds = 0;     // writers' start → fleet's end
+  double walcastd_cpu_seconds = 0;  // the same window; it serves the relay alone
+};
+
+// The ceiling's phase (see the header): a fresh walcastd, the relay as its one client, the same
+// fleet on the relay, the same writers.
+CeilingPhase RunCeiling(const BenchSetup& setup, const FanoutOptions& options,
+                        const std::vector<std::string>& daemon_args, const std::string& target) {
+  {
+    PgConnection db(setup.conninfo);
+    DropSlot(db, setup.slot, 10s);
+  }
+  Daemon daemon(setup, daemon_args);
+  daemon.WaitHealthy(30s);
+  const int relay_port = FreeTcpPort();
+  ChildProcess relay({SelfPath(), "relay", "--upstream-port", std::to_string(daemon.port()),
+                      "--upstream-target", target, "--listen-port", std::to_string(relay_port),
+                      "--clients", std::to_string(options.clients), "--send",
+                      options.ceiling_send == RelaySend::kIoUring ? "io_uring" : "sendmsg"},
+                     setup.daemon_log);
+  // The relay listens before it connects upstream; a probe that closes at once is dropped.
+  int probe = ConnectLoopback(relay_port, Clock::now() + 10s);
+  if (probe < 0) throw std::runtime_error("the relay did not listen");
+  close(probe);
+  std::this_thread::sleep_for(1s);
+
+  FleetOptions fleet_options;
+  fleet_options.port = relay_port;
+  fleet_options.clients = options.clients;
+  fleet_options.threads = options.threads;
+  WsFleet fleet(fleet_options);
+  fleet.ConnectAll(300s);
+  std::this_thread::sleep_for(2s);
+
+  CeilingPhase phase;
+  auto start = Clock::now() + 10ms;
+  fleet.MeasureFrom(MeasuredFrom(start, options));
+  const double relay_before = ProcessCpuSeconds(relay.pid());
+  const double walcastd_before = ProcessCpuSeconds(daemon.pid());
+  phase.writing = WriteAll(setup, options, start, 0);
+  const std::size_t events =
+      phase.writing.committed * static_cast<std::size_t>(options.rows_per_commit);
+  phase.result = fleet.Finish(events * static_cast<std::size_t>(options.clients), 15s)[0];
+  phase.relay_cpu_seconds = ProcessCpuSeconds(relay.pid()) - relay_before;
+  phase.walcastd_cpu_seconds = ProcessCpuSeconds(daemon.pid()) - walcastd_before;
+  if (!relay.running()) throw std::runtime_error("the relay is gone");
+  relay.Signal(SIGTERM);
+  relay.Wait(5s);
+  daemon.Stop();
+  return phase;
+}
+
 }  // namespace
 
 Figures RunFanout(const BenchSetup& setup, const FanoutOptions& options) {
@@ -80,6 +210,13 @@ Figures RunFanout(const BenchSetup& setup, const FanoutOptions& options) {
     throw std::invalid_argument("restricted clients and Socket.IO clients cannot share a run");
   }
   if (restricted && options.customers < 1) throw std::invalid_argument("customers must be >= 1");
+  if (options.ceiling &&
+      (restricted || options.socketio_clients > 0 || options.stalled > 0 || options.clients < 1)) {
+    throw std::invalid_argument("the ceiling compares plain /ws clients only");
+  }
+  if (options.ceiling_send == RelaySend::kIoUring && !RelayHasIoUring()) {
+    throw std::invalid_argument("--ceiling-send=io_uring: this stream_bench has no liburing");
+  }
   RaiseOpenFileLimit();
   {
     // A fresh slot: a window left by an earlier run would be decoded again during the warm-up.
@@ -162,44 +299,15 @@ Figures RunFanout(const BenchSetup& setup, const FanoutOptions& options) {
   const auto connections = static_cast<double>(
       options.clients + options.stalled + options.socketio_clients + options.restricted_clients);
 
-  const auto commits =
-      static_cast<std::size_t>(options.rate * (options.warmup_seconds + options.seconds));
-  const auto period = std::chrono::duration_cast<Clock::duration>(
-      std::chrono::duration<double>(1.0 / options.rate));
   auto start = Clock::now() + 10ms;
-  const auto measured_from = std::chrono::system_clock::now() + 10ms +
-                             std::chrono::duration_cast<std::chrono::system_clock::duration>(
-                                 std::chrono::duration<double>(options.warmup_seconds));
+  const auto measured_from = MeasuredFrom(start, options);
   if (fleet) fleet->MeasureFrom(measured_from);
   if (socketio) socketio->MeasureFrom(measured_from);
   double client_cpu_before = SelfCpuSeconds();
-  std::vector<WriterReport> reports(static_cast<std::size_t>(options.writers));
-  std::vector<std::exception_ptr> errors(reports.size());
-  std::vector<std::thread> writers;
-  for (int w = 0; w < options.writers; ++w) {
-    auto share =
-        commits / static_cast<std::size_t>(options.writers) +
-        (static_cast<std::size_t>(w) < commits % static_cast<std::size_t>(options.writers));
-    writers.emplace_back([&, w, share] {
-      try {
-        reports[static_cast<std::size_t>(w)] =
-            WriteAtRate(setup.conninfo, start, period, w, options.writers, share,
-                        options.rows_per_commit, restricted ? options.customers : 0);
-      } catch (...) {
-        errors[static_cast<std::size_t>(w)] = std::current_exception();
-      }
-    });
-  }
-  for (auto& writer : writers) writer.join();
-  auto writing_seconds = Seconds(Clock::now() - start);
-  for (auto& error : errors) {
-    if (error) std::rethrow_exception(error);
-  }
-  std::size_t committed = 0, late = 0;
-  for (const auto& report : reports) {
-    committed += report.commits;
-    late += report.late_starts;
-  }
+  const double walcastd_cpu_before = ProcessCpuSeconds(daemon.pid());
+  const Writing writing = WriteAll(setup, options, start, restricted ? options.customers : 0);
+  const double writing_seconds = writing.seconds;
+  const std::size_t committed = writing.committed, late = writing.late;
   const std::size_t events = committed * static_cast<std::size_t>(options.rows_per_commit);
   const std::size_t rss_loaded = ProcessRssBytes(daemon.pid());
 
@@ -217,6 +325,7 @@ Figures RunFanout(const BenchSetup& setup, const FanoutOptions& options) {
       socketio
           ? socketio->Finish(events * static_cast<std::size_t>(options.socketio_clients), 15s)[0]
           : FleetResult{};
+  const double walcastd_cpu_measured = ProcessCpuSeconds(daemon.pid()) - walcastd_cpu_before;
   double client_cpu = SelfCpuSeconds() - client_cpu_before;
   auto metrics = HttpGet(daemon.port(), "/metrics", 5s);
   double slow_dropped =
@@ -257,6 +366,13 @@ Figures RunFanout(const BenchSetup& setup, const FanoutOptions& options) {
       {"client_cpu_s", client_cpu},
       {"ws_clients_cpu_s (their threads)", result.cpu_seconds},
       {"load1_before", load},
+      {"walcastd_cpu_s_measured (writers -> end)", walcastd_cpu_measured},
+      {"walcastd_cpu_us_per_frame (measured)",
+       PerFrameMicros(walcastd_cpu_measured, result.change_frames)},
+      {"spread_p50_ms (last - first receipt)", result.spread.p50},
+      {"spread_p99_ms", result.spread.p99},
+      {"spread_max_ms", result.spread.max},
+      {"spread_events (got by every client)", static_cast<double>(result.spread.count)},
   };
   if (socketio) {
     auto socketio_latency = socketio_result.latency.Summary();
@@ -315,6 +431,53 @@ Figures RunFanout(const BenchSetup& setup, const FanoutOptions& options) {
         {"restricted_foreign_frames (must be 0)", static_cast<double>(restricted_result.foreign)},
         {"restricted_clients_closed",
          static_cast<double>(restricted_result.closed_slow + restricted_result.closed_other)},
+    };
+    figures.insert(figures.end(), more.begin(), more.end());
+  }
+  if (options.ceiling) {
+    // The first phase's clients are gone with its walcastd; the ceiling gets the machine alike.
+    fleet.reset();
+    CeilingPhase ceiling = RunCeiling(setup, options, daemon_args, fleet_options.target);
+    const FleetResult& relayed = ceiling.result;
+    auto relayed_latency = relayed.latency.Summary();
+    const double relayed_events = static_cast<double>(ceiling.writing.committed) *
+                                  static_cast<double>(options.rows_per_commit);
+    const double relay_us = PerFrameMicros(ceiling.relay_cpu_seconds, relayed.change_frames);
+    const double walcastd_us = PerFrameMicros(walcastd_cpu_measured, result.change_frames);
+    Figures more = {
+        {"ceiling_send_io_uring (0: sendmsg)",
+         options.ceiling_send == RelaySend::kIoUring ? 1.0 : 0.0},
+        {"ceiling_commits_per_s (achieved)",
+         static_cast<double>(ceiling.writing.committed) / ceiling.writing.seconds},
+        {"ceiling_frames_per_s (delivered)", FramesPerSecond(relayed)},
+        {"ceiling_latency_p50_ms", relayed_latency.p50},
+        {"ceiling_latency_p90_ms", relayed_latency.p90},
+        {"ceiling_latency_p99_ms", relayed_latency.p99},
+        {"ceiling_latency_max_ms", relayed_latency.max},
+        {"ceiling_spread_p50_ms", relayed.spread.p50},
+        {"ceiling_spread_p99_ms", relayed.spread.p99},
+        {"ceiling_spread_max_ms", relayed.spread.max},
+        {"ceiling_spread_events", static_cast<double>(relayed.spread.count)},
+        {"ceiling_received_frames (all clients)", static_cast<double>(relayed.change_frames)},
+        {"ceiling_measured_frames", static_cast<double>(relayed_latency.count)},
+        {"ceiling_fewest_frames_one_client", static_cast<double>(relayed.min_per_client)},
+        {"ceiling_missing_frames (all clients)",
+         relayed_events * options.clients - static_cast<double>(relayed.change_frames)},
+        {"ceiling_out_of_order_frames", static_cast<double>(relayed.out_of_order)},
+        {"ceiling_clients_closed", static_cast<double>(relayed.closed_slow + relayed.closed_other)},
+        {"ceiling_writer_late_starts (>1 ms)", static_cast<double>(ceiling.writing.late)},
+        {"ceiling_relay_cpu_s (measured)", ceiling.relay_cpu_seconds},
+        {"ceiling_relay_cpu_us_per_frame", relay_us},
+        {"ceiling_walcastd_cpu_s (1 client: relay)", ceiling.walcastd_cpu_seconds},
+        {"ceiling_total_cpu_us_per_frame (+walcastd)",
+         PerFrameMicros(ceiling.relay_cpu_seconds + ceiling.walcastd_cpu_seconds,
+                        relayed.change_frames)},
+        {"ceiling_ws_clients_cpu_s", relayed.cpu_seconds},
+        {"ratio_frames_per_s (walcastd / ceiling)",
+         Ratio(FramesPerSecond(result), FramesPerSecond(relayed))},
+        {"ratio_cpu_us_per_frame (walcastd / relay)", Ratio(walcastd_us, relay_us)},
+        {"ratio_latency_p99 (walcastd / ceiling)", Ratio(latency.p99, relayed_latency.p99)},
+        {"ratio_spread_p99 (walcastd / ceiling)", Ratio(result.spread.p99, relayed.spread.p99)},
     };
     figures.insert(figures.end(), more.begin(), more.end());
   }

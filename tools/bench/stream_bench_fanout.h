@@ -15,11 +15,23 @@
 // client threads), connected interleaved: walcastd serves a transaction's clients in the order they
 // connected, which would favour whichever group connected first. A restricted client that receives
 // a row of another customer counts in `restricted_foreign_frames` (must be 0; the first is
-// printed). Blocking; call from the main thread (see ChildProcess).
+// printed).
+//
+// The ceiling (`ceiling`): after walcastd's phase, in the same run and with the same writers, a
+// second phase measures what the cheapest broadcaster achieves on this machine: a fresh walcastd
+// (stopped, slot dropped and started again, as for the first phase) has one client, `stream_bench
+// relay` (a child process, stream_bench_relay.h), and the same fleet connects to the relay, which
+// forwards walcastd's frames to it. Both phases are checked alike, and the figures compare them:
+// frames/s, CPU-µs per delivered frame (the process's CPU time from the writers' start to the
+// fleet's end, over the frames the fleet received, warm-up included in both), commit → receipt
+// p99 and the spread between the first and last client to receive an event. Only plain /ws
+// clients (no stalled, Socket.IO or restricted ones) can be compared. Blocking; call from the main
+// thread (see ChildProcess).
 #pragma once
 
 #include <string>
 
+#include "tools/bench/stream_bench_relay.h"
 #include "tools/bench/stream_bench_scenarios.h"
 
 namespace walcast::bench {
@@ -37,8 +49,10 @@ struct FanoutOptions {
   int writers = 1;  // libpq connections committing in parallel
   double seconds = 20;
   double warmup_seconds = 2;
-  int threads = 1;    // client threads of the load tool
-  std::string query;  // added to /ws?, e.g. "status=pending"
+  int threads = 1;       // client threads of the load tool
+  std::string query;     // added to /ws?, e.g. "status=pending"
+  bool ceiling = false;  // a second phase with the relay (see above)
+  RelaySend ceiling_send = RelaySend::kSendmsg;
 };
 
 Figures RunFanout(const BenchSetup& setup, const FanoutOptions& options);

@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 
+#include <algorithm>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -13,8 +14,10 @@
 #include <deque>
 #include <limits>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <thread>
+#include <unordered_map>
 #include <utility>
 
 #include "tools/bench/stream_bench_event.h"
@@ -59,6 +62,56 @@ std::string_view FrameId(std::string_view frame, bool socketio) {
   return frame.substr(start, end - start);
 }
 
+// An event id ("0000000001A3F2C8-00000003": commit LSN and index, docs/contract.md §4) as numbers,
+// so the per-event receipts are cheap to key.
+struct EventKey {
+  uint64_t lsn = 0;
+  uint32_t index = 0;
+  bool operator==(const EventKey&) const = default;
+};
+
+struct EventKeyHash {
+  std::size_t operator()(const EventKey& key) const {
+    return static_cast<std::size_t>((key.lsn * 0x9E3779B97F4A7C15ull) ^ key.index);
+  }
+};
+
+std::optional<EventKey> ParseEventKey(std::string_view id) {
+  if (id.size() != 25 || id[16] != '-') return std::nullopt;
+  auto hex = [](std::string_view digits, uint64_t& out) {
+    out = 0;
+    for (char c : digits) {
+      int digit = c >= '0' && c <= '9'   ? c - '0'
+                  : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                  : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                                         : -1;
+      if (digit < 0) return false;
+      out = (out << 4) | static_cast<uint64_t>(digit);
+    }
+    return true;
+  };
+  EventKey key;
+  uint64_t index = 0;
+  if (!hex(id.substr(0, 16), key.lsn) || !hex(id.substr(17), index)) return std::nullopt;
+  key.index = static_cast<uint32_t>(index);
+  return key;
+}
+
+// When the clients of one group received one event: first and last receipt, and by how many.
+struct Receipts {
+  int64_t first_micros = INT64_MAX;
+  int64_t last_micros = INT64_MIN;
+  std::size_t clients = 0;
+
+  void Add(int64_t micros, std::size_t count) {
+    first_micros = std::min(first_micros, micros);
+    last_micros = std::max(last_micros, micros);
+    clients += count;
+  }
+};
+
+using ReceiptMap = std::unordered_map<EventKey, Receipts, EventKeyHash>;
+
 }  // namespace
 
 struct WsFleet::Shard {
@@ -93,6 +146,7 @@ struct WsFleet::Shard {
     std::string first_foreign;
     Clock::time_point first_frame = Clock::time_point::max();
     Clock::time_point last_frame = Clock::time_point::min();
+    ReceiptMap receipts;  // measured events
   };
   std::vector<Tally> tallies;
 
@@ -279,6 +333,9 @@ class WsFleet::Shard::Client : public std::enable_shared_from_this<Client> {
     if (!commit) return shard_.Fail("no commit timestamp in " + std::string(frame));
     if (ToMicros(*commit) < shard_.measured_from_micros->load(std::memory_order_relaxed)) return;
     tally_.latency.Add(std::chrono::duration<double, std::milli>(received_at - *commit).count());
+    auto key = ParseEventKey(id);
+    if (!key) return shard_.Fail("unexpected event id in " + std::string(frame));
+    tally_.receipts[*key].Add(ToMicros(received_at), 1);
   }
 
   Shard& shard_;
@@ -421,6 +478,7 @@ std::vector<FleetResult> WsFleet::Finish(std::size_t expected_frames,
 
   std::vector<FleetResult> results(static_cast<std::size_t>(options_.groups));
   std::vector<std::size_t> clients(results.size());
+  std::vector<ReceiptMap> receipts(results.size());
   for (auto& result : results) {
     result.cpu_seconds = cpu_seconds;
     result.min_per_client = std::numeric_limits<std::size_t>::max();
@@ -448,10 +506,20 @@ std::vector<FleetResult> WsFleet::Finish(std::size_t expected_frames,
       result.latency.Merge(tally.latency);
       result.first_frame = std::min(result.first_frame, tally.first_frame);
       result.last_frame = std::max(result.last_frame, tally.last_frame);
+      for (const auto& [key, seen] : tally.receipts) {
+        receipts[g][key].Add(seen.first_micros, seen.clients);
+        receipts[g][key].Add(seen.last_micros, 0);
+      }
     }
   }
   for (std::size_t g = 0; g < results.size(); ++g) {
     if (clients[g] == 0) results[g].min_per_client = 0;
+    std::vector<double> spreads;
+    for (const auto& [key, seen] : receipts[g]) {
+      if (seen.clients == clients[g])
+        spreads.push_back(static_cast<double>(seen.last_micros - seen.first_micros) / 1000);
+    }
+    results[g].spread = ComputePercentiles(std::move(spreads));
   }
   return results;
 }

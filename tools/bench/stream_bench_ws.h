@@ -9,7 +9,8 @@
 // have their own target (a per-user token), the one customer whose rows they may receive (a change
 // of another customer is counted in FleetResult::foreign, not failed, so a run still ends) and a
 // group: each group gets its own FleetResult, so kinds of clients whose connections are interleaved
-// in one fleet are measured apart.
+// in one fleet are measured apart. Per event, each group also records when its first and its last
+// client received it (the spread of one broadcast).
 #pragma once
 
 #include <atomic>
@@ -55,6 +56,10 @@ struct FleetResult {
   std::size_t closed_slow = 0;   // reading clients closed with 4008
   std::size_t closed_other = 0;  // reading clients closed for another reason
   LatencyHistogram latency;      // frames committed at or after MeasureFrom
+  // Per event committed at or after MeasureFrom that every reading client of the group received:
+  // its last receipt minus its first (ms, the clock the latency uses). `spread.count` is how many
+  // such events there were.
+  Percentiles spread;
   Clock::time_point first_frame, last_frame;
   double cpu_seconds = 0;  // used by the fleet's threads (all groups), from ConnectAll to Finish
   // Change frames whose row is not of the client's customer (FleetOptions::client_customers), and
