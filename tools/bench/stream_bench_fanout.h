@@ -12,10 +12,10 @@
 // them. With `customers` = restricted clients every restriction is distinct; with fewer, clients of
 // the same customer share a restriction (distinct `sub`s: walcastd keeps no per-restriction state,
 // it checks every client's restriction on every event). Both kinds share one WsFleet (the same
-// client threads), connected interleaved: walcastd serves a transaction's clients in the order they
-// connected, which would favour whichever group connected first. A restricted client that receives
-// a row of another customer counts in `restricted_foreign_frames` (must be 0; the first is
-// printed).
+// client threads), connected interleaved, so neither group is favoured by the order of the hand-out
+// (which starts at a scattered client per transaction, api/stream/event_hub.cc). A restricted
+// client that receives a row of another customer counts in `restricted_foreign_frames` (must be 0;
+// the first is printed).
 //
 // The ceiling (`ceiling`): after walcastd's phase, in the same run and with the same writers, a
 // second phase measures what the cheapest broadcaster achieves on this machine: a fresh walcastd

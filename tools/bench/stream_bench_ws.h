@@ -40,8 +40,8 @@ struct FleetOptions {
   // Per reading client (each of size `clients`, or empty): its own target, replacing `target`
   // (e.g. with its own access_token); the customer_name of every row it may receive ("" = any; a
   // change without one counts as another customer's); its group, 0 … groups - 1 (stalled clients
-  // are in group 0). Clients connect in index order, and walcastd hands each event to its clients
-  // in the order they connected, so groups measured side by side should be interleaved.
+  // are in group 0). Clients connect in index order; groups measured side by side should be
+  // interleaved, so that neither is favoured by where walcastd's hand-out of an event starts.
   std::vector<std::string> client_targets;
   std::vector<std::string> client_customers;
   std::vector<int> client_groups;
