@@ -23,6 +23,10 @@ using namespace std::chrono_literals;
 
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
+// The first and last of sorted figures (0 when there are none).
+double Front(const std::vector<double>& sorted) { return sorted.empty() ? 0 : sorted.front(); }
+double Back(const std::vector<double>& sorted) { return sorted.empty() ? 0 : sorted.back(); }
+
 // A counter's value in walcastd's Prometheus text (0 when absent).
 double MetricValue(const std::string& text, const std::string& name) {
   auto at = text.find("\n" + name + " ");
@@ -374,6 +378,8 @@ Figures RunFanout(const BenchSetup& setup, const FanoutOptions& options) {
       {"spread_p99_ms", result.spread.p99},
       {"spread_max_ms", result.spread.max},
       {"spread_events (got by every client)", static_cast<double>(result.spread.count)},
+      {"fastest_client_mean_latency_ms", Front(result.client_mean_latency_ms)},
+      {"slowest_client_mean_latency_ms", Back(result.client_mean_latency_ms)},
   };
   if (socketio) {
     auto socketio_latency = socketio_result.latency.Summary();
@@ -459,6 +465,8 @@ Figures RunFanout(const BenchSetup& setup, const FanoutOptions& options) {
         {"ceiling_spread_p99_ms", relayed.spread.p99},
         {"ceiling_spread_max_ms", relayed.spread.max},
         {"ceiling_spread_events", static_cast<double>(relayed.spread.count)},
+        {"ceiling_fastest_client_mean_latency_ms", Front(relayed.client_mean_latency_ms)},
+        {"ceiling_slowest_client_mean_latency_ms", Back(relayed.client_mean_latency_ms)},
         {"ceiling_received_frames (all clients)", static_cast<double>(relayed.change_frames)},
         {"ceiling_measured_frames", static_cast<double>(relayed_latency.count)},
         {"ceiling_fewest_frames_one_client", static_cast<double>(relayed.min_per_client)},

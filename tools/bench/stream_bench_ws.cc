@@ -197,6 +197,10 @@ class WsFleet::Shard::Client : public std::enable_shared_from_this<Client> {
   }
 
   std::size_t received() const { return received_; }
+  // This client's mean commit -> receipt latency over the measured frames (0: none measured).
+  double mean_latency_ms() const {
+    return measured_ == 0 ? 0 : latency_sum_ms_ / static_cast<double>(measured_);
+  }
   bool stalled() const { return stalled_; }
   int group() const { return group_; }
 
@@ -332,7 +336,11 @@ class WsFleet::Shard::Client : public std::enable_shared_from_this<Client> {
     auto commit = commit_text ? ParseRfc3339(*commit_text) : std::nullopt;
     if (!commit) return shard_.Fail("no commit timestamp in " + std::string(frame));
     if (ToMicros(*commit) < shard_.measured_from_micros->load(std::memory_order_relaxed)) return;
-    tally_.latency.Add(std::chrono::duration<double, std::milli>(received_at - *commit).count());
+    const double latency_ms =
+        std::chrono::duration<double, std::milli>(received_at - *commit).count();
+    tally_.latency.Add(latency_ms);
+    latency_sum_ms_ += latency_ms;
+    ++measured_;
     auto key = ParseEventKey(id);
     if (!key) return shard_.Fail("unexpected event id in " + std::string(frame));
     tally_.receipts[*key].Add(ToMicros(received_at), 1);
@@ -352,6 +360,8 @@ class WsFleet::Shard::Client : public std::enable_shared_from_this<Client> {
   std::size_t end_ = 0;  // bytes [0, end_) of buffer_ are received and not parsed yet
   std::string last_id_;
   std::size_t received_ = 0;
+  std::size_t measured_ = 0;
+  double latency_sum_ms_ = 0;
 };
 
 void WsFleet::Shard::StartNext() {
@@ -494,6 +504,7 @@ std::vector<FleetResult> WsFleet::Finish(std::size_t expected_frames,
       result.change_frames += client->received();
       result.min_per_client = std::min(result.min_per_client, client->received());
       result.max_per_client = std::max(result.max_per_client, client->received());
+      result.client_mean_latency_ms.push_back(client->mean_latency_ms());
     }
     for (std::size_t g = 0; g < results.size(); ++g) {
       const Shard::Tally& tally = shard->tallies[g];
@@ -520,6 +531,7 @@ std::vector<FleetResult> WsFleet::Finish(std::size_t expected_frames,
         spreads.push_back(static_cast<double>(seen.last_micros - seen.first_micros) / 1000);
     }
     results[g].spread = ComputePercentiles(std::move(spreads));
+    std::sort(results[g].client_mean_latency_ms.begin(), results[g].client_mean_latency_ms.end());
   }
   return results;
 }

@@ -60,6 +60,9 @@ struct FleetResult {
   // its last receipt minus its first (ms, the clock the latency uses). `spread.count` is how many
   // such events there were.
   Percentiles spread;
+  // Each reading client's mean commit -> receipt latency (ms), sorted: how evenly the broadcast
+  // treats its clients (one always served last has the highest mean by about the spread).
+  std::vector<double> client_mean_latency_ms;
   Clock::time_point first_frame, last_frame;
   double cpu_seconds = 0;  // used by the fleet's threads (all groups), from ConnectAll to Finish
   // Change frames whose row is not of the client's customer (FleetOptions::client_customers), and
