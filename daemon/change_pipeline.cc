@@ -98,7 +98,7 @@ decoder::Status ChangePipeline::PrepareNextPart() {
   Delivery& delivery = *delivery_;
   decoder::CommittedTransaction& txn = delivery.transaction;
   std::vector<decoder::OrderEvent> read;
-  const std::vector<decoder::OrderEvent>* source = &read;
+  const decoder::OrderEvent* source = nullptr;  // read's or the transaction's
   std::size_t begin = 0;
   std::size_t end = 0;
   if (txn.spilled) {
@@ -106,9 +106,10 @@ decoder::Status ChangePipeline::PrepareNextPart() {
     auto more = txn.spilled->Next(options_.part_events, &read);
     if (!more.ok()) return more.error();
     delivery.more = *more;
+    source = read.data();
     end = read.size();
   } else {
-    source = &txn.events;
+    source = txn.events.data();
     begin = delivery.next_event;
     end = std::min(txn.events.size(), begin + options_.part_events);
     delivery.next_event = end;
@@ -122,7 +123,7 @@ decoder::Status ChangePipeline::PrepareNextPart() {
   int64_t now = 0;
   std::string server_time = ServerTimeNow(&now);
   for (std::size_t i = begin; i < end; ++i) {
-    const decoder::OrderEvent& event = (*source)[i];
+    const decoder::OrderEvent& event = source[i];
     part.events.push_back(api::MakeStreamEvent(event, server_time));
   }
   if (delivery.first_id.empty() && !part.events.empty()) {

@@ -62,8 +62,13 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}            // implicit
+  Result(const T& value) : v_(std::in_place_index<0>, value) {}                // implicit
+  Result(T&& value) : v_(std::in_place_index<0>, std::move(value)) {}          // implicit
   Result(DecodeError error) : v_(std::in_place_index<1>, std::move(error)) {}  // implicit
+  // The value made in place from `args`: no move of a large value (a committed transaction).
+  template <typename... Args>
+  explicit Result(std::in_place_t, Args&&... args)
+      : v_(std::in_place_index<0>, std::forward<Args>(args)...) {}
 
   bool ok() const { return v_.index() == 0; }
   // value() and error() require ok() and !ok() respectively.

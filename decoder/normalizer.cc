@@ -1,5 +1,8 @@
 #include "decoder/normalizer.h"
 
+#include <array>
+#include <cstdint>
+#include <memory>
 #include <utility>
 
 namespace walcast::decoder {
@@ -99,14 +102,34 @@ Result<OrderEvent> Normalizer::Update(const UpdateMessage& message,
   OrderEvent event = NewEvent(Operation::kUpdate, relation);
   const bool has_old = message.old_kind != OldTupleKind::kNone;
   const bool full_old = message.old_kind == OldTupleKind::kFull;
-  RowBuilder data = NewRow(message.new_tuple, relation);
-  std::optional<RowBuilder> old;
-  if (has_old) old.emplace(NewRow(message.old_tuple, relation));
+  // Both rows go into one block (one allocation): the new row first, then the old one.
+  RowBuilder rows(
+      message.new_tuple.wire_bytes().size() + relation.json_keys_size +
+          (has_old ? message.old_tuple.wire_bytes().size() + relation.json_keys_size : 0),
+      relation.columns.size() * (has_old ? 2 : 1));
   if (full_old) event.changed.emplace();
+
+  // How the old row gets each column, noted while the new row is written; inline for the usual
+  // relation, on the heap for a wide one.
+  enum Old : uint8_t {
+    kSameAsNew,  // copied from the new row
+    kOwnValue,   // rendered (the new row has the column too)
+    kNewOnly,    // left out; the new row has it
+    kNeither,    // left out of both rows (unchanged TOAST, named in `unchanged`)
+  };
+  constexpr size_t kInlineColumns = 64;
+  std::array<Old, kInlineColumns> inline_old;
+  std::unique_ptr<Old[]> heap_old;
+  Old* old_from = inline_old.data();
+  if (has_old && relation.columns.size() > kInlineColumns) {
+    heap_old = std::make_unique<Old[]>(relation.columns.size());
+    old_from = heap_old.get();
+  }
 
   auto new_it = message.new_tuple.begin();
   auto old_it = message.old_tuple.begin();
-  for (const Column& column : relation.columns) {
+  for (size_t i = 0; i < relation.columns.size(); ++i) {
+    const Column& column = relation.columns[i];
     const ColumnValue new_value = *new_it++;
     ColumnValue old_value;
     if (has_old) old_value = *old_it++;
@@ -119,26 +142,50 @@ Result<OrderEvent> Normalizer::Update(const UpdateMessage& message,
       return BinaryValue("Update", "old_tuple", message.old_tuple, column);
     }
     const bool old_has_value = old_known && old_value.kind != ColumnKind::kUnchangedToast;
-
     const bool new_known = new_value.kind != ColumnKind::kUnchangedToast;
-    // The old value is the one `data` got: render it once and copy the JSON.
+    // The old value is the one `data` gets: rendered once, copied into the old row.
     const bool same = old_has_value && (!new_known || SameValue(new_value, old_value));
     if (new_known) {
-      AddValue(data, column, new_value);
+      AddValue(rows, column, new_value);
     } else if (old_has_value) {
-      AddValue(data, column, old_value);  // unchanged, and the old row has it
+      AddValue(rows, column, old_value);  // unchanged, and the old row has it
     } else {
       event.unchanged.push_back(column.name);
     }
-    if (same) {
-      old->AddRaw(column.json_key, data.last_value());
-    } else if (old_has_value) {
-      AddValue(*old, column, old_value);
-    }
     if (full_old && old_has_value && new_known && !same) event.changed->push_back(column.name);
+    if (has_old) {
+      old_from[i] = same ? kSameAsNew : old_has_value ? kOwnValue : new_known ? kNewOnly : kNeither;
+    }
   }
-  event.data = std::move(data).Finish();
-  if (old) event.old = std::move(*old).Finish();
+  if (!has_old) {
+    event.data = std::move(rows).Finish();
+    return event;
+  }
+
+  rows.StartSecondRow();
+  old_it = message.old_tuple.begin();
+  size_t data_column = 0;  // the column's index in the new row, which leaves unknown ones out
+  for (size_t i = 0; i < relation.columns.size(); ++i) {
+    const Column& column = relation.columns[i];
+    const ColumnValue old_value = *old_it++;
+    switch (old_from[i]) {
+      case kSameAsNew:
+        rows.AddFirstRowValue(column.json_key, data_column++);
+        break;
+      case kOwnValue:
+        AddValue(rows, column, old_value);
+        ++data_column;  // the new row has this column too (its own value, or this one)
+        break;
+      case kNewOnly:
+        ++data_column;
+        break;
+      case kNeither:
+        break;
+    }
+  }
+  auto [data, old] = std::move(rows).FinishBoth();
+  event.data = std::move(data);
+  event.old = std::move(old);
   return event;
 }
 

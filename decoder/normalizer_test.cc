@@ -91,6 +91,45 @@ TEST_F(NormalizerTest, UpdateWithFullOldRowListsChangedColumns) {
   EXPECT_TRUE(event->unchanged.empty());
 }
 
+// Past 64 columns the normalizer notes how the old row gets each column on the heap: the same
+// rows as for a narrow relation, with equal values copied, changed and unknown ones right.
+TEST_F(NormalizerTest, UpdateOfAWideRelationWithFullOldRow) {
+  constexpr int kColumns = 70;
+  std::vector<t::Column> columns;
+  t::Tuple old_row;
+  t::Tuple new_row;
+  for (int i = 0; i < kColumns; ++i) {
+    columns.push_back({"c" + std::to_string(i), i % 3 == 0 ? 23u : 25u, true});
+    old_row.push_back(t::Text(std::to_string(i)));
+  }
+  new_row = old_row;
+  new_row[5] = t::Text("500");
+  new_row[66] = t::Null();
+  new_row[68] = t::Unchanged();  // the old row has it
+  new_row[69] = t::Unchanged();  // and here neither has
+  old_row[69] = t::Unchanged();
+  Define(t::Relation(9, "public", "orders", 'f', columns));
+  auto message = Read<UpdateMessage>(t::Update(9, 'O', old_row, new_row));
+  Result<OrderEvent> event = normalizer_.Update(message, *cache_.Find(9));
+  ASSERT_TRUE(event.ok()) << event.error().ToString();
+
+  const auto json = [](int i, const std::string& text) {
+    return i % 3 == 0 ? text : "\"" + text + "\"";
+  };
+  std::string data = "{";
+  std::string old = "{";
+  for (int i = 0; i < kColumns - 1; ++i) {
+    const std::string key = (i > 0 ? ",\"c" : "\"c") + std::to_string(i) + "\":";
+    data += key + (i == 5 ? json(i, "500") : i == 66 ? "null" : json(i, std::to_string(i)));
+    old += key + json(i, std::to_string(i));
+  }
+  EXPECT_EQ(event->data->json(), data + "}");
+  EXPECT_EQ(event->old->json(), old + "}");
+  EXPECT_EQ(event->changed, (Names{"c5", "c66"}));
+  EXPECT_EQ(event->unchanged, (Names{"c69"}));
+  EXPECT_EQ(event->old->Find("c68"), "\"68\"");
+}
+
 TEST_F(NormalizerTest, UpdateCountsNullTransitionsAsChanges) {
   t::Tuple old_row = t::OrdersRow(1);
   t::Tuple new_row = old_row;

@@ -1,5 +1,7 @@
 #include "decoder/pg_time.h"
 
+#include <array>
+#include <cstdint>
 #include <cstring>
 
 namespace walcast::decoder {
@@ -14,12 +16,17 @@ constexpr int64_t kMaxPrintable = 253'402'300'800 * kMicrosPerSecond;  // exclus
 // Floor division, so times before 1970 land on the right day.
 int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
 
-void PutDigits(int64_t value, int width, char* out) {
-  for (int i = width - 1; i >= 0; --i) {
-    out[i] = static_cast<char>('0' + value % 10);
-    value /= 10;
+// "00" to "99": two digits per division, on 32 bits (every field fits).
+constexpr std::array<char, 200> kTwoDigits = [] {
+  std::array<char, 200> digits{};
+  for (int i = 0; i < 100; ++i) {
+    digits[2 * i] = static_cast<char>('0' + i / 10);
+    digits[2 * i + 1] = static_cast<char>('0' + i % 10);
   }
-}
+  return digits;
+}();
+
+void PutTwo(uint32_t value, char* out) { std::memcpy(out, &kTwoDigits[2 * value], 2); }
 
 // Reads exactly `width` ASCII digits at text[*pos].
 bool ReadDigits(std::string_view text, size_t* pos, int width, int* value) {
@@ -115,20 +122,26 @@ std::optional<TimestampParts> ParseParts(std::string_view text) {
   return p;
 }
 
+// The fields are in range (year 0-9999, micros below a second).
 void WriteParts(const TimestampParts& p, char* text) {
-  PutDigits(p.year, 4, text);
+  const auto year = static_cast<uint32_t>(p.year);
+  const auto micros = static_cast<uint32_t>(p.micros);
+  PutTwo(year / 100, text);
+  PutTwo(year % 100, text + 2);
   text[4] = '-';
-  PutDigits(p.month, 2, text + 5);
+  PutTwo(static_cast<uint32_t>(p.month), text + 5);
   text[7] = '-';
-  PutDigits(p.day, 2, text + 8);
+  PutTwo(static_cast<uint32_t>(p.day), text + 8);
   text[10] = 'T';
-  PutDigits(p.hour, 2, text + 11);
+  PutTwo(static_cast<uint32_t>(p.hour), text + 11);
   text[13] = ':';
-  PutDigits(p.minute, 2, text + 14);
+  PutTwo(static_cast<uint32_t>(p.minute), text + 14);
   text[16] = ':';
-  PutDigits(p.second, 2, text + 17);
+  PutTwo(static_cast<uint32_t>(p.second), text + 17);
   text[19] = '.';
-  PutDigits(p.micros, 6, text + 20);
+  PutTwo(micros / 10000, text + 20);
+  PutTwo(micros / 100 % 100, text + 22);
+  PutTwo(micros % 100, text + 24);
   text[26] = 'Z';
 }
 

@@ -16,9 +16,10 @@ Output Nothing(const Status& status) {
   return std::optional<CommittedTransaction>();
 }
 
+// Made in place: a transaction holds its first event inline, so each move of it moves an event.
 Output Committed(Result<CommittedTransaction> result) {
   if (!result.ok()) return result.error();
-  return std::optional<CommittedTransaction>(std::move(result).value());
+  return Output(std::in_place, std::in_place, std::move(result).value());
 }
 
 }  // namespace

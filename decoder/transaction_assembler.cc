@@ -68,6 +68,15 @@ Result<std::optional<BufferedChange>> SpilledEvents::NextChange() {
 }
 
 Result<bool> SpilledEvents::Next(size_t max_events, std::vector<OrderEvent>* out) {
+  return NextInto(max_events, out);
+}
+
+Result<bool> SpilledEvents::Next(size_t max_events, OrderEvents* out) {
+  return NextInto(max_events, out);
+}
+
+template <typename Events>
+Result<bool> SpilledEvents::NextInto(size_t max_events, Events* out) {
   size_t added = 0;
   while (added < max_events) {
     auto change = NextChange();
@@ -286,7 +295,9 @@ Result<CommittedTransaction> TransactionAssembler::Finish(std::string_view kind,
                                                           Lsn commit_lsn, Lsn end_lsn,
                                                           int64_t commit_time, bool streamed) {
   buffered_bytes_ -= pending.bytes;
-  CommittedTransaction txn;
+  // Made in place: a transaction holds its first event inline, so each move of it moves an event.
+  Result<CommittedTransaction> result(std::in_place);
+  CommittedTransaction& txn = *result;
   txn.xid = pending.xid;
   txn.commit_lsn = commit_lsn;
   txn.end_lsn = end_lsn;
@@ -302,7 +313,7 @@ Result<CommittedTransaction> TransactionAssembler::Finish(std::string_view kind,
     txn.spilled = std::make_shared<SpilledEvents>(
         std::move(pending.spill), std::vector<BufferedChange>{}, std::move(pending.aborted),
         commit_lsn, pending.xid, txn.commit_time);
-    return txn;
+    return result;
   }
   txn.events.reserve(pending.entries.size());
   uint32_t index = 0;
@@ -322,7 +333,7 @@ Result<CommittedTransaction> TransactionAssembler::Finish(std::string_view kind,
     pending.entries.clear();
     spare_entries_ = std::move(pending.entries);
   }
-  return txn;
+  return result;
 }
 
 }  // namespace walcast::decoder

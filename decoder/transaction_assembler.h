@@ -30,6 +30,7 @@
 #include "decoder/decode_error.h"
 #include "decoder/lsn.h"
 #include "decoder/order_event.h"
+#include "decoder/order_events.h"
 #include "decoder/pgoutput_message.h"
 #include "decoder/spill_file.h"
 
@@ -45,7 +46,7 @@ struct CommittedTransaction {
   bool streamed = false;
   // Data changes, selected tables or not (for a spilled transaction: once `spilled` is read).
   uint32_t change_count = 0;
-  std::vector<OrderEvent> events;  // commit order; ids, lsn, xid and timestamp set
+  OrderEvents events;  // commit order; ids, lsn, xid and timestamp set
   // Set when the transaction was spilled to disk: its events come from here, not `events`.
   std::shared_ptr<SpilledEvents> spilled;
 };
@@ -66,11 +67,14 @@ class SpilledEvents {
   // Appends up to `max_events` next events to `out`, with ids and commit fields set. Returns
   // whether more follow; an error if the file cannot be read back.
   Result<bool> Next(size_t max_events, std::vector<OrderEvent>* out);
+  Result<bool> Next(size_t max_events, OrderEvents* out);
   // Data changes read so far (all of them once Next returned false).
   uint32_t change_count() const { return index_; }
   uint64_t spilled_bytes() const { return file_ ? file_->size() : 0; }
 
  private:
+  template <typename Events>
+  Result<bool> NextInto(size_t max_events, Events* out);
   // The next surviving change, from the file and then the tail; nullopt at the end.
   Result<std::optional<BufferedChange>> NextChange();
 

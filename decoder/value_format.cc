@@ -7,8 +7,10 @@
 #include <array>
 #include <bit>
 #include <cstring>
+#include <utility>
 
 #include "decoder/pg_time.h"
+#include "decoder/row_block.h"
 
 namespace walcast::decoder {
 namespace {
@@ -39,29 +41,34 @@ constexpr size_t kMaxIntegerDigits = 20;
 
 size_t FirstToEscape(std::string_view text);
 
-}  // namespace
+template <typename Out>
+void AppendJsonStringTo(std::string_view text, Out* out);
 
-ValueKind ValueKindOf(uint32_t type_oid) {
-  switch (type_oid) {
-    case pg_type::kInt2:
-    case pg_type::kInt4:
-    case pg_type::kInt8:
-    case pg_type::kOid:
-      return ValueKind::kNumber;
-    case pg_type::kBool:
-      return ValueKind::kBool;
-    case pg_type::kJson:
-    case pg_type::kJsonb:
-      return ValueKind::kJson;
-    case pg_type::kTimestamp:
-    case pg_type::kTimestampTz:
-      return ValueKind::kTimestamp;
-    default:
-      return ValueKind::kText;
+// The members of std::string that AppendJsonStringTo uses, writing at a pointer into room the
+// caller sized (JsonStringSize).
+struct PointerOut {
+  void append(const char* bytes, size_t count) {
+    std::memcpy(end, bytes, count);
+    end += count;
   }
+  void append(std::string_view bytes) { append(bytes.data(), bytes.size()); }
+  void push_back(char c) { *end++ = c; }
+
+  char* end;
+};
+
+// `count` more chars at the end of `out`, to be written by the caller.
+char* Extend(PointerOut* out, size_t count) { return std::exchange(out->end, out->end + count); }
+char* Extend(RowWriter* out, size_t count) { return out->Extend(count); }
+char* Extend(std::string* out, size_t count) {
+  const size_t size = out->size();
+  out->resize(size + count);
+  return out->data() + size;
 }
 
-void AppendJsonValue(ValueKind kind, std::string_view text, std::string* out) {
+// Written once for both outputs (std::string, RowWriter), which share the members used here.
+template <typename Out>
+void AppendJsonValueTo(ValueKind kind, std::string_view text, Out* out) {
   switch (kind) {
     case ValueKind::kNumber:
       if (IsJsonInteger(text)) {
@@ -71,11 +78,11 @@ void AppendJsonValue(ValueKind kind, std::string_view text, std::string* out) {
       break;
     case ValueKind::kBool:
       if (text == "t") {
-        out->append("true");
+        out->append(std::string_view("true"));
         return;
       }
       if (text == "f") {
-        out->append("false");
+        out->append(std::string_view("false"));
         return;
       }
       break;
@@ -100,7 +107,37 @@ void AppendJsonValue(ValueKind kind, std::string_view text, std::string* out) {
     case ValueKind::kText:
       break;
   }
-  AppendJsonString(text, out);
+  AppendJsonStringTo(text, out);
+}
+
+}  // namespace
+
+ValueKind ValueKindOf(uint32_t type_oid) {
+  switch (type_oid) {
+    case pg_type::kInt2:
+    case pg_type::kInt4:
+    case pg_type::kInt8:
+    case pg_type::kOid:
+      return ValueKind::kNumber;
+    case pg_type::kBool:
+      return ValueKind::kBool;
+    case pg_type::kJson:
+    case pg_type::kJsonb:
+      return ValueKind::kJson;
+    case pg_type::kTimestamp:
+    case pg_type::kTimestampTz:
+      return ValueKind::kTimestamp;
+    default:
+      return ValueKind::kText;
+  }
+}
+
+void AppendJsonValue(ValueKind kind, std::string_view text, std::string* out) {
+  AppendJsonValueTo(kind, text, out);
+}
+
+void AppendJsonValue(ValueKind kind, std::string_view text, RowWriter* out) {
+  AppendJsonValueTo(kind, text, out);
 }
 
 std::string JsonValue(uint32_t type_oid, std::string_view text) {
@@ -139,17 +176,15 @@ size_t FirstToEscape(std::string_view text) {
   return i;
 }
 
-}  // namespace
-
-void AppendJsonString(std::string_view text, std::string* out) {
+template <typename Out>
+void AppendJsonStringTo(std::string_view text, Out* out) {
   size_t i = FirstToEscape(text);
-  if (i == text.size() && text.size() <= 126) {
-    // The usual case, a short string with nothing to escape: one append.
-    char quoted[128];
-    quoted[0] = '"';
-    std::memcpy(quoted + 1, text.data(), text.size());
-    quoted[text.size() + 1] = '"';
-    out->append(quoted, text.size() + 2);
+  if (i == text.size()) {
+    // The usual case, nothing to escape: one copy, into room made for the quotes too.
+    char* at = Extend(out, text.size() + 2);
+    at[0] = '"';
+    std::memcpy(at + 1, text.data(), text.size());
+    at[text.size() + 1] = '"';
     return;
   }
   out->push_back('"');
@@ -183,13 +218,39 @@ void AppendJsonString(std::string_view text, std::string* out) {
         out->push_back('f');
         break;
       default:
-        out->append("u00");
+        out->append(std::string_view("u00"));
         out->push_back(kHexDigits[c >> 4]);
         out->push_back(kHexDigits[c & 0xF]);
     }
   }
   out->append(text.data() + run, text.size() - run);
   out->push_back('"');
+}
+
+}  // namespace
+
+void AppendJsonString(std::string_view text, std::string* out) { AppendJsonStringTo(text, out); }
+
+void AppendJsonString(std::string_view text, RowWriter* out) { AppendJsonStringTo(text, out); }
+
+size_t JsonStringSize(std::string_view text) {
+  size_t i = FirstToEscape(text);
+  size_t size = text.size() + 2;
+  for (; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (!kNeedsEscape[c]) continue;
+    // "\n" and the like add one char; "\u00XX" five.
+    const bool short_form =
+        c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t' || c == '\b' || c == '\f';
+    size += short_form ? 1 : 5;
+  }
+  return size;
+}
+
+char* WriteJsonString(std::string_view text, char* out) {
+  PointerOut writer{out};
+  AppendJsonStringTo(text, &writer);
+  return writer.end;
 }
 
 bool IsJsonInteger(std::string_view text) {

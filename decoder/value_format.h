@@ -11,11 +11,14 @@
 // TimeZone so offsets are stable (any offset is converted to UTC).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
 namespace walcast::decoder {
+
+class RowWriter;
 
 // Built-in type OIDs (pg_type.dat) that §2 gives a JSON form other than a string.
 namespace pg_type {
@@ -44,8 +47,10 @@ enum class ValueKind : uint8_t {
 
 ValueKind ValueKindOf(uint32_t type_oid);
 
-// Appends the JSON form of a non-NULL value whose PostgreSQL text output is `text`.
+// Appends the JSON form of a non-NULL value whose PostgreSQL text output is `text`. Also into a
+// row being built (row_block.h).
 void AppendJsonValue(ValueKind kind, std::string_view text, std::string* out);
+void AppendJsonValue(ValueKind kind, std::string_view text, RowWriter* out);
 inline void AppendJsonValue(uint32_t type_oid, std::string_view text, std::string* out) {
   AppendJsonValue(ValueKindOf(type_oid), text, out);
 }
@@ -55,6 +60,11 @@ std::string JsonValue(uint32_t type_oid, std::string_view text);
 // Appends `text` as a JSON string literal: quotes, and escapes for '"', '\\' and control
 // characters. Bytes >= 0x80 pass through (the database encoding is expected to be UTF-8).
 void AppendJsonString(std::string_view text, std::string* out);
+void AppendJsonString(std::string_view text, RowWriter* out);
+// The size of AppendJsonString's output for `text`, and the same output written at `out`, which
+// has room for that many chars; returns the end. For writers that size their buffer first.
+size_t JsonStringSize(std::string_view text);
+char* WriteJsonString(std::string_view text, char* out);
 
 // True if `text` is an integer in JSON's grammar (optional '-', no leading zeros) of at most 20
 // digits, as integer types print.

@@ -4,6 +4,10 @@
 
 #include <cstdio>
 #include <string_view>
+#include <utility>
+#include <vector>
+
+#include "decoder/row_block.h"
 
 namespace walcast::decoder {
 namespace {
@@ -124,6 +128,47 @@ TEST(ValueFormat, EscapesAtEveryPositionOfAWord) {
   std::string out = "prefix";
   AppendJsonString(std::string(300, 'x'), &out);  // longer than the one-append buffer
   EXPECT_EQ(out, "prefix\"" + std::string(300, 'x') + "\"");
+}
+
+// A row being built (RowWriter) and a pre-sized buffer (JsonStringSize, WriteJsonString) get the
+// bytes a std::string gets, for every byte value and for values of every kind.
+TEST(ValueFormat, EveryOutputWritesTheSameJson) {
+  const auto check_string = [](std::string_view text) {
+    std::string expected;
+    AppendJsonString(text, &expected);
+    RowWriter row(0);  // grows on the first append
+    AppendJsonString(text, &row);
+    EXPECT_EQ(std::string_view(row.data(), row.size()), expected);
+    ASSERT_EQ(JsonStringSize(text), expected.size()) << text;
+    std::string sized(expected.size(), '?');
+    EXPECT_EQ(WriteJsonString(text, sized.data()), sized.data() + sized.size());
+    EXPECT_EQ(sized, expected);
+  };
+  for (int c = 0; c < 256; ++c) {
+    check_string(std::string(1, static_cast<char>(c)));
+    check_string("abcdefgh" + std::string(1, static_cast<char>(c)) + "ijk");
+  }
+  check_string("");
+  check_string(std::string(300, 'x'));
+  check_string("tab\there \"quoted\" \x01\x1f back\\slash");
+
+  for (const auto& [oid, text] : std::vector<std::pair<uint32_t, std::string>>{
+           {pg_type::kInt4, "42"},
+           {pg_type::kInt4, "042"},
+           {pg_type::kBool, "t"},
+           {pg_type::kBool, "x"},
+           {pg_type::kJsonb, R"({"a": [1, 2]})"},
+           {pg_type::kJsonb, "{bad"},
+           {pg_type::kTimestampTz, "2026-11-24 10:45:54.991053+00"},
+           {pg_type::kTimestampTz, "2026-11-24 16:15:54.5+05:30"},
+           {pg_type::kTimestampTz, "infinity"},
+           {pg_type::kText, "caf\xc3\xa9 \"x\""}}) {
+    std::string expected;
+    AppendJsonValue(oid, text, &expected);
+    RowWriter row(4);
+    AppendJsonValue(ValueKindOf(oid), text, &row);
+    EXPECT_EQ(std::string_view(row.data(), row.size()), expected) << text;
+  }
 }
 
 TEST(ValueFormat, RecognisesJsonIntegers) {

@@ -1,5 +1,6 @@
 // The hot path end to end: pgoutput bytes -> StreamDecoder (read, normalize, assemble) ->
-// SerializeEvent, for typical orders inserts and updates. Items are changes; `allocs/change` counts
+// SerializeEvent, for typical orders inserts, updates (REPLICA IDENTITY FULL: old row and changed
+// columns) and deletes. Items are changes; `allocs/change` counts
 // heap allocations per change over the timed loop.
 #include <benchmark/benchmark.h>
 
@@ -25,11 +26,16 @@ t::Tuple TypicalRow(int id, const char* status, const char* updated_at) {
                       "2026-11-24 10:45:54.991053+00", updated_at);
 }
 
-// One transaction of `changes` inserts or updates, as pgoutput sends it.
-std::vector<std::string> Transaction(bool update, int changes) {
+enum Path { kInsert = 0, kUpdate = 1, kDelete = 2 };
+
+// One transaction of `changes` inserts, updates or deletes, as pgoutput sends it.
+std::vector<std::string> Transaction(Path path, int changes) {
   std::vector<std::string> messages = {t::Begin(0x1A3F2C8, kCommitTime, 1234)};
   for (int i = 0; i < changes; ++i) {
-    if (update) {
+    if (path == kDelete) {
+      messages.push_back(t::Delete(t::kOrdersRelationId, 'O',
+                                   TypicalRow(1000 + i, "shipped", "2026-11-24 10:46:01.5+00")));
+    } else if (path == kUpdate) {
       messages.push_back(t::Update(t::kOrdersRelationId, 'O',
                                    TypicalRow(1000 + i, "pending", "2026-11-24 10:45:54.991053+00"),
                                    TypicalRow(1000 + i, "shipped", "2026-11-24 10:46:01.5+00")));
@@ -43,9 +49,9 @@ std::vector<std::string> Transaction(bool update, int changes) {
 }
 
 void DecodeNormalizeSerialize(benchmark::State& state) {
-  const bool update = state.range(0) == 1;
+  const auto path = static_cast<Path>(state.range(0));
   const int changes = static_cast<int>(state.range(1));
-  const std::vector<std::string> messages = Transaction(update, changes);
+  const std::vector<std::string> messages = Transaction(path, changes);
   StreamDecoder decoder;
   if (!decoder.Feed(t::OrdersRelation()).ok()) state.SkipWithError("relation");
   size_t bytes = 0;
@@ -72,11 +78,13 @@ void DecodeNormalizeSerialize(benchmark::State& state) {
   state.counters["frame_bytes"] = static_cast<double>(bytes) / total;
 }
 BENCHMARK(DecodeNormalizeSerialize)
-    ->ArgNames({"update", "changes_per_txn"})
-    ->Args({0, 1})
-    ->Args({0, 100})
-    ->Args({1, 1})
-    ->Args({1, 100});
+    ->ArgNames({"path", "changes_per_txn"})  // path: 0 insert, 1 update, 2 delete
+    ->Args({kInsert, 1})
+    ->Args({kInsert, 100})
+    ->Args({kUpdate, 1})
+    ->Args({kUpdate, 100})
+    ->Args({kDelete, 1})
+    ->Args({kDelete, 100});
 
 }  // namespace
 }  // namespace walcast::decoder
