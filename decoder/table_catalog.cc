@@ -1,6 +1,6 @@
-#include "database/table_catalog.h"
+#include "decoder/table_catalog.h"
 
-namespace walcast::database {
+namespace walcast::decoder {
 
 std::string CatalogTable::QualifiedName() const {
   if (schema == "public") return name;
@@ -14,15 +14,15 @@ const CatalogColumn* CatalogTable::FindColumn(std::string_view column) const {
   return nullptr;
 }
 
-std::string_view ReplicaIdentityName(decoder::ReplicaIdentity identity) {
+std::string_view ReplicaIdentityName(ReplicaIdentity identity) {
   switch (identity) {
-    case decoder::ReplicaIdentity::kDefault:
+    case ReplicaIdentity::kDefault:
       return "default";
-    case decoder::ReplicaIdentity::kNothing:
+    case ReplicaIdentity::kNothing:
       return "nothing";
-    case decoder::ReplicaIdentity::kFull:
+    case ReplicaIdentity::kFull:
       return "full";
-    case decoder::ReplicaIdentity::kIndex:
+    case ReplicaIdentity::kIndex:
       return "index";
   }
   return "default";
@@ -43,4 +43,4 @@ const CatalogTable* FindTable(const CatalogTables& tables, std::string_view name
   return nullptr;
 }
 
-}  // namespace walcast::database
+}  // namespace walcast::decoder

@@ -4,6 +4,9 @@
 // checked when the client sends it, without a database round trip then. Loaded by
 // database/table_catalog_query.h at start and refreshed while running (docs/tables.md says when).
 //
+// It lives with the decoder because it is the same description as the decoder's RelationInfo,
+// read from the catalog instead of the stream, and because every layer that checks filters or
+// lists tables (api/stream, api/http, database) may depend on the decoder.
 // CatalogTable and CatalogColumn are plain values. TableCatalog holds the current snapshot;
 // Snapshot and Replace are thread-safe, and a snapshot stays valid (immutable) while held.
 #pragma once
@@ -17,7 +20,7 @@
 
 #include "decoder/pgoutput_message.h"
 
-namespace walcast::database {
+namespace walcast::decoder {
 
 struct CatalogColumn {
   std::string name;
@@ -35,7 +38,7 @@ struct CatalogColumn {
 struct CatalogTable {
   std::string schema;
   std::string name;
-  decoder::ReplicaIdentity replica_identity = decoder::ReplicaIdentity::kDefault;
+  ReplicaIdentity replica_identity = ReplicaIdentity::kDefault;
   std::vector<CatalogColumn> columns;  // in the table's column order, dropped columns left out
 
   // "orders" for public.orders, "sales.orders" for another schema: the prefix of the table's
@@ -46,7 +49,7 @@ struct CatalogTable {
 };
 
 // "default", "nothing", "full", "index": the words of ALTER TABLE ... REPLICA IDENTITY.
-std::string_view ReplicaIdentityName(decoder::ReplicaIdentity identity);
+std::string_view ReplicaIdentityName(ReplicaIdentity identity);
 
 using CatalogTables = std::vector<CatalogTable>;
 
@@ -73,4 +76,4 @@ class TableCatalog {
   std::shared_ptr<const CatalogTables> tables_;
 };
 
-}  // namespace walcast::database
+}  // namespace walcast::decoder
