@@ -3,6 +3,7 @@
 #include <charconv>
 #include <type_traits>
 
+#include "api/stream/event_rows.h"
 #include "decoder/order_event.h"
 
 namespace walcast::cluster {
@@ -151,6 +152,7 @@ std::optional<ReadEntry> EventOfEntry(
   event->keys = std::move(decoded->keys);
   event->xid = decoded->xid;
   api::AddSocketIoText(*event);
+  api::AddRowsFromJson(*event);
   auto lsn = Decimal<uint64_t>(*end);
   if (!lsn) {
     *error = "entry " + std::string(id) + " has a malformed end LSN";

@@ -30,6 +30,7 @@
 #include "daemon/change_source.h"
 #include "daemon/status_report.h"
 #include "daemon/systemd_notify.h"
+#include "daemon/table_catalog_refresher.h"
 #include "database/async_commit_flusher.h"
 #include "database/database_monitor.h"
 #include "database/pg_pool.h"
@@ -228,7 +229,12 @@ bool App::Start() {
   order_routes_ = std::make_shared<api::orders::OrderRoutes>(
       db_pool_, write_tracker_, io_context_.get_executor(), route_options, read_positions_);
 
+  catalog_refresher_ = std::make_shared<TableCatalogRefresher>(io_context_.get_executor(), db_pool_,
+                                                               config_.publication, config_.tables,
+                                                               stream_context_->tables);
+
   api::RouterServices services;
+  services.tables = stream_context_->tables;
   services.rest = [routes = order_routes_](const api::Request& request,
                                            const api::AccessGrant& grant,
                                            const api::Respond& respond) {
@@ -308,6 +314,7 @@ void App::SampleDashboard() {
 
 int App::Run() {
   database_monitor_->Start();
+  catalog_refresher_->Start();
   if (flusher_) flusher_->Start();
   listener_->Start();
   SampleDashboard();  // the baseline of the first sample
@@ -348,6 +355,7 @@ void App::Shutdown() {
   change_source_->Stop();
   database_monitor_->Stop();
   if (flusher_) flusher_->Stop();
+  catalog_refresher_->Stop();
   db_pool_->Stop();
   // Idle keep-alive connections would keep the loop alive: give in-flight responses a moment,
   // then stop. Well under the two seconds systemd and operators expect.

@@ -40,6 +40,7 @@ namespace walcast::daemon {
 
 class ChangeSource;
 class StatusReport;
+class TableCatalogRefresher;
 class WatchdogPinger;
 
 class App {
@@ -79,6 +80,8 @@ class App {
   std::shared_ptr<api::Listener> listener_;
   // REST API (api/orders/): its connection pool, routes, and the eventId matcher.
   std::shared_ptr<database::PgPool> db_pool_;
+  // The streamed tables, for GET /api/tables and clients' filters (decoder/table_catalog.h).
+  std::shared_ptr<TableCatalogRefresher> catalog_refresher_;
   std::shared_ptr<api::orders::OrderRoutes> order_routes_;
   std::shared_ptr<api::WriteTracker> write_tracker_;
   std::shared_ptr<api::orders::ReadPositions> read_positions_;  // reads' streamPosition

@@ -87,6 +87,7 @@ void ChangeSource::CreateReplication() {
   }
   spill_ = std::make_shared<SpillDirectory>(spill_dir, config_.spill_max_bytes);
   PipelineOptions pipeline_options;
+  pipeline_options.decoder.tables = config_.tables;  // empty: every table the slot sends
   pipeline_options.decoder.max_buffered_bytes = config_.txn_memory_bytes;
   pipeline_options.decoder.spill = spill_.get();
   pipeline_options.stall_timeout = std::chrono::seconds(config_.slow_client_timeout_seconds);
@@ -99,6 +100,7 @@ void ChangeSource::CreateReplication() {
   std::string session = "-c TimeZone=UTC -c DateStyle=ISO";
   options.slot = config_.slot;
   options.publication = config_.publication;
+  options.tables = config_.tables;
   options.on_server_position = [hub = hub_](decoder::Lsn position) {
     hub->ObserveServerPosition(position);
   };
@@ -136,6 +138,14 @@ void ChangeSource::CreateReplication() {
 }
 
 void ChangeSource::CreateNotify() {
+  if (!IsOrdersOnly(config_.tables)) {
+    // The trigger behind NOTIFY is on orders only (database/schema.sql); the other tables would
+    // silently stream nothing.
+    spdlog::warn(
+        "NOTIFY mode streams only the orders table: --tables {} is ignored (the "
+        "replication source streams any table)",
+        TableListText(config_.tables));
+  }
   // The pipeline claims the hub's id space (ids of this run, resync for older ones): only now
   // that NOTIFY is the source.
   notify_pipeline_ = std::make_unique<NotifyPipeline>(hub_, metrics_);

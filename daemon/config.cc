@@ -41,6 +41,7 @@ constexpr EnvBinding kEnvBindings[] = {
     {"--source", "WALCAST_SOURCE"},
     {"--slot", "WALCAST_SLOT"},
     {"--publication", "WALCAST_PUBLICATION"},
+    {"--tables", "WALCAST_TABLES"},
     {"--replay-max-events", "WALCAST_REPLAY_MAX_EVENTS"},
     {"--replay-max-age", "WALCAST_REPLAY_MAX_AGE"},
     {"--replay-max-wal-bytes", "WALCAST_REPLAY_MAX_WAL_BYTES"},
@@ -89,12 +90,13 @@ CLI::Option* AddOption(CLI::App& app, const std::string& flag, T& target,
       ->capture_default_str();
 }
 
-void DefineOptions(CLI::App& app, Config& c, std::string& source) {
+void DefineOptions(CLI::App& app, Config& c, std::string& source, std::string& tables) {
   app.description(
-      "walcastd: streams every committed change of the PostgreSQL `orders` table to browsers,\n"
-      "terminals and services (WebSocket, Server-Sent Events) and serves its REST API and web UI\n"
-      "on one port. Every option may also be set by the environment variable shown, or in a .env\n"
-      "file in the working directory; a flag wins over the environment, which wins over .env.");
+      "walcastd: streams every committed change of PostgreSQL tables (--tables; default `orders`)\n"
+      "to browsers, terminals and services (WebSocket, Server-Sent Events) and serves the orders\n"
+      "REST API and web UI on one port. Every option may also be set by the environment\n"
+      "variable shown, or in a .env file in the working directory; a flag wins over the\n"
+      "environment, which wins over .env.");
   app.get_formatter()->column_width(34);
   // A later value replaces an earlier one: environment values are passed first, flags after.
   app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
@@ -159,8 +161,22 @@ void DefineOptions(CLI::App& app, Config& c, std::string& source) {
       ->check(name_rule)
       ->group("Change stream");
   AddOption(app, "--publication", c.publication,
-            "Publication of the orders table (created if missing)")
+            "Publication of the streamed tables (created if missing, extended by a listed table "
+            "it lacks)")
       ->check(name_rule)
+      ->group("Change stream");
+  AddOption(app, "--tables", tables,
+            "Tables to stream, comma-separated: schema.table, or table for schema public; * "
+            "streams every table of the publication (created FOR ALL TABLES, which needs a "
+            "superuser). Names fold to lower case unless double-quoted. NOTIFY mode streams "
+            "orders only")
+      ->check(CLI::Validator(
+          [](std::string& list) -> std::string {
+            auto parsed = ParseTableList(list);
+            auto* error = std::get_if<std::string>(&parsed);
+            return error ? *error : "";
+          },
+          "LIST"))
       ->group("Change stream");
   AddOption(app, "--db-pool-size", c.db_pool_size,
             "Database connections the REST API uses (non-blocking, shared by all requests)")
@@ -308,6 +324,50 @@ void DefineOptions(CLI::App& app, Config& c, std::string& source) {
       ->group("Logging");
 }
 
+bool SameTable(const decoder::TableName& a, const decoder::TableName& b) {
+  return a.schema == b.schema && a.name == b.name;
+}
+
+// Reads one identifier at text[*pos] into *out, as PostgreSQL's scanner does (scan.l: plain
+// identifiers are folded by downcase_identifier, quoted ones kept as written), and advances *pos
+// past it. Returns what is wrong instead when it cannot.
+std::optional<std::string> ReadIdentifier(std::string_view text, size_t* pos, std::string* out) {
+  out->clear();
+  size_t i = *pos;
+  if (i < text.size() && text[i] == '"') {
+    for (++i;; ++i) {
+      if (i >= text.size()) return "unterminated quoted name";
+      if (text[i] == '"') {
+        if (i + 1 < text.size() && text[i + 1] == '"') {
+          *out += '"';
+          ++i;
+          continue;
+        }
+        ++i;
+        break;
+      }
+      *out += text[i];
+    }
+    if (out->empty()) return "empty quoted name";
+  } else {
+    auto is_start = [](char c) {
+      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+             static_cast<unsigned char>(c) >= 0x80;
+    };
+    auto is_part = [&](char c) { return is_start(c) || (c >= '0' && c <= '9') || c == '$'; };
+    if (i >= text.size() || !is_start(text[i])) {
+      return "expected a name (letters, digits, _ or $, or a \"quoted\" name)";
+    }
+    for (; i < text.size() && is_part(text[i]); ++i) {
+      char c = text[i];
+      *out += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+    }
+  }
+  if (out->size() > 63) return "name longer than 63 bytes";
+  *pos = i;
+  return std::nullopt;
+}
+
 std::string Trim(std::string_view s) {
   auto begin = s.find_first_not_of(" \t\r");
   if (begin == std::string_view::npos) return "";
@@ -329,13 +389,72 @@ std::string_view SourceModeName(SourceMode mode) {
   return "?";
 }
 
+std::variant<std::vector<decoder::TableName>, std::string> ParseTableList(std::string_view text) {
+  std::vector<decoder::TableName> tables;
+  bool all = false;
+  size_t entries = 0;
+  size_t pos = 0;
+  auto skip_blanks = [&] {
+    while (pos < text.size() && (text[pos] == ' ' || text[pos] == '\t')) ++pos;
+  };
+  while (true) {
+    skip_blanks();
+    const size_t start = pos;
+    auto fail = [&](const std::string& why) {
+      return why + " at \"" + std::string(text.substr(start)) +
+             "\" (expected schema.table, table or *)";
+    };
+    ++entries;
+    if (pos < text.size() && text[pos] == '*') {
+      all = true;
+      ++pos;
+    } else {
+      decoder::TableName table;
+      if (auto error = ReadIdentifier(text, &pos, &table.name)) return fail(*error);
+      if (pos < text.size() && text[pos] == '.') {
+        ++pos;
+        table.schema = std::move(table.name);
+        if (auto error = ReadIdentifier(text, &pos, &table.name)) return fail(*error);
+      }
+      bool seen = false;
+      for (const auto& t : tables) seen = seen || SameTable(t, table);
+      if (!seen) tables.push_back(std::move(table));
+    }
+    skip_blanks();
+    if (pos == text.size()) break;
+    if (text[pos] != ',') return fail("unexpected character");
+    ++pos;
+  }
+  if (all && entries > 1) {
+    return std::string(
+        "* streams every table of the publication and cannot be mixed "
+        "with table names");
+  }
+  return tables;
+}
+
+std::string TableListText(const std::vector<decoder::TableName>& tables) {
+  if (tables.empty()) return "*";
+  std::string out;
+  for (const auto& table : tables) {
+    if (!out.empty()) out += ", ";
+    out += table.schema + "." + table.name;
+  }
+  return out;
+}
+
+bool IsOrdersOnly(const std::vector<decoder::TableName>& tables) {
+  return tables.size() == 1 && SameTable(tables[0], decoder::TableName{});
+}
+
 ParseOutcome ParseConfig(const std::vector<std::string>& args, const Environment& env) {
   Config config;
   std::string source{SourceModeName(config.source)};
+  std::string tables = "orders";
   CLI::App app;
   app.name(kProgram);
   app.set_version_flag("--version", WALCAST_VERSION);
-  DefineOptions(app, config, source);
+  DefineOptions(app, config, source, tables);
 
   // Environment values go first as if they were flags, so a real flag given later wins. A list
   // option (--cors-origins) takes all values, so its environment value is dropped when the flag
@@ -377,6 +496,8 @@ ParseOutcome ParseConfig(const std::vector<std::string>& args, const Environment
   config.source = source == "replication" ? SourceMode::kReplication
                   : source == "notify"    ? SourceMode::kNotify
                                           : SourceMode::kAuto;
+  // Validated by the option's check already.
+  config.tables = std::get<std::vector<decoder::TableName>>(ParseTableList(tables));
   if (config.flush_async_commits && config.source == SourceMode::kNotify) {
     return {std::nullopt, 2,
             std::string(kProgram) +

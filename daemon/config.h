@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "api/guard/jwt_verifier.h"
+#include "decoder/normalizer.h"
 
 namespace walcast::daemon {
 
@@ -53,6 +54,9 @@ struct Config {
   SourceMode source = SourceMode::kAuto;
   std::string slot = "walcast_orders";
   std::string publication = "walcast_orders";
+  // The tables streamed (--tables): walcast creates or extends the publication to hold them. Empty
+  // means every table of the publication (`*`, FOR ALL TABLES when walcast creates it).
+  std::vector<decoder::TableName> tables{decoder::TableName{}};  // public.orders
   // Replay window (docs/contract.md §4): bounded by event count, age and WAL the slot keeps.
   std::size_t replay_max_events = 100'000;
   unsigned replay_max_age_seconds = 900;
@@ -140,5 +144,18 @@ Environment MergeEnvironment(const Environment& process, const Environment& dote
 std::vector<std::pair<std::string, std::string>> ConnectionParams(const Config& config);
 
 std::string_view SourceModeName(SourceMode mode);
+
+// The --tables value: comma-separated `schema.table`, `table` (schema public) or `*` alone (empty
+// result: every table of the publication). Each part is a PostgreSQL identifier as SQL reads it:
+// unquoted, letters, digits, `_` and `$`, not starting with a digit, folded to lower case; or in
+// double quotes, kept exactly (a `""` inside is one quote), so "Sales"."Q1,Q2" works. At most 63
+// bytes each. Duplicates are dropped. Returns one line saying what is wrong otherwise.
+std::variant<std::vector<decoder::TableName>, std::string> ParseTableList(std::string_view text);
+
+// "public.orders, sales.invoices" for logs, or "*" for an empty list.
+std::string TableListText(const std::vector<decoder::TableName>& tables);
+
+// Whether the list is exactly public.orders, the only table NOTIFY mode streams.
+bool IsOrdersOnly(const std::vector<decoder::TableName>& tables);
 
 }  // namespace walcast::daemon

@@ -229,6 +229,82 @@ TEST(Config, SlotAndPublicationNamesFollowPostgresRules) {
   EXPECT_EQ(MustParse({"--slot", "walcast_2"}).slot, "walcast_2");
 }
 
+// "schema.name" of each table, for comparing lists in one line.
+std::vector<std::string> Names(const std::vector<decoder::TableName>& tables) {
+  std::vector<std::string> out;
+  for (const auto& t : tables) out.push_back(t.schema + "." + t.name);
+  return out;
+}
+
+using Strings = std::vector<std::string>;
+
+TEST(Config, TablesDefaultToOrders) {
+  Config c = MustParse({});
+  EXPECT_EQ(Names(c.tables), Strings{"public.orders"});
+  EXPECT_TRUE(IsOrdersOnly(c.tables));
+}
+
+TEST(Config, TablesFromFlagAndVariable) {
+  EXPECT_EQ(Names(MustParse({"--tables", "customers, sales.invoices,orders"}).tables),
+            (Strings{"public.customers", "sales.invoices", "public.orders"}));
+  EXPECT_EQ(Names(MustParse({}, {{"WALCAST_TABLES", "a,b"}}).tables),
+            (Strings{"public.a", "public.b"}));
+  // The flag wins over the variable.
+  EXPECT_EQ(Names(MustParse({"--tables=c"}, {{"WALCAST_TABLES", "a,b"}}).tables),
+            Strings{"public.c"});
+}
+
+TEST(Config, StarMeansEveryTableOfThePublication) {
+  EXPECT_TRUE(MustParse({"--tables", "*"}).tables.empty());
+  EXPECT_TRUE(MustParse({}, {{"WALCAST_TABLES", " * "}}).tables.empty());
+  EXPECT_FALSE(IsOrdersOnly({}));
+}
+
+TEST(Config, TableNamesReadAsSqlIdentifiers) {
+  // Unquoted names fold to lower case, as in SQL; quoted ones are kept, dots and commas included.
+  EXPECT_EQ(Names(MustParse({"--tables", "Sales.Invoices,t$1,_x"}).tables),
+            (Strings{"sales.invoices", "public.t$1", "public._x"}));
+  auto c = MustParse({"--tables", R"("Sales"."Q1,Q2","a""b")"});
+  ASSERT_EQ(c.tables.size(), 2u);
+  EXPECT_EQ(c.tables[0].schema, "Sales");
+  EXPECT_EQ(c.tables[0].name, "Q1,Q2");
+  EXPECT_EQ(c.tables[1].schema, "public");
+  EXPECT_EQ(c.tables[1].name, "a\"b");
+  // Duplicates (after folding) are listed once.
+  EXPECT_EQ(Names(MustParse({"--tables", "orders,public.ORDERS,Orders"}).tables),
+            Strings{"public.orders"});
+}
+
+TEST(Config, MalformedTablesAreAStartupError) {
+  for (const std::string& bad :
+       Strings{"a.b.c", "1abc", "a,,b", "a,", ",a", "*,orders", "orders,*", "\"open", "\"\".x",
+               "a b", "a;drop", "sales.", std::string(64, 'a'), ""}) {
+    auto outcome = ParseConfig({"--tables", bad}, {});
+    EXPECT_FALSE(outcome.config) << bad;
+    EXPECT_EQ(outcome.exit_code, 2) << bad;
+    EXPECT_NE(outcome.message.find("--tables"), std::string::npos) << outcome.message;
+  }
+  auto from_env = ParseConfig({}, {{"WALCAST_TABLES", "x.y.z"}});
+  EXPECT_EQ(from_env.exit_code, 2);
+  EXPECT_NE(from_env.message.find("WALCAST_TABLES"), std::string::npos) << from_env.message;
+  EXPECT_NE(from_env.message.find("expected schema.table, table or *"), std::string::npos)
+      << from_env.message;
+  EXPECT_NE(ParseConfig({"--tables", "*,a"}, {}).message.find("cannot be mixed"),
+            std::string::npos);
+}
+
+TEST(Config, TableListText) {
+  EXPECT_EQ(TableListText({}), "*");
+  EXPECT_EQ(TableListText({decoder::TableName{}, {"sales", "invoices"}}),
+            "public.orders, sales.invoices");
+}
+
+TEST(Config, HelpDescribesTables) {
+  auto help = ParseConfig({"--help"}, {}).message;
+  EXPECT_NE(help.find("--tables"), std::string::npos);
+  EXPECT_NE(help.find("WALCAST_TABLES"), std::string::npos);
+}
+
 TEST(Config, RejectsOutOfRangeValues) {
   EXPECT_EQ(ParseConfig({"--port", "70000"}, {}).exit_code, 2);
   EXPECT_EQ(ParseConfig({"--source", "kafka"}, {}).exit_code, 2);

@@ -49,6 +49,45 @@ std::string Explain(std::string_view what, const PgError& error) {
   return text;
 }
 
+bool IsNull(const QueryOutcome& outcome, int row, int column) {
+  return !outcome.result || PQntuples(outcome.result.get()) <= row ||
+         PQgetisnull(outcome.result.get(), row, column);
+}
+
+// "schema.table" for messages; the SQL form is QuotedTable.
+std::string TableText(const decoder::TableName& table) { return table.schema + "." + table.name; }
+
+std::string QuotedTable(const decoder::TableName& table) {
+  return QuoteIdentifier(table.schema) + "." + QuoteIdentifier(table.name);
+}
+
+// "public.a, sales.b" (or the quoted SQL form) of a table list.
+std::string JoinTables(const std::vector<decoder::TableName>& tables,
+                       std::string (*form)(const decoder::TableName&)) {
+  std::string out;
+  for (const auto& table : tables) out += (out.empty() ? "" : ", ") + form(table);
+  return out;
+}
+
+// The server's own words, without libpq's "ERROR:  " prefix, to quote inside a longer reason.
+std::string ServerWords(const PgError& error) {
+  std::string_view text = error.message;
+  if (text.starts_with("ERROR:")) text.remove_prefix(6);
+  while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
+  return std::string(text);
+}
+
+// ARRAY['a','b']::text[] (a walsender connection takes no parameters).
+std::string TextArrayExpression(const std::vector<decoder::TableName>& tables,
+                                std::string decoder::TableName::*part) {
+  std::string out = "ARRAY[";
+  for (size_t i = 0; i < tables.size(); ++i) {
+    if (i > 0) out += ", ";
+    out += QuoteLiteral(tables[i].*part);
+  }
+  return out + "]::text[]";
+}
+
 }  // namespace
 
 ReplicationStream::ReplicationStream(asio::any_io_executor executor, ReplicationOptions options,
@@ -187,23 +226,7 @@ asio::awaitable<std::optional<std::string>> ReplicationStream::Bootstrap(Lsn* co
         "then restart PostgreSQL), or run with --source notify";
   }
 
-  // A walsender connection accepts only the simple query protocol: values are quoted by
-  // sql_quote.h (names are also validated by the configuration).
-  auto publication =
-      co_await connection_.Exec("SELECT 1 FROM pg_catalog.pg_publication WHERE pubname = " +
-                                    QuoteLiteral(options_.publication),
-                                10s);
-  if (!publication.ok()) co_return Explain("cannot look up the publication", *publication.error);
-  if (PQntuples(publication.result.get()) == 0) {
-    auto created =
-        co_await connection_.Exec("CREATE PUBLICATION " + QuoteIdentifier(options_.publication) +
-                                      " FOR TABLE " + QuoteQualifiedName(options_.table),
-                                  30s);
-    if (!created.ok()) {
-      co_return Explain("cannot create publication " + options_.publication, *created.error);
-    }
-    spdlog::info("created publication {} for table {}", options_.publication, options_.table);
-  }
+  if (auto problem = co_await EnsurePublication()) co_return *problem;
 
   auto slot = co_await connection_.Exec(
       "SELECT plugin, database = current_database(), active, active_pid, confirmed_flush_lsn "
@@ -240,6 +263,114 @@ asio::awaitable<std::optional<std::string>> ReplicationStream::Bootstrap(Lsn* co
   }
   auto flushed = Lsn::Parse(ResultText(slot, 0, 4));
   *confirmed_flush = flushed.value_or(Lsn());
+  co_return std::nullopt;
+}
+
+// The publication decides what the slot sends: walcast creates it for the streamed tables and adds
+// a listed table it lacks, since a table missing from it would stream nothing and say nothing.
+// It never removes a table (another consumer may use the publication), and with `*` it takes the
+// publication as it is. Privileges are PostgreSQL's: CREATE on the database and ownership of each
+// table to create one FOR TABLE, a superuser for FOR ALL TABLES, ownership of the publication and
+// of the table to add one. When the role lacks them the reason names who must run what.
+asio::awaitable<std::optional<std::string>> ReplicationStream::EnsurePublication() {
+  const std::string& name = options_.publication;
+  const auto& tables = options_.tables;
+  // A walsender connection accepts only the simple query protocol: values are quoted by
+  // sql_quote.h (the publication's name is also validated by the configuration).
+  auto found = co_await connection_.Exec(
+      "SELECT current_user::text, (SELECT pg_catalog.pg_get_userbyid(pubowner)::text "
+      "FROM pg_catalog.pg_publication WHERE pubname = " +
+          QuoteLiteral(name) + ")",
+      10s);
+  if (!found.ok()) co_return Explain("cannot look up the publication", *found.error);
+  const std::string role = ResultText(found, 0, 0);
+  const bool exists = !IsNull(found, 0, 1);
+  const std::string owner = ResultText(found, 0, 1);
+
+  // For a list: which tables exist, and which the publication already publishes (in list order).
+  std::vector<decoder::TableName> unpublished;
+  if (!tables.empty()) {
+    auto listed = co_await connection_.Exec(
+        "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n "
+        "ON n.oid = c.relnamespace WHERE n.nspname = l.s AND c.relname = l.t "
+        "AND c.relkind IN ('r', 'p')), "
+        "EXISTS (SELECT 1 FROM pg_catalog.pg_publication_tables p WHERE p.pubname = " +
+            QuoteLiteral(name) +
+            " AND p.schemaname = l.s AND p.tablename = l.t) "
+            "FROM unnest(" +
+            TextArrayExpression(tables, &decoder::TableName::schema) + ", " +
+            TextArrayExpression(tables, &decoder::TableName::name) +
+            ") WITH ORDINALITY AS l(s, t, i) ORDER BY l.i",
+        10s);
+    if (!listed.ok()) co_return Explain("cannot look up the streamed tables", *listed.error);
+    std::vector<std::string> missing;
+    bool orders_missing = false;
+    for (size_t i = 0; i < tables.size(); ++i) {
+      const int row = static_cast<int>(i);
+      if (ResultText(listed, row, 0) != "t") {
+        missing.push_back(TableText(tables[i]));
+        orders_missing =
+            orders_missing || (tables[i].schema == "public" && tables[i].name == "orders");
+      } else if (ResultText(listed, row, 1) != "t") {
+        unpublished.push_back(tables[i]);
+      }
+    }
+    if (!missing.empty()) {
+      std::string list;
+      for (const auto& table : missing) list += (list.empty() ? "" : ", ") + table;
+      co_return (missing.size() == 1 ? "table " + list + " does not exist"
+                                     : "tables " + list + " do not exist") +
+          " in this database: create " + (missing.size() == 1 ? "it" : "them") + ", or leave " +
+          (missing.size() == 1 ? "it" : "them") + " out of --tables" +
+          (orders_missing ? " (walcastd --apply-schema creates the orders table)" : "");
+    }
+  }
+
+  if (!exists) {
+    const std::string sql =
+        "CREATE PUBLICATION " + QuoteIdentifier(name) +
+        (tables.empty() ? " FOR ALL TABLES" : " FOR TABLE " + JoinTables(tables, QuotedTable));
+    auto created = co_await connection_.Exec(sql, 30s);
+    if (!created.ok()) {
+      if (created.error->sqlstate == "42501" && tables.empty()) {
+        co_return "cannot create publication " + name + " FOR ALL TABLES (--tables *): role " +
+            role + " may not (" + ServerWords(*created.error) +
+            "; only a superuser may create a publication FOR ALL TABLES); have a superuser run `" +
+            sql + "`, or list the tables to stream with --tables";
+      }
+      if (created.error->sqlstate == "42501") {
+        co_return "cannot create publication " + name + ": role " + role + " may not (" +
+            ServerWords(*created.error) +
+            "; creating a publication needs CREATE on the database and ownership of each "
+            "table); have the tables' owner run `" +
+            sql + "`";
+      }
+      co_return Explain("cannot create publication " + name, *created.error);
+    }
+    spdlog::info("created publication {} for {}", name,
+                 tables.empty() ? "all tables" : "tables " + JoinTables(tables, TableText));
+    co_return std::nullopt;
+  }
+
+  for (const auto& table : unpublished) {
+    const std::string sql =
+        "ALTER PUBLICATION " + QuoteIdentifier(name) + " ADD TABLE " + QuotedTable(table);
+    auto added = co_await connection_.Exec(sql, 30s);
+    // 42710: already a member after all (a partitioned table whose partitions are published, or
+    // another walcastd adding it at the same moment).
+    if (!added.ok() && added.error->sqlstate == "42710") continue;
+    if (!added.ok() && added.error->sqlstate == "42501") {
+      co_return "cannot add table " + TableText(table) + " to publication " + name + ": role " +
+          role + " may not (" + ServerWords(*added.error) +
+          "; only the publication's owner, who must also own the table, may); have its owner (" +
+          owner + ") run `" + sql + "`, or leave " + TableText(table) + " out of --tables";
+    }
+    if (!added.ok()) {
+      co_return Explain("cannot add table " + TableText(table) + " to publication " + name,
+                        *added.error);
+    }
+    spdlog::info("added table {} to publication {}", TableText(table), name);
+  }
   co_return std::nullopt;
 }
 

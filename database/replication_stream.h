@@ -3,11 +3,13 @@
 // a log line, a health state and a reconnect with capped exponential backoff (unless the owner
 // asked for one connection only: ReplicationOptions::reconnect).
 //
-// On each connect it checks wal_level, creates the publication and the slot when missing (and
-// says exactly what is wrong when it cannot), then START_REPLICATION with proto_version 2 and
-// streaming on. Every XLogData payload goes synchronously to the handler; keepalives are answered
-// at once when the server asks, and a status update reports the handler's flush LSN every
-// `status_interval` (PostgreSQL's own subscriber does the same, worker.c send_feedback).
+// On each connect it checks wal_level, creates the publication when missing or adds the streamed
+// tables it lacks, creates the slot when missing (and says exactly what is wrong when it cannot:
+// the reason becomes the health state's problem, and the next attempt follows the backoff), then
+// START_REPLICATION with proto_version 2 and streaming on. Every XLogData payload goes
+// synchronously to the handler; keepalives are answered at once when the server asks, and a status
+// update reports the handler's flush LSN every `status_interval` (PostgreSQL's own subscriber does
+// the same, worker.c send_feedback).
 //
 // Start/Stop from any thread; State() is thread-safe. The handler is called on the strand only
 // and must outlive the stream.
@@ -23,10 +25,12 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "database/pg_connection.h"
 #include "decoder/decode_error.h"
 #include "decoder/lsn.h"
+#include "decoder/normalizer.h"
 #include "decoder/walsender_frame.h"
 
 namespace walcast::database {
@@ -35,7 +39,9 @@ struct ReplicationOptions {
   ConnectionParams params;
   std::string slot = "walcast_orders";
   std::string publication = "walcast_orders";
-  std::string table = "public.orders";  // the publication's table when walcast creates it
+  // The streamed tables: the publication is created FOR TABLE these when missing, and extended
+  // by those it lacks. Empty: every table the publication has (created FOR ALL TABLES).
+  std::vector<decoder::TableName> tables{decoder::TableName{}};
   std::chrono::milliseconds status_interval{1000};
   std::chrono::milliseconds backoff_min{250};
   std::chrono::milliseconds backoff_max{5000};
@@ -107,6 +113,8 @@ class ReplicationStream : public std::enable_shared_from_this<ReplicationStream>
   // One connection's life: bootstrap, then stream until an error. Returns the reason it ended.
   boost::asio::awaitable<std::string> ConnectAndStream();
   boost::asio::awaitable<std::optional<std::string>> Bootstrap(decoder::Lsn* confirmed_flush);
+  // Makes the publication publish options_.tables; returns what is wrong when it cannot.
+  boost::asio::awaitable<std::optional<std::string>> EnsurePublication();
   boost::asio::awaitable<std::string> Stream();
   // Handles one CopyData payload; returns an error message to end the connection.
   std::optional<std::string> HandleFrame(std::string_view copy_data, bool* reply_now);

@@ -102,6 +102,8 @@ void AppendBufferedChange(const BufferedChange& change, std::string* out) {
   const OrderEvent& event = *change.event;
   PutU8(static_cast<uint8_t>(event.operation), out);
   PutString(event.table, out);
+  PutString(event.schema, out);
+  PutU8(static_cast<uint8_t>(event.replica_identity), out);
   PutRow(event.data, out);
   PutRow(event.old, out);
   PutU8(event.changed ? 1 : 0, out);
@@ -131,6 +133,23 @@ Result<BufferedChange> ReadBufferedChange(std::string_view record) {
     auto table = reader.ReadLengthPrefixed("table");
     if (!table) return reader.error();
     event.table = std::string(*table);
+    auto schema = reader.ReadLengthPrefixed("schema");
+    if (!schema) return reader.error();
+    event.schema = std::string(*schema);
+    const size_t identity_offset = reader.offset();
+    auto identity = reader.ReadU8("replica_identity");
+    if (!identity) return reader.error();
+    switch (static_cast<ReplicaIdentity>(*identity)) {
+      case ReplicaIdentity::kDefault:
+      case ReplicaIdentity::kNothing:
+      case ReplicaIdentity::kFull:
+      case ReplicaIdentity::kIndex:
+        event.replica_identity = static_cast<ReplicaIdentity>(*identity);
+        break;
+      default:
+        return reader.Fail(ErrorCode::kBadValue, "replica_identity", identity_offset,
+                           "unknown replica identity " + std::to_string(*identity));
+    }
     if (!ReadRow(reader, "data", &event.data) || !ReadRow(reader, "old", &event.old)) {
       return reader.error();
     }

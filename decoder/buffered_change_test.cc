@@ -20,6 +20,8 @@ BufferedChange FullUpdate() {
   OrderEvent& event = change.event.emplace();
   event.operation = Operation::kUpdate;
   event.table = "orders";
+  event.schema = "sales";
+  event.replica_identity = ReplicaIdentity::kIndex;
   event.data = MakeRow({{"id", "7"}, {"status", "shipped"}, {"note", "é \"q\""}});
   event.old = MakeRow({{"id", "7"}, {"status", "pending"}});
   event.changed = std::vector<std::string>{"status"};
@@ -34,6 +36,8 @@ void ExpectSame(const BufferedChange& a, const BufferedChange& b) {
   if (!a.event) return;
   EXPECT_EQ(a.event->operation, b.event->operation);
   EXPECT_EQ(a.event->table, b.event->table);
+  EXPECT_EQ(a.event->schema, b.event->schema);
+  EXPECT_EQ(a.event->replica_identity, b.event->replica_identity);
   ASSERT_EQ(a.event->data.has_value(), b.event->data.has_value());
   if (a.event->data) {
     EXPECT_EQ(a.event->data->json(), b.event->data->json());
@@ -96,10 +100,14 @@ TEST(BufferedChange, DamagedFieldsAreRefusedNotTrusted) {
   std::string bad_operation = record;
   bad_operation[9] = 9;
   EXPECT_EQ(ReadBufferedChange(bad_operation).error().field, "operation");
-  // The data row's json_size (after the table "orders": 10 + 4 + 6 + 1 presence byte) set larger
-  // than its bytes: the index would point outside the JSON.
+  // The replica identity (after the table "orders" and the schema "sales": 10 + 4 + 6 + 4 + 5).
+  std::string bad_identity = record;
+  bad_identity[29] = 'x';
+  EXPECT_EQ(ReadBufferedChange(bad_identity).error().field, "replica_identity");
+  // The data row's json_size (after the identity and 1 presence byte) set larger than its bytes:
+  // the index would point outside the JSON.
   std::string bad_row = record;
-  bad_row[21] = 0x7f;
+  bad_row[31] = 0x7f;
   auto read = ReadBufferedChange(bad_row);
   ASSERT_FALSE(read.ok());
   EXPECT_EQ(read.error().field, "data");

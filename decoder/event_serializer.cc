@@ -61,6 +61,21 @@ size_t NamesSize(const Names& names) {
 
 std::string_view RowJson(const std::optional<Row>& row) { return row ? row->json() : kNull; }
 
+// The words of ALTER TABLE ... REPLICA IDENTITY.
+std::string_view ReplicaIdentityWord(ReplicaIdentity identity) {
+  switch (identity) {
+    case ReplicaIdentity::kDefault:
+      return "default";
+    case ReplicaIdentity::kNothing:
+      return "nothing";
+    case ReplicaIdentity::kFull:
+      return "full";
+    case ReplicaIdentity::kIndex:
+      return "index";
+  }
+  return "default";
+}
+
 }  // namespace
 
 std::string SerializeEvent(const OrderEvent& event, std::string_view server_time) {
@@ -68,6 +83,8 @@ std::string SerializeEvent(const OrderEvent& event, std::string_view server_time
   static constexpr std::string_view kId = R"(,"data":{"id":")";
   static constexpr std::string_view kOperation = R"(","type":"database_change","operation":")";
   static constexpr std::string_view kTable = R"(","table":)";
+  static constexpr std::string_view kSchema = R"(,"schema":)";
+  static constexpr std::string_view kIdentity = R"(,"replicaIdentity":")";
   static constexpr std::string_view kData = R"(,"data":)";
   static constexpr std::string_view kOld = R"(,"old":)";
   static constexpr std::string_view kChanged = R"(,"changed":)";
@@ -96,12 +113,20 @@ std::string SerializeEvent(const OrderEvent& event, std::string_view server_time
           ? static_cast<size_t>(
                 std::to_chars(xid_text, xid_text + sizeof(xid_text), *event.xid).ptr - xid_text)
           : 0;
-  // Escaping is per character, so the event name "table:operation" escapes as the table does.
+  // Escaping is per character, so the event name "table:operation" escapes as the table does,
+  // and "schema.table:operation" as the schema, a dot and the table do.
   const size_t table_size = JsonStringSize(event.table);
+  const size_t schema_size = JsonStringSize(event.schema);
+  const bool qualified = event.schema != "public";
+  const size_t name_size = table_size + (qualified ? schema_size - 1 : 0);
+  const std::string_view identity = event.replica_identity == ReplicaIdentity::kFull
+                                        ? std::string_view()
+                                        : ReplicaIdentityWord(event.replica_identity);
 
   const size_t size =
-      kEvent.size() + table_size + 1 + operation.size() + kId.size() + EventId::kSize +
-      kOperation.size() + operation.size() + kTable.size() + table_size + kData.size() +
+      kEvent.size() + name_size + 1 + operation.size() + kId.size() + EventId::kSize +
+      kOperation.size() + operation.size() + kTable.size() + table_size + kSchema.size() +
+      schema_size + (identity.empty() ? 0 : kIdentity.size() + identity.size() + 1) + kData.size() +
       data.size() + kOld.size() + old.size() + kChanged.size() +
       (event.changed ? NamesSize(*event.changed) : kNull.size()) +
       (event.unchanged.empty() ? 0 : kUnchanged.size() + NamesSize(event.unchanged)) +
@@ -112,8 +137,18 @@ std::string SerializeEvent(const OrderEvent& event, std::string_view server_time
   FrameWriter w(out.data());
 
   w.Put(kEvent);
-  // The event name: the table's JSON string with ":operation" before its closing quote.
-  w.PutJsonString(event.table);
+  // The event name: the table's JSON string with ":operation" before its closing quote, and
+  // "schema." after its opening one when the schema is not public.
+  if (qualified) {
+    w.PutJsonString(event.schema);
+    // The table's string starts on the schema's closing quote, which then becomes the dot.
+    char* dot = w.at() - 1;
+    w = FrameWriter(dot);
+    w.PutJsonString(event.table);
+    *dot = '.';
+  } else {
+    w.PutJsonString(event.table);
+  }
   FrameWriter name(w.at() - 1);
   name.Put(':');
   name.Put(operation);
@@ -125,6 +160,13 @@ std::string SerializeEvent(const OrderEvent& event, std::string_view server_time
   w.Put(operation);
   w.Put(kTable);
   w.PutJsonString(event.table);
+  w.Put(kSchema);
+  w.PutJsonString(event.schema);
+  if (!identity.empty()) {
+    w.Put(kIdentity);
+    w.Put(identity);
+    w.Put('"');
+  }
   w.Put(kData);
   w.Put(data);
   w.Put(kOld);

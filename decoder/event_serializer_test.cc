@@ -31,7 +31,7 @@ OrderEvent SampleUpdate() {
 TEST(EventSerializer, WritesTheContractFrame) {
   EXPECT_EQ(SerializeEvent(SampleUpdate(), "2026-11-24T10:45:55.000001Z"),
             R"({"event":"orders:update","data":{"id":"0000000001A3F2C8-00000003",)"
-            R"("type":"database_change","operation":"update","table":"orders",)"
+            R"("type":"database_change","operation":"update","table":"orders","schema":"public",)"
             R"("data":{"id":1,"status":"shipped"},"old":{"id":1,"status":"pending"},)"
             R"("changed":["status"],"timestamp":"2026-11-24T10:45:54.991053Z",)"
             R"("serverTime":"2026-11-24T10:45:55.000001Z","lsn":"0/1A3F2C8","xid":1234}})");
@@ -47,7 +47,7 @@ TEST(EventSerializer, WritesNullsForNotifyModeAndUnchangedWhenPresent) {
   event.timestamp = 0;
   EXPECT_EQ(SerializeEvent(event, "now"),
             R"({"event":"orders:delete","data":{"id":"0000000000000000-0000002A",)"
-            R"("type":"database_change","operation":"delete","table":"orders",)"
+            R"("type":"database_change","operation":"delete","table":"orders","schema":"public",)"
             R"("data":{"id":9},"old":null,"changed":null,"unchanged":["product_name"],)"
             R"("timestamp":"1970-01-01T00:00:00.000000Z","serverTime":"now","lsn":null,)"
             R"("xid":null}})");
@@ -74,6 +74,42 @@ TEST(EventSerializer, EscapesCallerStringsAndParsesBack) {
   EXPECT_STREQ(document["data"]["serverTime"].GetString(), "a\"b\n");
   EXPECT_EQ(document["data"]["xid"].GetUint(), 1234u);
   EXPECT_STREQ(document["data"]["data"]["status"].GetString(), "shipped");
+}
+
+TEST(EventSerializer, QualifiesTheNameOutsidePublicAndSaysWhenOnlyTheKeyIsKnown) {
+  OrderEvent event;
+  event.id = EventId(Lsn(0x10), 1);
+  event.operation = Operation::kDelete;
+  event.table = "invoices";
+  event.schema = "sales";
+  event.replica_identity = ReplicaIdentity::kDefault;
+  event.data = MakeRow({{"id", "7"}});
+  event.timestamp = 0;
+  EXPECT_EQ(EventName(event), "sales.invoices:delete");
+  EXPECT_EQ(SerializeEvent(event, "now"),
+            R"({"event":"sales.invoices:delete","data":{"id":"0000000000000010-00000001",)"
+            R"("type":"database_change","operation":"delete","table":"invoices",)"
+            R"("schema":"sales","replicaIdentity":"default","data":{"id":7},"old":null,)"
+            R"("changed":null,"timestamp":"1970-01-01T00:00:00.000000Z","serverTime":"now",)"
+            R"("lsn":null,"xid":null}})");
+  event.replica_identity = ReplicaIdentity::kIndex;
+  EXPECT_NE(SerializeEvent(event, "now").find(R"("replicaIdentity":"index")"), std::string::npos);
+  event.replica_identity = ReplicaIdentity::kNothing;
+  EXPECT_NE(SerializeEvent(event, "now").find(R"("replicaIdentity":"nothing")"), std::string::npos);
+}
+
+TEST(EventSerializer, EscapesQualifiedNamesAsTheirParts) {
+  OrderEvent event = SampleUpdate();
+  event.schema = "s\"q";
+  event.table = "t\n";
+  std::string frame = SerializeEvent(event, "now");
+  rapidjson::Document document;
+  document.Parse(frame.c_str());
+  ASSERT_FALSE(document.HasParseError()) << frame;
+  EXPECT_STREQ(document["event"].GetString(), "s\"q.t\n:update");
+  EXPECT_EQ(EventName(event), "s\"q.t\n:update");
+  EXPECT_STREQ(document["data"]["schema"].GetString(), "s\"q");
+  EXPECT_STREQ(document["data"]["table"].GetString(), "t\n");
 }
 
 }  // namespace

@@ -14,6 +14,8 @@ OrderEvent NewEvent(Operation operation, const RelationInfo& relation) {
   OrderEvent event;
   event.operation = operation;
   event.table = relation.name;
+  event.schema = relation.namespace_name;
+  event.replica_identity = relation.replica_identity;
   return event;
 }
 
@@ -71,6 +73,7 @@ bool SameValue(ColumnValue a, ColumnValue b) { return a.kind == b.kind && a.data
 Normalizer::Normalizer(std::vector<TableName> tables) : tables_(std::move(tables)) {}
 
 bool Normalizer::Selects(const RelationInfo& relation) const {
+  if (tables_.empty()) return true;  // every table the publication sends
   for (const TableName& table : tables_) {
     if (table.name == relation.name && table.schema == relation.namespace_name) return true;
   }

@@ -25,7 +25,8 @@ struct TableName {
 
 class Normalizer {
  public:
-  // Only changes to these tables produce events (default: public.orders).
+  // Only changes to these tables produce events (default: public.orders); an empty list selects
+  // every table the publication sends.
   explicit Normalizer(std::vector<TableName> tables = {TableName{}});
 
   bool Selects(const RelationInfo& relation) const;

@@ -50,6 +50,25 @@ TEST_F(NormalizerTest, SelectsConfiguredTablesOnly) {
   EXPECT_FALSE(normalizer_.Selects(*cache_.Find(3)));
   Normalizer both({{"public", "orders"}, {"public", "customers"}});
   EXPECT_TRUE(both.Selects(*cache_.Find(3)));
+  Normalizer every(std::vector<TableName>{});  // --tables '*'
+  EXPECT_TRUE(every.Selects(*cache_.Find(2)));
+  EXPECT_TRUE(every.Selects(*cache_.Find(3)));
+}
+
+TEST_F(NormalizerTest, EventsCarryTheSchemaAndTheReplicaIdentity) {
+  Define(t::Relation(4, "sales", "invoices", 'd', t::OrdersColumns()));
+  Normalizer every(std::vector<TableName>{});
+  auto message = Read<InsertMessage>(t::Insert(4, t::OrdersRow(1)));
+  Result<OrderEvent> event = every.Insert(message, *cache_.Find(4));
+  ASSERT_TRUE(event.ok()) << event.error().ToString();
+  EXPECT_EQ(event->table, "invoices");
+  EXPECT_EQ(event->schema, "sales");
+  EXPECT_EQ(event->replica_identity, ReplicaIdentity::kDefault);
+  EXPECT_EQ(EventName(*event), "sales.invoices:insert");
+  Result<OrderEvent> orders = normalizer_.Insert(message, Orders());
+  ASSERT_TRUE(orders.ok());
+  EXPECT_EQ(orders->schema, "public");
+  EXPECT_EQ(orders->replica_identity, ReplicaIdentity::kFull);
 }
 
 TEST_F(NormalizerTest, InsertTypesEveryValue) {

@@ -30,12 +30,13 @@ TEST(NotifyPayload, ParsesTheOriginalPayload) {
       event->data->json(),
       R"({"id":7,"customer_name":"Alice","product_name":"Laptop","status":"pending",)"
       R"("created_at":"2026-11-24T10:45:54.991053Z","updated_at":"2026-11-24T10:45:54.991053Z"})");
-  EXPECT_EQ(SerializeEvent(*event, "now"),
-            R"({"event":"orders:insert","data":{"id":"0000000000000000-00000005",)"
-            R"("type":"database_change","operation":"insert","table":"orders","data":)" +
-                std::string(event->data->json()) +
-                R"(,"old":null,"changed":null,"timestamp":"2026-11-24T10:45:54.991053Z",)"
-                R"("serverTime":"now","lsn":null,"xid":null}})");
+  EXPECT_EQ(
+      SerializeEvent(*event, "now"),
+      R"({"event":"orders:insert","data":{"id":"0000000000000000-00000005",)"
+      R"("type":"database_change","operation":"insert","table":"orders","schema":"public","data":)" +
+          std::string(event->data->json()) +
+          R"(,"old":null,"changed":null,"timestamp":"2026-11-24T10:45:54.991053Z",)"
+          R"("serverTime":"now","lsn":null,"xid":null}})");
 }
 
 TEST(NotifyPayload, MapsOperationsAndKeepsDeletedRowAsData) {

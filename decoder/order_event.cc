@@ -25,7 +25,7 @@ std::optional<Operation> ParseOperation(std::string_view name) {
 }
 
 size_t OrderEvent::ApproxBytes() const {
-  size_t bytes = sizeof(OrderEvent) + table.capacity();
+  size_t bytes = sizeof(OrderEvent) + table.capacity() + schema.capacity();
   if (data) bytes += data->ApproxBytes();
   if (old) bytes += old->ApproxBytes();
   if (changed) bytes += changed->HeapBytes();
@@ -33,10 +33,24 @@ size_t OrderEvent::ApproxBytes() const {
   return bytes;
 }
 
+std::string QualifiedTableName(std::string_view schema, std::string_view table) {
+  std::string name;
+  if (schema == "public") {
+    name.assign(table);
+  } else {
+    name.reserve(schema.size() + 1 + table.size());
+    name.append(schema).append(".").append(table);
+  }
+  return name;
+}
+
 std::string EventName(const OrderEvent& event) {
   std::string name;
   std::string_view operation = OperationName(event.operation);
-  name.reserve(event.table.size() + 1 + operation.size());
+  const bool qualified = event.schema != "public";
+  name.reserve((qualified ? event.schema.size() + 1 : 0) + event.table.size() + 1 +
+               operation.size());
+  if (qualified) name.append(event.schema).append(".");
   name.append(event.table).append(":").append(operation);
   return name;
 }

@@ -15,6 +15,7 @@
 #include "decoder/event_id.h"
 #include "decoder/json_row.h"
 #include "decoder/lsn.h"
+#include "decoder/pgoutput_message.h"
 
 namespace walcast::decoder {
 
@@ -28,7 +29,12 @@ std::optional<Operation> ParseOperation(std::string_view name);
 struct OrderEvent {
   EventId id;  // from (commit LSN, index in transaction); assigned by the caller in NOTIFY mode
   Operation operation = Operation::kInsert;
-  std::string table;  // the relation's name without schema: "orders"
+  std::string table;              // the relation's name without schema: "orders"
+  std::string schema = "public";  // its schema (namespace)
+  // The table's REPLICA IDENTITY when the event was decoded. Under anything but FULL, an update's
+  // `old` holds only the key columns (and only when the key changed) and a delete's `data` only
+  // the key columns; the payload says so (decoder/event_serializer.h).
+  ReplicaIdentity replica_identity = ReplicaIdentity::kFull;
   // The new row; the deleted row for delete; nullopt for truncate. Columns whose value is
   // unknown (unchanged TOAST without an old value) are left out and named in `unchanged`.
   std::optional<Row> data;
@@ -47,7 +53,12 @@ struct OrderEvent {
   size_t ApproxBytes() const;
 };
 
-// "orders:insert": the stream event name (WebSocket "event", SSE "event:").
+// "orders" for public.orders, "sales.invoices" for another schema: how events and filters name a
+// table.
+std::string QualifiedTableName(std::string_view schema, std::string_view table);
+
+// "orders:insert", "sales.invoices:update": the stream event name (WebSocket "event", SSE
+// "event:"), the table schema-qualified when its schema is not public.
 std::string EventName(const OrderEvent& event);
 
 }  // namespace walcast::decoder

@@ -25,7 +25,7 @@
 namespace walcast::decoder {
 
 struct StreamDecoderOptions {
-  std::vector<TableName> tables = {TableName{}};  // public.orders
+  std::vector<TableName> tables = {TableName{}};  // public.orders; empty: every table sent
   size_t max_buffered_bytes = TransactionAssembler::kDefaultMaxBufferedBytes;
   // Where open transactions go beyond max_buffered_bytes (nullptr: nowhere, kMemoryLimit). Not
   // owned; must outlive the decoder and the transactions it returns.

@@ -29,8 +29,9 @@ std::string Frame(const std::string& operation, const std::string& id, const std
                   uint32_t xid, const std::string& extra = "") {
   return R"({"event":"orders:)" + operation + R"(","data":{"id":")" + id +
          R"(","type":"database_change","operation":")" + operation +
-         R"(","table":"orders","data":)" + data + R"(,"old":)" + old + R"(,"changed":)" + changed +
-         extra + R"(,"timestamp":"2026-11-24T10:45:54.991053Z","serverTime":")" + t::kServerTime +
+         R"(","table":"orders","schema":"public","data":)" + data + R"(,"old":)" + old +
+         R"(,"changed":)" + changed + extra +
+         R"(,"timestamp":"2026-11-24T10:45:54.991053Z","serverTime":")" + t::kServerTime +
          R"(","lsn":")" + lsn + R"(","xid":)" + std::to_string(xid) + "}}";
 }
 
@@ -199,13 +200,15 @@ TEST(StreamDecoder, UnchangedToastListedWhenTheOldRowLacksIt) {
                            t::Commit(0x100, 0x180, kCommitTime),
                        });
   ASSERT_EQ(lines.size(), 2u);
-  EXPECT_EQ(
-      lines[1],
-      Frame(
-          "update", "0000000000000100-00000000",
-          R"({"id":1,"customer_name":"Alice","status":"shipped",)"
-          R"("created_at":"2026-11-24T10:45:54.991053Z","updated_at":"2026-11-24T10:45:54.991053Z"})",
-          "null", "null", "0/100", 7, R"(,"unchanged":["product_name"])"));
+  std::string expected = Frame(
+      "update", "0000000000000100-00000000",
+      R"({"id":1,"customer_name":"Alice","status":"shipped",)"
+      R"("created_at":"2026-11-24T10:45:54.991053Z","updated_at":"2026-11-24T10:45:54.991053Z"})",
+      "null", "null", "0/100", 7, R"(,"unchanged":["product_name"])");
+  // REPLICA IDENTITY DEFAULT ('d'): the event says only the key is known of old rows.
+  const std::string schema = R"("schema":"public",)";
+  expected.insert(expected.find(schema) + schema.size(), R"("replicaIdentity":"default",)");
+  EXPECT_EQ(lines[1], expected);
 }
 
 TEST(StreamDecoder, SelectsConfiguredTables) {

@@ -36,7 +36,7 @@ struct CatalogColumn {
 };
 
 struct CatalogTable {
-  std::string schema;
+  std::string schema = "public";
   std::string name;
   ReplicaIdentity replica_identity = ReplicaIdentity::kDefault;
   std::vector<CatalogColumn> columns;  // in the table's column order, dropped columns left out

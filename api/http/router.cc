@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "api/http/json_response.h"
+#include "api/http/tables_json.h"
 #include "api/http/url.h"
 
 namespace walcast::api {
@@ -26,8 +27,8 @@ std::optional<uint64_t> ParseSequence(std::string_view text) {
 }  // namespace
 
 std::string_view RouteLabel(std::string_view path) {
-  for (std::string_view fixed :
-       {"/health", "/metrics", "/metrics/history", "/api/events", "/ws", "/api", "/api/orders"}) {
+  for (std::string_view fixed : {"/health", "/metrics", "/metrics/history", "/api/events", "/ws",
+                                 "/api", "/api/orders", "/api/tables"}) {
     if (path == fixed) return fixed;
   }
   if (path.starts_with("/api/orders/")) {
@@ -87,6 +88,13 @@ void Router::Handle(const Request& request, const AccessGrant& grant,
       }
     }
     return respond(JsonResponse(http::status::ok, services_.metrics_history(after)));
+  }
+
+  if (path == "/api/tables" && services_.tables) {
+    if (!read_method) return respond(MethodNotAllowed("GET, HEAD"));
+    if (!grant.read)
+      return respond(JsonError(http::status::forbidden, "token lacks the read scope"));
+    return respond(JsonResponse(http::status::ok, TablesJson(*services_.tables->Snapshot())));
   }
 
   if (services_.rest) {

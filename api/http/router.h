@@ -7,12 +7,14 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <optional>
 
 #include "api/http/respond.h"
 #include "api/http/static_files.h"
 #include "api/status/health_report.h"
 #include "api/stream/access_grant.h"
+#include "decoder/table_catalog.h"
 
 namespace walcast::api {
 
@@ -26,6 +28,8 @@ struct RouterServices {
   // The dashboard's feed (api/status/dashboard_history.h): its JSON for the samples after a
   // sequence number (all without one). Null: /metrics/history is 404.
   std::function<std::string(std::optional<uint64_t> after)> metrics_history = nullptr;
+  // GET /api/tables: the streamed tables (api/http/tables_json.h); null: no such route.
+  std::shared_ptr<const decoder::TableCatalog> tables = nullptr;
 };
 
 // The route of a path as a fixed label for metrics and logs ("/health", "/api/events", "static",

@@ -117,6 +117,41 @@ TEST(Router, MetricsIsPrometheusText) {
   EXPECT_NE(std::string(response[http::field::content_type]).find("text/plain"), std::string::npos);
 }
 
+TEST(Router, TablesListsTheCatalogToReadersOnly) {
+  auto catalog = std::make_shared<decoder::TableCatalog>();
+  decoder::CatalogTable invoices;
+  invoices.schema = "sales";
+  invoices.name = "invoices";
+  invoices.replica_identity = decoder::ReplicaIdentity::kIndex;
+  invoices.columns.push_back({"id", "bigint", 20, true, true});
+  invoices.columns.push_back({"total", "numeric(10,2)", 1700, false, false});
+  decoder::CatalogTable customers;
+  customers.name = "customers";
+  customers.replica_identity = decoder::ReplicaIdentity::kFull;
+  catalog->Replace({invoices, customers});
+  RouterServices services;
+  services.tables = catalog;
+  Router router(services);
+  auto response = Call(router, http::verb::get, "/api/tables");
+  ASSERT_EQ(response.result(), http::status::ok);
+  EXPECT_EQ(response.body(),
+            R"({"success":true,"data":[{"schema":"public","name":"customers",)"
+            R"("qualifiedName":"customers","replicaIdentity":"full","columns":[]},)"
+            R"({"schema":"sales","name":"invoices","qualifiedName":"sales.invoices",)"
+            R"("replicaIdentity":"index","columns":[{"name":"id","type":"bigint","key":true,)"
+            R"x("notNull":true},{"name":"total","type":"numeric(10,2)","key":false,)x"
+            R"("notNull":false}]}],"count":2})");
+  EXPECT_EQ(Call(router, http::verb::post, "/api/tables").result(),
+            http::status::method_not_allowed);
+  AccessGrant writer_only;
+  writer_only.read = false;
+  std::optional<Response> refused;
+  router.Handle(Request(http::verb::get, "/api/tables", 11), writer_only,
+                [&](Response r) { refused = std::move(r); });
+  ASSERT_TRUE(refused.has_value());
+  EXPECT_EQ(refused->result(), http::status::forbidden);
+}
+
 TEST(Router, MetricsHistoryIsJsonAfterASampleNumber) {
   std::vector<std::optional<uint64_t>> asked;
   RouterServices services;

@@ -6,7 +6,9 @@
 
 namespace walcast::api {
 
-std::optional<std::string> StreamFilterFromQuery(std::string_view query, StreamFilter* out) {
+std::optional<std::string> StreamFilterFromQuery(std::string_view query,
+                                                 const decoder::CatalogTables& catalog,
+                                                 StreamFilter* out) {
   StreamFilter filter;
   if (auto value = QueryParameter(query, "order_id")) {
     if (auto error = filter.AddOrderIds(*value)) return error;
@@ -16,6 +18,14 @@ std::optional<std::string> StreamFilterFromQuery(std::string_view query, StreamF
   }
   if (auto value = QueryParameter(query, "operation")) {
     if (auto error = filter.AddOperations(*value)) return error;
+  }
+  if (auto value = QueryParameter(query, "table")) {
+    if (auto error = filter.AddTables(*value, catalog)) return error;
+  }
+  auto predicates = QueryParameters(query, "filter");
+  if (!predicates) return std::string("filter: malformed percent-encoding");
+  for (const std::string& predicate : *predicates) {
+    if (auto error = filter.AddColumnFilter(predicate, catalog)) return error;
   }
   *out = std::move(filter);
   return std::nullopt;
@@ -57,7 +67,7 @@ std::variant<StreamRequest, RefusedStream> ParseStreamRequest(const Request& req
       return parsed;
     }
   }
-  if (auto error = StreamFilterFromQuery(query, &parsed.filter)) {
+  if (auto error = StreamFilterFromQuery(query, *stream.tables->Snapshot(), &parsed.filter)) {
     parsed.reason = "invalid stream filter: " + *error;
     parsed.invalid =
         JsonError(http::status::bad_request, "Invalid stream filter", {{"filter", *error}});

@@ -42,9 +42,12 @@ std::variant<StreamRequest, RefusedStream> ParseStreamRequest(const Request& req
                                                               const StreamContext& stream,
                                                               const std::string& peer_address);
 
-// The filter parameters of a query string (`status=a,b&order_id=1,2&operation=insert`); unknown
-// parameters are ignored. Returns an error message for a malformed value and leaves `out` as it
-// was.
-std::optional<std::string> StreamFilterFromQuery(std::string_view query, StreamFilter* out);
+// The filter parameters of a query string (`status=a,b&order_id=1,2&operation=insert`,
+// `table=customers&filter=customers:country=eq.DE&filter=...`, checked against `catalog`);
+// unknown parameters are ignored. Returns an error message for a malformed value and leaves `out`
+// as it was.
+std::optional<std::string> StreamFilterFromQuery(std::string_view query,
+                                                 const decoder::CatalogTables& catalog,
+                                                 StreamFilter* out);
 
 }  // namespace walcast::api

@@ -115,11 +115,11 @@ TEST(StreamRequest, OneSlotPerStreamAndAddressUntilTheLimit) {
 TEST(StreamFilterFromQuery, ParsesTheFilterParameters) {
   StreamFilter filter;
   ASSERT_FALSE(StreamFilterFromQuery("from=x&status=pending%2Cshipped&order_id=4&operation=delete",
-                                     &filter));
+                                     {}, &filter));
   EXPECT_EQ(filter.statuses().size(), 2u);
   EXPECT_EQ(filter.order_ids().count(4), 1u);
   EXPECT_EQ(filter.operations().count(Operation::kDelete), 1u);
-  EXPECT_TRUE(StreamFilterFromQuery("status=bogus", &filter).has_value());
+  EXPECT_TRUE(StreamFilterFromQuery("status=bogus", {}, &filter).has_value());
 }
 
 TEST(QueryParameter, FindsAndDecodes) {

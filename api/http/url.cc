@@ -41,7 +41,12 @@ std::optional<std::string> DecodeUrlPath(std::string_view path) {
   return out;
 }
 
-std::optional<std::string> QueryParameter(std::string_view query, std::string_view name) {
+namespace {
+
+// Calls `visit` with each value of `name` in `query`, decoded ('+' is a space), or nullopt for a
+// malformed one; stops when `visit` returns false.
+template <typename Visit>
+void ForEachValue(std::string_view query, std::string_view name, Visit visit) {
   size_t start = 0;
   while (start < query.size()) {
     size_t end = query.find('&', start);
@@ -54,12 +59,37 @@ std::optional<std::string> QueryParameter(std::string_view query, std::string_vi
       for (char& c : value) {
         if (c == '+') c = ' ';
       }
-      auto decoded = DecodeUrlPath(value);
-      return decoded ? *decoded : std::optional<std::string>(std::nullopt);
+      if (!visit(DecodeUrlPath(value))) return;
     }
     start = end + 1;
   }
-  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::string> QueryParameter(std::string_view query, std::string_view name) {
+  std::optional<std::string> found;
+  ForEachValue(query, name, [&](std::optional<std::string> value) {
+    found = std::move(value);
+    return false;
+  });
+  return found;
+}
+
+std::optional<std::vector<std::string>> QueryParameters(std::string_view query,
+                                                        std::string_view name) {
+  std::vector<std::string> values;
+  bool malformed = false;
+  ForEachValue(query, name, [&](std::optional<std::string> value) {
+    if (!value) {
+      malformed = true;
+      return false;
+    }
+    values.push_back(std::move(*value));
+    return true;
+  });
+  if (malformed) return std::nullopt;
+  return values;
 }
 
 }  // namespace walcast::api

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace walcast::api {
 
@@ -18,5 +19,9 @@ std::optional<std::string> DecodeUrlPath(std::string_view path);
 // The value of `name` in a query string ('+' is a space, then percent-decoded), "" for a bare
 // name, nullopt when absent or malformed.
 std::optional<std::string> QueryParameter(std::string_view query, std::string_view name);
+// Every value of a parameter that may repeat (`filter=a&filter=b`), in order; empty when absent,
+// nullopt when one is malformed.
+std::optional<std::vector<std::string>> QueryParameters(std::string_view query,
+                                                        std::string_view name);
 
 }  // namespace walcast::api

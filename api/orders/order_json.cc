@@ -226,12 +226,16 @@ const std::string& ApiDescriptionBody() {
         {"GET", "/api/orders/export", "All orders, streamed. Query: format=csv|json"},
         {"GET", "/api/orders/customer/:name",
          "Orders whose customer name contains :name (case-insensitive); limit, offset"},
+        {"GET", "/api/tables",
+         "The streamed tables: columns, types, keys, replica identity (<table>:<op> events)"},
         {"GET", "/api/events",
-         "Server-Sent Events stream of order changes; from (or Last-Event-ID: an event id or a "
-         "read's streamPosition), status, order_id, operation"},
+         "Server-Sent Events stream of changes; from (or Last-Event-ID: an event id or a "
+         "read's streamPosition), status, order_id, operation, table, filter "
+         "(<table>:<column>=<op>.<value>, repeatable)"},
         {"GET", "/ws",
-         "WebSocket stream of order changes; from (an event id or a read's streamPosition), "
-         "status, order_id, operation; client events subscribe, unsubscribe, ping"},
+         "WebSocket stream of changes; from (an event id or a read's streamPosition), "
+         "status, order_id, operation, table, filter; client events subscribe, unsubscribe, "
+         "ping"},
         {"GET", "/health", "Database and change stream health"},
         {"GET", "/metrics", "Prometheus metrics"},
     };

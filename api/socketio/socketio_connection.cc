@@ -14,6 +14,7 @@
 #include "api/socketio/socketio_offset.h"
 #include "api/stream/outbound_queue.h"
 #include "api/stream/utf8.h"
+#include "api/websocket/client_message.h"
 #include "decoder/value_format.h"
 
 namespace walcast::api {
@@ -24,9 +25,9 @@ namespace asio = boost::asio;
 class SocketIoStream : public StreamSession<SocketIoStream> {
  public:
   SocketIoStream(asio::any_io_executor strand, std::shared_ptr<StreamContext> context,
-                 StreamFrom from, std::string client_id, std::string peer,
+                 StreamFilter filter, StreamFrom from, std::string client_id, std::string peer,
                  std::function<void()> on_queued)
-      : StreamSession(std::move(strand), std::move(context), StreamFilter{}, std::move(from),
+      : StreamSession(std::move(strand), std::move(context), std::move(filter), std::move(from),
                       std::move(client_id), std::move(peer), "socket.io", nullptr),
         on_queued_(std::move(on_queued)) {}
 
@@ -272,14 +273,29 @@ void SocketIoConnection::OnConnect(EngineIoSession& session, const SocketIoPacke
     }
   }
 
+  // Tables and column filters (docs/tables.md) in the auth payload, which the client library sends
+  // again on every reconnect, so they survive a recovery.
+  StreamFilter filter;
+  const auto catalog = context_->tables->Snapshot();
+  for (const char* key : {"tables", "filters"}) {
+    const rapidjson::Value* criteria = auth.IsObject() ? Member(auth, key) : nullptr;
+    if (criteria == nullptr) continue;
+    if (auto error = AddTableCriteria(key, *criteria, *catalog, &filter)) {
+      SendPacket(session,
+                 EncodeSocketIoPacket({SocketIoPacketType::kConnectError, "/", std::nullopt,
+                                       R"({"message":)" + Quoted(*error) + "}", 0}));
+      return session.Flush();
+    }
+  }
+
   const bool recovering = !pid.empty();
-  stream_ =
-      std::make_shared<SocketIoStream>(session.strand(), context_, std::move(from), session.sid(),
-                                       peer_, [weak = session.weak_from_this(), this] {
-                                         // The session owns this connection: alive session, alive
-                                         // connection.
-                                         if (auto alive = weak.lock()) Pump(*alive);
-                                       });
+  stream_ = std::make_shared<SocketIoStream>(session.strand(), context_, std::move(filter),
+                                             std::move(from), session.sid(), peer_,
+                                             [weak = session.weak_from_this(), this] {
+                                               // The session owns this connection: alive session,
+                                               // alive connection.
+                                               if (auto alive = weak.lock()) Pump(*alive);
+                                             });
   stream_->SetGrant(std::move(grant));
   stream_->Start();
   const bool recovered = recovering && stream_->client().resumed();
@@ -312,11 +328,21 @@ void SocketIoConnection::OnEvent(EngineIoSession& session, const SocketIoPacket&
     std::set<int64_t> order_ids;
     std::set<std::string> statuses;
     auto error = ParseRooms(data, &order_ids, &statuses);
+    // Tables and column filters narrow the socket's broadcast, as on /ws (docs/tables.md).
+    StreamFilter criteria;
+    const auto catalog = context_->tables->Snapshot();
+    for (const char* key : {"tables", "filters"}) {
+      const rapidjson::Value* list = !error && data != nullptr ? Member(*data, key) : nullptr;
+      if (list != nullptr && !error) error = AddTableCriteria(key, *list, *catalog, &criteria);
+    }
+    if (!error && !criteria.Empty() && !stream_) error = "not connected";
     if (!error) {
       if (name == "subscribe") {
         error = rooms_.Join(order_ids, statuses);
+        if (!error && !criteria.Empty()) error = stream_->client().filter().Add(criteria);
       } else {
         rooms_.Leave(order_ids, statuses);
+        if (!criteria.Empty()) stream_->client().filter().Remove(criteria);
       }
     }
     if (error) {
@@ -324,7 +350,7 @@ void SocketIoConnection::OnEvent(EngineIoSession& session, const SocketIoPacket&
                     *error);
       reply = R"([{"error":)" + Quoted(*error) + "}]";
     } else {
-      // The rooms the socket is in now.
+      // The rooms the socket is in now, and its tables and filters.
       reply = R"([{"orderIds":[)";
       bool first = true;
       for (int64_t id : rooms_.order_ids()) {
@@ -338,6 +364,25 @@ void SocketIoConnection::OnEvent(EngineIoSession& session, const SocketIoPacket&
         if (!first) reply += ',';
         first = false;
         reply += Quoted(status);
+      }
+      const StreamFilter* filter = stream_ ? &stream_->client().filter() : nullptr;
+      reply += R"(],"tables":[)";
+      first = true;
+      if (filter != nullptr) {
+        for (const auto& table : filter->tables()) {
+          if (!first) reply += ',';
+          first = false;
+          reply += Quoted(table);
+        }
+      }
+      reply += R"(],"filters":[)";
+      first = true;
+      if (filter != nullptr) {
+        for (const auto& text : filter->columns().Texts()) {
+          if (!first) reply += ',';
+          first = false;
+          reply += Quoted(text);
+        }
       }
       reply += "]}]";
     }

@@ -96,7 +96,7 @@ bool ClientStream::Offer(const StreamEventPtr& event) {
     return true;
   }
   StreamEventPtr visible = RestrictedView(event, grant_.rows);
-  if (visible && filter_.Matches(visible->keys)) {
+  if (visible && filter_.Matches(*visible)) {
     OutboundMessage message{std::move(visible), {}, {}, {}};
     if (position_) message.resume = position_->Advanced(event->id).ToString();
     // An event larger than the byte bound still goes out alone, or the client would stall.

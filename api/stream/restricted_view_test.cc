@@ -127,6 +127,7 @@ TEST(RestrictedView, EscapedCustomerNamesCompareByTheirText) {
 
 TEST(RestrictedView, EventsThatAreNotOrdersAreHiddenFromRestrictedClients) {
   auto event = std::make_shared<StreamEvent>();
+  event->table = "orders";
   event->keys.operation = Operation::kUpdate;
   event->keys.order_id = 1;
   event->keys.old_order_id = 1;

@@ -16,6 +16,7 @@
 #include "api/stream/event_archive.h"
 #include "api/stream/event_hub.h"
 #include "api/stream/outbound_queue.h"
+#include "decoder/table_catalog.h"
 
 namespace walcast::api {
 
@@ -56,6 +57,9 @@ struct StreamContext {
   // Where resumes from before the replay window are read (api/stream/event_archive.h); none on a
   // single node.
   std::shared_ptr<EventArchive> archive;
+  // The streamed tables (decoder/table_catalog.h), against which clients' table names and column
+  // filters are checked; the App keeps it current.
+  std::shared_ptr<decoder::TableCatalog> tables = std::make_shared<decoder::TableCatalog>();
 };
 
 }  // namespace walcast::api

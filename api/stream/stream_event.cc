@@ -62,6 +62,10 @@ StreamEventPtr MakeStreamEvent(const decoder::OrderEvent& event, std::string_vie
   AddSocketIoText(*out);
   out->keys.operation = event.operation;
   out->xid = event.xid.value_or(0);
+  out->table = decoder::QualifiedTableName(event.schema, event.table);
+  out->row = event.data;
+  out->old_row = event.old;
+  if (out->table != "orders") return out;
   if (event.data) {
     out->keys.order_id = IntegerColumn(*event.data, "id");
     out->keys.status = StatusColumn(*event.data);

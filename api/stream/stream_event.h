@@ -19,8 +19,9 @@ namespace walcast::api {
 
 using decoder::Operation;
 
-// What stream filters look at (docs/contract.md §4): a subscriber to a status also sees an order
-// leave it, so both the new and the old row's values are kept.
+// What the orders filters look at (docs/contract.md §4): a subscriber to a status also sees an
+// order leave it, so both the new and the old row's values are kept. Set for events of the orders
+// table only; other tables' events never match an order id or a status.
 struct EventKeys {
   Operation operation = Operation::kInsert;
   std::optional<int64_t> order_id;      // new row (old row for delete)
@@ -54,6 +55,13 @@ struct StreamEvent {
   std::string json;  // {"event":name,"data":{...}}, the WebSocket text frame and SSE `data:`
   WebSocketFrameHeader ws_header;  // the text frame header for `json`, shared by all sessions
   EventKeys keys;
+  // The table as events and filters name it: "orders", "sales.invoices" (docs/tables.md).
+  std::string table;
+  // The rows a column filter (api/stream/column_filter.h) reads: the new row (the deleted row for
+  // a delete) and the old row, when the event has them. On the node that decoded the event they
+  // share the decoder's block (no copy); elsewhere they are rebuilt from `json` (event_rows.h).
+  std::optional<decoder::Row> row;
+  std::optional<decoder::Row> old_row;
   uint32_t xid = 0;  // the transaction's (pgoutput's 32-bit xid; 0 in NOTIFY mode)
   // The Socket.IO form (docs/contract.md §7), also built once for every session: the Engine.IO
   // message of an EVENT packet whose last argument is the event id as the recovery offset,
@@ -97,7 +105,9 @@ struct PublishedTransaction {
 
 // Bytes an event holds in the replay window (its frame text dominates).
 inline std::size_t RetainedBytes(const StreamEvent& event) {
-  return sizeof(StreamEvent) + event.json.size() + event.name.size() + event.socketio.size();
+  return sizeof(StreamEvent) + event.json.size() + event.name.size() + event.socketio.size() +
+         (event.row ? event.row->ApproxBytes() : 0) +
+         (event.old_row ? event.old_row->ApproxBytes() : 0);
 }
 
 }  // namespace walcast::api

@@ -25,10 +25,18 @@ std::vector<std::string_view> SplitCommas(std::string_view list) {
 
 }  // namespace
 
-bool StreamFilter::Matches(const EventKeys& keys) const {
+bool StreamFilter::Matches(const StreamEvent& event) const {
+  const EventKeys& keys = event.keys;
+  if (!selected_tables_.empty() && !selected_tables_.contains(event.table)) return false;
   if (!operations_.empty() && !operations_.contains(keys.operation)) return false;
-  // A truncate has no row: it concerns every order, so row criteria do not exclude it.
+  // Order ids and statuses are criteria on orders: another table's event never matches them.
+  if ((!order_ids_.empty() || !statuses_.empty()) && event.table != "orders") return false;
+  // A truncate has no row: it concerns every row, so row criteria do not exclude it.
   if (keys.operation == Operation::kTruncate) return true;
+  if (!columns_.Empty() && !columns_.Matches(event.table, event.row ? &*event.row : nullptr,
+                                             event.old_row ? &*event.old_row : nullptr)) {
+    return false;
+  }
   if (!order_ids_.empty()) {
     bool hit = (keys.order_id && order_ids_.contains(*keys.order_id)) ||
                (keys.old_order_id && order_ids_.contains(*keys.old_order_id));
@@ -84,16 +92,60 @@ std::optional<std::string> StreamFilter::AddOperations(std::string_view comma_li
   return std::nullopt;
 }
 
-void StreamFilter::Add(const StreamFilter& other) {
+std::optional<std::string> StreamFilter::AddTables(std::string_view comma_list,
+                                                   const decoder::CatalogTables& catalog) {
+  std::vector<std::string> tables;
+  for (auto part : SplitCommas(comma_list)) {
+    const decoder::CatalogTable* table = decoder::FindTable(catalog, part);
+    if (table == nullptr) {
+      return "table '" + std::string(part.substr(0, 128)) +
+             "' is not streamed (GET /api/tables lists what is)";
+    }
+    tables.push_back(table->QualifiedName());
+  }
+  tables_.insert(tables.begin(), tables.end());
+  UpdateSelectedTables();
+  return std::nullopt;
+}
+
+std::optional<std::string> StreamFilter::AddColumnFilter(std::string_view text,
+                                                         const decoder::CatalogTables& catalog) {
+  auto parsed = ParseColumnPredicate(text, catalog);
+  if (auto* error = std::get_if<ColumnFilterError>(&parsed)) return error->message;
+  if (auto error = columns_.Add(std::get<ColumnPredicate>(std::move(parsed)))) return error;
+  UpdateSelectedTables();
+  return std::nullopt;
+}
+
+void StreamFilter::UpdateSelectedTables() {
+  selected_tables_.clear();
+  selected_tables_.insert(tables_.begin(), tables_.end());
+  for (auto& table : columns_.Tables()) selected_tables_.insert(std::move(table));
+}
+
+std::optional<std::string> StreamFilter::Add(const StreamFilter& other) {
+  ColumnFilter columns = columns_;
+  for (const ColumnPredicate& predicate : other.columns_.Predicates()) {
+    if (auto error = columns.Add(predicate)) return error;
+  }
+  columns_ = std::move(columns);
   order_ids_.insert(other.order_ids_.begin(), other.order_ids_.end());
   statuses_.insert(other.statuses_.begin(), other.statuses_.end());
   operations_.insert(other.operations_.begin(), other.operations_.end());
+  tables_.insert(other.tables_.begin(), other.tables_.end());
+  UpdateSelectedTables();
+  return std::nullopt;
 }
 
 void StreamFilter::Remove(const StreamFilter& other) {
   for (auto id : other.order_ids_) order_ids_.erase(id);
   for (const auto& status : other.statuses_) statuses_.erase(status);
   for (auto operation : other.operations_) operations_.erase(operation);
+  for (const auto& table : other.tables_) tables_.erase(table);
+  for (const ColumnPredicate& predicate : other.columns_.Predicates()) {
+    columns_.Remove(predicate.text());
+  }
+  UpdateSelectedTables();
 }
 
 }  // namespace walcast::api

@@ -46,9 +46,11 @@ std::optional<std::string> CommaList(const rapidjson::Value& array, bool integer
   return list;
 }
 
-ClientMessage ParseFilter(const rapidjson::Value* data, bool subscribe) {
+ClientMessage ParseFilter(const rapidjson::Value* data, bool subscribe,
+                          const decoder::CatalogTables& catalog) {
   if (data == nullptr || !data->IsObject()) {
-    return ClientMessageError{"data must be an object with orderIds, statuses or operations"};
+    return ClientMessageError{
+        "data must be an object with orderIds, statuses, operations, tables or filters"};
   }
   StreamFilter filter;
   std::string error;
@@ -66,6 +68,9 @@ ClientMessage ParseFilter(const rapidjson::Value* data, bool subscribe) {
     } else if (key == "operations") {
       list = CommaList(member.value, false, key, &error);
       if (list) invalid = filter.AddOperations(*list);
+    } else if (key == "tables" || key == "filters") {
+      invalid = AddTableCriteria(key, member.value, catalog, &filter);
+      list = "";
     } else {
       return ClientMessageError{"unknown field " + std::string(Utf8Prefix(key, 64))};
     }
@@ -73,14 +78,31 @@ ClientMessage ParseFilter(const rapidjson::Value* data, bool subscribe) {
     if (invalid) return ClientMessageError{*invalid};
     any = true;
   }
-  if (!any) return ClientMessageError{"name at least one of orderIds, statuses, operations"};
+  if (!any) {
+    return ClientMessageError{
+        "name at least one of orderIds, statuses, operations, tables, filters"};
+  }
   if (subscribe) return SubscribeMessage{std::move(filter)};
   return UnsubscribeMessage{std::move(filter)};
 }
 
 }  // namespace
 
-ClientMessage ParseClientMessage(std::string_view text) {
+std::optional<std::string> AddTableCriteria(std::string_view key, const rapidjson::Value& value,
+                                            const decoder::CatalogTables& catalog,
+                                            StreamFilter* out) {
+  if (!value.IsArray()) return std::string(key) + " must be an array of strings";
+  for (const auto& item : value.GetArray()) {
+    if (!item.IsString()) return std::string(key) + " must be an array of strings";
+    std::string_view text(item.GetString(), item.GetStringLength());
+    auto error =
+        key == "tables" ? out->AddTables(text, catalog) : out->AddColumnFilter(text, catalog);
+    if (error) return error;
+  }
+  return std::nullopt;
+}
+
+ClientMessage ParseClientMessage(std::string_view text, const decoder::CatalogTables& catalog) {
   rapidjson::Document doc;
   doc.Parse<rapidjson::kParseValidateEncodingFlag>(text.data(), text.size());
   if (doc.HasParseError()) {
@@ -101,8 +123,8 @@ ClientMessage ParseClientMessage(std::string_view text) {
   std::string_view name(event->value.GetString(), event->value.GetStringLength());
   auto data_member = doc.FindMember("data");
   const rapidjson::Value* data = data_member == doc.MemberEnd() ? nullptr : &data_member->value;
-  if (name == "subscribe") return ParseFilter(data, true);
-  if (name == "unsubscribe") return ParseFilter(data, false);
+  if (name == "subscribe") return ParseFilter(data, true, catalog);
+  if (name == "unsubscribe") return ParseFilter(data, false, catalog);
   if (name == "ping") return PingMessage{data ? ToJson(*data) : "null"};
   if (name == "auth") {
     auto token = AuthToken(data);

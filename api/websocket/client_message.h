@@ -1,5 +1,6 @@
 // What a WebSocket client may send (docs/contract.md §4), parsed without I/O:
-//   {"event":"subscribe","data":{"orderIds":[1,2],"statuses":["pending"],"operations":["update"]}}
+//   {"event":"subscribe","data":{"orderIds":[1,2],"statuses":["pending"],"operations":["update"],
+//                               "tables":["customers"],"filters":["customers:country=eq.DE"]}}
 //   {"event":"unsubscribe","data":{...same shape...}}
 //   {"event":"ping","data":<anything>}
 //   {"event":"auth","data":{"token":"<a fresh token>"}}   (refresh before the current one expires)
@@ -15,6 +16,7 @@
 #include <variant>
 
 #include "api/stream/stream_filter.h"
+#include "decoder/table_catalog.h"
 
 namespace walcast::api {
 
@@ -37,7 +39,15 @@ struct ClientMessageError {
 using ClientMessage = std::variant<SubscribeMessage, UnsubscribeMessage, PingMessage, AuthMessage,
                                    ClientMessageError>;
 
-ClientMessage ParseClientMessage(std::string_view text);
+// `catalog`: the streamed tables, against which `tables` and `filters` are checked.
+ClientMessage ParseClientMessage(std::string_view text, const decoder::CatalogTables& catalog);
+
+// The `tables` (["customers"]) or `filters` (["customers:country=eq.DE"]) member of a subscribe's
+// data, by `key`, added to `out`; an error message for a value that is not an array of valid
+// names or predicates. Also for Socket.IO's subscribe and CONNECT auth payload.
+std::optional<std::string> AddTableCriteria(std::string_view key, const rapidjson::Value& value,
+                                            const decoder::CatalogTables& catalog,
+                                            StreamFilter* out);
 
 // The token of an `auth` message's data ({"token":"..."}); nullopt when it has none.
 std::optional<std::string> AuthToken(const rapidjson::Value* data);

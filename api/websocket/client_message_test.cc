@@ -13,7 +13,8 @@ std::string ErrorOf(const ClientMessage& message) {
 
 TEST(ClientMessage, Subscribe) {
   auto message = ParseClientMessage(
-      R"({"event":"subscribe","data":{"orderIds":[1,2],"statuses":["shipped"],"operations":["update","delete"]}})");
+      R"({"event":"subscribe","data":{"orderIds":[1,2],"statuses":["shipped"],"operations":["update","delete"]}})",
+      {});
   auto* subscribe = std::get_if<SubscribeMessage>(&message);
   ASSERT_NE(subscribe, nullptr) << ErrorOf(message);
   EXPECT_EQ(subscribe->filter.order_ids(), (std::set<int64_t>{1, 2}));
@@ -22,12 +23,13 @@ TEST(ClientMessage, Subscribe) {
 }
 
 TEST(ClientMessage, Unsubscribe) {
-  auto message = ParseClientMessage(R"({"event":"unsubscribe","data":{"statuses":["pending"]}})");
+  auto message =
+      ParseClientMessage(R"({"event":"unsubscribe","data":{"statuses":["pending"]}})", {});
   ASSERT_NE(std::get_if<UnsubscribeMessage>(&message), nullptr) << ErrorOf(message);
 }
 
 TEST(ClientMessage, PingEchoesItsPayload) {
-  auto message = ParseClientMessage(R"({"event":"ping","data":{"timestamp":1732445154991}})");
+  auto message = ParseClientMessage(R"({"event":"ping","data":{"timestamp":1732445154991}})", {});
   auto* ping = std::get_if<PingMessage>(&message);
   ASSERT_NE(ping, nullptr);
   EXPECT_EQ(ping->payload_json, R"({"timestamp":1732445154991})");
@@ -37,7 +39,7 @@ TEST(ClientMessage, PingEchoesItsPayload) {
   EXPECT_STREQ(pong["event"].GetString(), "pong");
   EXPECT_EQ(pong["data"]["timestamp"]["timestamp"].GetInt64(), 1732445154991);
   EXPECT_STREQ(pong["data"]["serverTime"].GetString(), "2026-11-24T10:45:54.991053Z");
-  auto bare = ParseClientMessage(R"({"event":"ping"})");
+  auto bare = ParseClientMessage(R"({"event":"ping"})", {});
   EXPECT_EQ(std::get<PingMessage>(bare).payload_json, "null");
 }
 
@@ -62,8 +64,8 @@ TEST(ClientMessage, MalformedInputGetsAReason) {
       {R"({"event":"subscribe","data":{"colour":["red"]}})", "unknown field colour"},
   };
   for (const auto& c : cases) {
-    EXPECT_NE(ErrorOf(ParseClientMessage(c.text)).find(c.reason_part), std::string::npos)
-        << c.text << " -> " << ErrorOf(ParseClientMessage(c.text));
+    EXPECT_NE(ErrorOf(ParseClientMessage(c.text, {})).find(c.reason_part), std::string::npos)
+        << c.text << " -> " << ErrorOf(ParseClientMessage(c.text, {}));
   }
 }
 

@@ -140,9 +140,11 @@ bool WebSocketSession::TakeToken() {
 }
 
 void WebSocketSession::HandleMessage(std::string_view text) {
-  auto message = ParseClientMessage(text);
+  auto message = ParseClientMessage(text, *client_.context().tables->Snapshot());
   if (auto* subscribe = std::get_if<SubscribeMessage>(&message)) {
-    client_.filter().Add(subscribe->filter);
+    if (auto error = client_.filter().Add(subscribe->filter)) {
+      client_.PushControl("error", ErrorMessage(*error));
+    }
   } else if (auto* unsubscribe = std::get_if<UnsubscribeMessage>(&message)) {
     client_.filter().Remove(unsubscribe->filter);
   } else if (auto* ping = std::get_if<PingMessage>(&message)) {

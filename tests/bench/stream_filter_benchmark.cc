@@ -9,22 +9,24 @@
 namespace walcast::api {
 namespace {
 
-EventKeys UpdateKeys(int64_t id) {
-  EventKeys keys;
+StreamEvent UpdateKeys(int64_t id) {
+  StreamEvent event;
+  event.table = "orders";
+  EventKeys& keys = event.keys;
   keys.operation = Operation::kUpdate;
   keys.order_id = id;
   keys.old_order_id = id;
   keys.status = "shipped";
   keys.old_status = "pending";
-  return keys;
+  return event;
 }
 
 void Run(benchmark::State& state, const StreamFilter& filter) {
-  std::vector<EventKeys> events;
+  std::vector<StreamEvent> events;
   for (int64_t id = 1; id <= 64; ++id) events.push_back(UpdateKeys(id));
   std::size_t matched = 0;
   for (auto _ : state) {
-    for (const auto& keys : events) matched += filter.Matches(keys);
+    for (const auto& event : events) matched += filter.Matches(event);
   }
   benchmark::DoNotOptimize(matched);
   state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(events.size()));

@@ -1,7 +1,8 @@
 // `walcast tail` against a real walcastd: insert/update/delete arrive as JSON lines over
 // WebSocket and SSE; a SIGKILL and restart of the daemon in the middle loses and duplicates
-// nothing; filters; a too-old --from gets a resync notice; bad arguments exit 2 with one line;
-// an unreachable server exits 1 after --retry-for.
+// nothing; filters; other tables with --table and --filter (and their environment variables), an
+// unknown table or column refused with exit 1; a too-old --from gets a resync notice; bad
+// arguments exit 2 with one line; an unreachable server exits 1 after --retry-for.
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 #include <signal.h>
@@ -96,9 +97,10 @@ TEST_F(CliTail, PrettyFormatIsOneReadableLinePerEvent) {
   ASSERT_EQ(tail.WaitExit(60s), 0) << tail.Stderr();
   auto lines = tail.StdoutLines();
   ASSERT_EQ(lines.size(), 3u);
-  EXPECT_NE(lines[0].find("INSERT"), std::string::npos) << lines[0];
+  EXPECT_NE(lines[0].find("orders:insert"), std::string::npos) << lines[0];
+  EXPECT_NE(lines[1].find("orders:update"), std::string::npos) << lines[1];
   EXPECT_NE(lines[1].find("(status pending → shipped)"), std::string::npos) << lines[1];
-  EXPECT_NE(lines[2].find("DELETE"), std::string::npos) << lines[2];
+  EXPECT_NE(lines[2].find("orders:delete"), std::string::npos) << lines[2];
   EXPECT_EQ(lines[0].find('\033'), std::string::npos) << "no colours when not on a terminal";
 }
 
@@ -137,6 +139,137 @@ TEST_F(CliTail, FiltersByStatusOperationAndOrderId) {
   auto by_order = ParseLines(by_id.StdoutLines());
   ASSERT_EQ(by_order.size(), 1u);
   EXPECT_EQ(by_order[0].order_id, first + 1);
+}
+
+// The JSON lines of other tables' events: the event name and the row's `name` column.
+struct TableLine {
+  std::string event;
+  std::string name;  // data.data.name ("" when the row has no name: a delete carries the key)
+};
+
+std::vector<TableLine> ParseTableLines(const std::vector<std::string>& lines) {
+  std::vector<TableLine> out;
+  for (const auto& text : lines) {
+    auto doc = ParseJson(text);
+    if (!doc.IsObject()) continue;
+    TableLine line{doc["event"].GetString(), ""};
+    const auto& row = doc["data"]["data"];
+    if (row.IsObject() && row.HasMember("name")) line.name = row["name"].GetString();
+    out.push_back(line);
+  }
+  return out;
+}
+
+// A database with a customers table beside orders (REPLICA IDENTITY DEFAULT: a delete carries
+// the key only, an update no old row), streamed by a walcastd started with --tables.
+class CliTailTables : public ::testing::Test {
+ protected:
+  void StartDaemon(const std::string& name) {
+    db_ = CreateOrdersDatabase(name);
+    session_ = std::make_unique<PgSession>(db_.conninfo);
+    session_->Exec(
+        "CREATE TABLE customers (id serial PRIMARY KEY, name text NOT NULL, country text)");
+    daemon_ = StartStreamingDaemon(db_, {"--tables", "orders,customers"});
+    port_ = daemon_.port;
+  }
+
+  OrdersDatabase db_;
+  std::unique_ptr<PgSession> session_;
+  StreamingDaemon daemon_;
+  int port_ = 0;
+};
+
+TEST_F(CliTailTables, TableAndFilterSelectAnotherTablesEvents) {
+  StartDaemon("cli_tail_tables");
+  CliProcess by_table(
+      {"--url", Url(port_), "tail", "--table", "customers", "--count", "4", "--timeout", "60"});
+  CliProcess by_filter({"--url", Url(port_), "tail", "--sse", "--filter", "customers:country=eq.DE",
+                        "--count", "2", "--timeout", "60"});
+  // The environment instead of the flags, and the readable lines naming the event.
+  CliProcess by_env(
+      {"--url", Url(port_), "tail", "--format", "pretty", "--count", "4", "--timeout", "60"},
+      {{"WALCAST_TAIL_TABLES", "customers"}});
+  CliProcess filter_env({"--url", Url(port_), "tail", "--count", "1", "--timeout", "60"},
+                        {{"WALCAST_TAIL_FILTERS", "customers:name=eq.Bo\ncustomers:id=gt.0"}});
+  CliProcess both({"--url", Url(port_), "tail", "--table", "orders", "--filter",
+                   "customers:country=in.(FR,\"X,Y\")", "--count", "3", "--timeout", "60"});
+  ASSERT_TRUE(WaitForClients(port_, 5));
+  session_->Exec("INSERT INTO orders (customer_name, product_name) VALUES ('o', 'p')");
+  session_->Exec("INSERT INTO customers (name, country) VALUES ('Ada', 'DE')");
+  session_->Exec("INSERT INTO customers (name, country) VALUES ('Bo', 'FR')");
+  session_->Exec("UPDATE customers SET country = 'DE' WHERE name = 'Bo'");
+  session_->Exec("DELETE FROM customers WHERE name = 'Ada'");
+
+  ASSERT_EQ(by_table.WaitExit(60s), 0) << by_table.Stderr();
+  auto table = ParseTableLines(by_table.StdoutLines());
+  ASSERT_EQ(table.size(), 4u) << by_table.Stdout();
+  EXPECT_EQ(table[0].event, "customers:insert");
+  EXPECT_EQ(table[0].name, "Ada");
+  EXPECT_EQ(table[1].event, "customers:insert");
+  EXPECT_EQ(table[2].event, "customers:update");
+  EXPECT_EQ(table[2].name, "Bo");
+  EXPECT_EQ(table[3].event, "customers:delete");
+  EXPECT_EQ(by_table.Stderr(), "");
+
+  // Ada's insert, and Bo's update into DE; Ada's delete carries her key only (no country).
+  ASSERT_EQ(by_filter.WaitExit(60s), 0) << by_filter.Stderr();
+  auto filtered = ParseTableLines(by_filter.StdoutLines());
+  ASSERT_EQ(filtered.size(), 2u) << by_filter.Stdout();
+  EXPECT_EQ(filtered[0].event, "customers:insert");
+  EXPECT_EQ(filtered[0].name, "Ada");
+  EXPECT_EQ(filtered[1].event, "customers:update");
+  EXPECT_EQ(filtered[1].name, "Bo");
+
+  ASSERT_EQ(by_env.WaitExit(60s), 0) << by_env.Stderr();
+  auto pretty = by_env.StdoutLines();
+  ASSERT_EQ(pretty.size(), 4u) << by_env.Stdout();
+  EXPECT_NE(pretty[0].find("customers:insert"), std::string::npos) << pretty[0];
+  EXPECT_NE(pretty[0].find("name=Ada country=DE"), std::string::npos) << pretty[0];
+  EXPECT_NE(pretty[2].find("customers:update"), std::string::npos) << pretty[2];
+  EXPECT_NE(pretty[3].find("customers:delete"), std::string::npos) << pretty[3];
+
+  ASSERT_EQ(filter_env.WaitExit(60s), 0) << filter_env.Stderr();
+  auto bo = ParseTableLines(filter_env.StdoutLines());
+  ASSERT_EQ(bo.size(), 1u) << filter_env.Stdout();
+  EXPECT_EQ(bo[0].event, "customers:insert");
+  EXPECT_EQ(bo[0].name, "Bo");
+
+  // orders by --table, customers through the filter's table: the orders insert, Bo's insert in
+  // FR, and the next orders insert (Bo's update to DE does not pass: without REPLICA IDENTITY FULL
+  // there is no old row for the filter to match).
+  session_->Exec("INSERT INTO orders (customer_name, product_name) VALUES ('o2', 'p')");
+  ASSERT_EQ(both.WaitExit(60s), 0) << both.Stderr();
+  auto mixed = ParseTableLines(both.StdoutLines());
+  ASSERT_EQ(mixed.size(), 3u) << both.Stdout();
+  EXPECT_EQ(mixed[0].event, "orders:insert");
+  EXPECT_EQ(mixed[1].event, "customers:insert");
+  EXPECT_EQ(mixed[1].name, "Bo");
+  EXPECT_EQ(mixed[2].event, "orders:insert");
+}
+
+TEST_F(CliTailTables, UnknownTableOrColumnIsRefusedWithExit1) {
+  StartDaemon("cli_tail_tables_refused");
+  struct Case {
+    std::vector<std::string> args;
+    std::string expected;  // in the notice
+  };
+  std::vector<Case> cases = {
+      {{"--table", "nosuch"}, "nosuch"},
+      {{"--filter", "customers:cuntry=eq.DE"}, "cuntry"},
+      {{"--filter", "customers:id=eq.abc"}, "abc"},
+  };
+  for (const auto& c : cases) {
+    for (bool sse : {false, true}) {
+      std::vector<std::string> args = {"--url", Url(port_), "tail", "--retry-for", "30"};
+      if (sse) args.push_back("--sse");
+      args.insert(args.end(), c.args.begin(), c.args.end());
+      CliProcess tail(args);
+      std::string what = c.args.back() + (sse ? " over SSE" : " over WebSocket");
+      EXPECT_EQ(tail.WaitExit(30s), 1) << what << ": " << tail.Stderr();
+      EXPECT_NE(tail.Stderr().find(c.expected), std::string::npos) << what << ": " << tail.Stderr();
+      EXPECT_EQ(tail.Stdout(), "") << what;
+    }
+  }
 }
 
 // The promise of the issue: a tail that outlives a crash of the daemon prints every committed
@@ -257,6 +390,9 @@ TEST(CliUsage, BadArgumentsExit2WithOneLine) {
       {"tail", "--from", "yesterday"},
       {"tail", "--count", "many"},
       {"tail", "--format", "yaml"},
+      {"tail", "--table", "a:b"},
+      {"tail", "--filter", "customers:country"},
+      {"tail", "--filter", "customers:country=like.D%"},
       {"tail", "--no-such-flag"},
       {"--url", "ftp://example", "tail"},
       {"orders", "get", "0"},

@@ -94,7 +94,7 @@ bool Before(const Change& a, const Change& b) {
 }
 
 // The order row's id, read without a JSON parser: walcastd writes
-// `{"event":...,"data":{"id":"<event id>",...,"table":"orders","data":{"id":<n>,...},"old":...`
+// `{"event":...,"data":{"id":"<event id>",...,"schema":"public","data":{"id":<n>,...},...`
 // (decoder/event_serializer.cc); a delete's row is in "data" too. Every 4096th event is parsed
 // with RapidJSON as well (ReadChanges), so a change of that layout fails loudly.
 std::optional<int64_t> OrderIdOf(std::string_view data) {

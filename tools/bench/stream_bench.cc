@@ -9,6 +9,7 @@
 //   stream_bench ... fanout --clients 100 --restricted-clients 1000 --customers 10 --rate 1000
 //   stream_bench ... fanout --clients 100 --rate 1000 --ceiling [--ceiling-send io_uring]
 //   stream_bench ... bulk [--rows 1000000 --clients 100]
+//   stream_bench ... tables [--transactions 200 --rows 1000]
 //
 // tools/bench-stream sets up a throwaway cluster and runs them. `stream_bench relay` is the
 // ceiling's broadcaster, started by `fanout --ceiling` (stream_bench_relay.h); it needs neither
@@ -29,6 +30,7 @@
 #include "tools/bench/stream_bench_relay.h"
 #include "tools/bench/stream_bench_scenarios.h"
 #include "tools/bench/stream_bench_stats.h"
+#include "tools/bench/stream_bench_tables.h"
 
 namespace {
 
@@ -285,6 +287,20 @@ int main(int argc, char** argv) {
   bulk_cmd->add_option("--rss-interval-ms", bulk.rss_interval_ms, "RSS sampling period")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+
+  walcast::bench::TablesOptions tables;
+  auto* tables_cmd = app.add_subcommand(
+      "tables", "catch-up of N inserts into orders, then of N spread over three tables");
+  tables_cmd->add_option("--transactions", tables.transactions, "per phase")->capture_default_str();
+  tables_cmd->add_option("--rows", tables.rows_per_transaction, "rows per transaction")
+      ->capture_default_str();
+  std::string tables_order = "alternate";
+  tables_cmd
+      ->add_option("--order", tables_order,
+                   "which phase runs first: one-first, three-first, or alternate between runs "
+                   "(starting with one table)")
+      ->check(CLI::IsMember({"one-first", "three-first", "alternate"}))
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   if (relay_cmd->parsed()) return walcast::bench::RunRelay(relay);
   if (setup.walcastd.empty() || setup.conninfo.empty()) {
@@ -306,6 +322,13 @@ int main(int argc, char** argv) {
   } else if (bulk_cmd->parsed()) {
     scenario = "bulk";
     run_once = [&](int) { return walcast::bench::RunBulk(setup, bulk); };
+  } else if (tables_cmd->parsed()) {
+    scenario = "tables";
+    run_once = [&](int run) {
+      tables.three_first =
+          tables_order == "three-first" || (tables_order == "alternate" && run % 2 == 1);
+      return walcast::bench::RunTables(setup, tables);
+    };
   } else if (fanout_cmd->parsed()) {
     scenario = "fanout";
     run_once = [&](int) { return walcast::bench::RunFanout(setup, fanout); };

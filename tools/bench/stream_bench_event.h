@@ -21,7 +21,14 @@ std::optional<std::chrono::system_clock::time_point> ParseRfc3339(std::string_vi
 // transaction committed there (a `from` that a window starting at that LSN accepts).
 std::optional<std::string> EventIdAtLsn(std::string_view lsn);
 
-// Whether an SSE event name is a change (orders:insert|update|delete|truncate).
-inline bool IsChange(std::string_view name) { return name.substr(0, 7) == "orders:"; }
+// Whether an SSE event name is a change of any streamed table, `<table>:<op>` with op insert,
+// update, delete or truncate (`orders:insert`, `sales.invoices:update`); the stream's other events
+// (welcome, clients, error, ...) have no colon.
+inline bool IsChange(std::string_view name) {
+  auto colon = name.rfind(':');
+  if (colon == std::string_view::npos || colon == 0) return false;
+  auto op = name.substr(colon + 1);
+  return op == "insert" || op == "update" || op == "delete" || op == "truncate";
+}
 
 }  // namespace walcast::bench

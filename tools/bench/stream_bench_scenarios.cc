@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "tools/bench/stream_bench_catch_up.h"
 #include "tools/bench/stream_bench_daemon.h"
 #include "tools/bench/stream_bench_event.h"
 #include "tools/bench/stream_bench_pg.h"
@@ -68,25 +69,8 @@ Figures RunThroughput(const BenchSetup& setup, const ThroughputOptions& options)
     DropSlot(db, options.recvlogical_slot, 10s);
   };
 
-  // The client asks for everything after the slot's start, so it misses nothing however early or
-  // late it connects relative to the daemon's first decoded transaction.
-  double walcast_seconds = 0, first_to_last = 0, client_cpu = 0, walsender_cpu = 0;
-  std::size_t reconnects = 0;
-  ChildProcess::Exit daemon_exit;
-  auto run_walcast = [&] {
-    double client_cpu_before = SelfCpuSeconds();
-    Daemon daemon(setup);
-    ChangeReceiver client(daemon.port(), *EventIdAtLsn(walcast_start));
-    client.Connect(Clock::now() + 30s);
-    client.ReceiveUntil(changes, {}, 30s);
-    client_cpu = SelfCpuSeconds() - client_cpu_before;
-    auto walsender = SlotActivePid(db, setup.slot);
-    walsender_cpu = walsender ? ProcessCpuSeconds(*walsender) : 0;
-    daemon_exit = daemon.Stop();
-    walcast_seconds = SecondsBetween(daemon.process_started(), client.last_change());
-    first_to_last = SecondsBetween(client.first_change(), client.last_change());
-    reconnects = client.reconnects();
-  };
+  CatchUp walcast;
+  auto run_walcast = [&] { walcast = RunCatchUp(db, setup, walcast_start, changes, {}, {}); };
 
   if (options.walcast_first) {
     run_walcast();
@@ -96,20 +80,20 @@ Figures RunThroughput(const BenchSetup& setup, const ThroughputOptions& options)
     run_walcast();
   }
 
-  double walcast_rate = static_cast<double>(changes) / walcast_seconds;
+  double walcast_rate = static_cast<double>(changes) / walcast.seconds;
   double recvlogical_rate = static_cast<double>(changes) / recvlogical_seconds;
   return {
       {"changes", static_cast<double>(changes)},
       {"walcast_changes_per_s", walcast_rate},
       {"pg_recvlogical_changes_per_s", recvlogical_rate},
       {"ratio", walcast_rate / recvlogical_rate},
-      {"walcast_s (start to last event)", walcast_seconds},
-      {"walcast_first_to_last_s", first_to_last},
-      {"client_reconnects (dropped as slow)", static_cast<double>(reconnects)},
+      {"walcast_s (start to last event)", walcast.seconds},
+      {"walcast_first_to_last_s", walcast.first_to_last_seconds},
+      {"client_reconnects (dropped as slow)", static_cast<double>(walcast.reconnects)},
       {"pg_recvlogical_s (start to exit)", recvlogical_seconds},
-      {"walcastd_cpu_s", daemon_exit.cpu_seconds},
-      {"walsender_cpu_s (walcast's)", walsender_cpu},
-      {"client_cpu_s", client_cpu},
+      {"walcastd_cpu_s", walcast.walcastd_cpu_seconds},
+      {"walsender_cpu_s (walcast's)", walcast.walsender_cpu_seconds},
+      {"client_cpu_s", walcast.client_cpu_seconds},
       {"pg_recvlogical_cpu_s", recvlogical_exit.cpu_seconds},
       {"write_s (not timed above)", write_seconds},
       {"walcast_first (1) or pg_recvlogical_first (0)", options.walcast_first ? 1.0 : 0.0},

@@ -11,8 +11,10 @@
 #include "tools/cli/exit_codes.h"
 #include "tools/cli/line_output.h"
 #include "tools/cli/reconnect_policy.h"
+#include "tools/cli/refusal_text.h"
 #include "tools/cli/stream_connection.h"
 #include "tools/cli/stream_message.h"
+#include "tools/cli/table_event.h"
 
 namespace walcast::cli {
 namespace asio = boost::asio;
@@ -21,10 +23,11 @@ TailCommand::TailCommand(CLI::App& app) {
   auto* tail = tail_ = app.add_subcommand(
       "tail",
       "Follow the change stream: one JSON frame per line ({\"event\":\"orders:insert\",\"data\":"
-      "{…}}) when stdout is not a terminal, a readable coloured line when it is. Reconnects by "
-      "itself and resumes after the last event printed. Exit codes: 0 done (--count, --timeout "
-      "without --count, Ctrl-C), 1 no connection within --retry-for or refused, 2 usage, 3 "
-      "--timeout before --count events");
+      "{…}}; the event name is <table>:<operation>) when stdout is not a terminal, a readable "
+      "coloured line when it is. Reconnects by itself and resumes after the last event printed. "
+      "Exit codes: 0 done (--count, --timeout without --count, Ctrl-C), 1 no connection within "
+      "--retry-for, or refused (an unknown table or column included), 2 usage, 3 --timeout "
+      "before --count events");
   tail->add_flag("--sse", options_.sse,
                  "Use Server-Sent Events (/api/events) instead of WebSocket");
   tail->add_option("--format", format_,
@@ -34,6 +37,20 @@ TailCommand::TailCommand(CLI::App& app) {
   tail->add_option("--order-id", options_.order_ids, "Only these order ids")->delimiter(',');
   tail->add_option("--operation", options_.operations, "Only insert, update, delete, truncate")
       ->delimiter(',');
+  tail->add_option("--table", tables_.tables,
+                   "Only these tables' events (table or schema.table; repeatable or a comma "
+                   "list). Default: every table walcastd streams")
+      ->delimiter(',')
+      ->allow_extra_args(false)
+      ->envname("WALCAST_TAIL_TABLES");
+  tail->add_option("--filter", tables_.filters,
+                   "Only rows matching <table>:<column>=[not.]<op>.<value> (op: eq neq lt lte gt "
+                   "gte in is; e.g. customers:country=in.(DE,FR)); the filter's table is "
+                   "streamed too. Repeatable: predicates on one table all hold. The environment "
+                   "variable holds one filter per line")
+      ->delimiter('\n')
+      ->allow_extra_args(false)
+      ->envname("WALCAST_TAIL_FILTERS");
   tail->add_option("--from", options_.from,
                    "Start after this event id, or at a REST read's streamPosition (replayed from "
                    "the window)");
@@ -60,12 +77,19 @@ std::chrono::milliseconds Millis(double seconds) {
   return std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
 }
 
+// The server's error frames that close the connection for the client to come back (with its
+// last event id, or a fresh token): the tail reconnects after them.
+bool EndsInReconnect(const std::string& message) {
+  return message.starts_with("slow consumer") || message.starts_with("token expired");
+}
+
 // Owns the loop of one `tail` run: connection, reconnects, output, stop conditions.
 class Tail {
  public:
-  Tail(const ClientOptions& client, const TailOptions& options)
+  Tail(const ClientOptions& client, const TailOptions& options, const TableSelection& tables)
       : client_(client),
         options_(options),
+        tables_(tables),
         pretty_(options.format.value_or(isatty(STDOUT_FILENO)
                                             ? OutputFormat::kPretty
                                             : OutputFormat::kJson) == OutputFormat::kPretty),
@@ -115,7 +139,7 @@ class Tail {
     handlers.on_open = [this] { OnOpen(); };
     handlers.on_message = [this](std::string_view frame) { OnMessage(frame); };
     handlers.on_closed = [this](const StreamClosed& closed) { OnClosed(closed); };
-    std::string target = StreamTarget(options_, cursor_);
+    std::string target = WithTableSelection(StreamTarget(options_, cursor_), tables_);
     connection_ = options_.sse ? OpenSseStream(io_, client_.endpoint, target, client_.token,
                                                std::move(handlers))
                                : OpenWebSocketStream(io_, client_.endpoint, target, client_.token,
@@ -131,7 +155,7 @@ class Tail {
   }
 
   void OnMessage(std::string_view frame) {
-    auto message = ParseStreamMessage(frame);
+    auto message = ParseTailMessage(frame);
     if (!message) {
       Notice("ignoring a malformed frame: " + std::string(frame.substr(0, 200)));
       return;
@@ -168,6 +192,10 @@ class Tail {
         return;
       case MessageKind::kError:
         Notice("server error: " + message->text);
+        // The tail sends nothing but its URL, so an error other than the two that end in a
+        // reconnect (slow consumer, token expired) refuses that URL's tables or filters: no
+        // reconnect can change it.
+        if (!EndsInReconnect(message->text)) Finish(kExitFailure);
         return;
       case MessageKind::kOther:
         return;
@@ -175,7 +203,7 @@ class Tail {
   }
 
   void Print(std::string_view frame) {
-    bool ok = pretty_ ? output_.WriteLine(PrettyLine(frame, color_)) : output_.WriteLine(frame);
+    bool ok = pretty_ ? output_.WriteLine(EventLine(frame, color_)) : output_.WriteLine(frame);
     if (!ok) return Finish(kExitOk);  // stdout closed (`| head`): nothing left to do
     ++printed_;
     if (options_.count > 0 && printed_ >= options_.count) return Finish(kExitOk);
@@ -194,7 +222,7 @@ class Tail {
     connection_.reset();
     if (finished_) return;
     if (!closed.retryable) {
-      Notice(closed.reason);
+      Notice(RefusalText(closed.reason));
       return Finish(kExitFailure);
     }
     auto delay = policy_.NextDelay(ReconnectPolicy::Clock::now());
@@ -228,6 +256,7 @@ class Tail {
 
   const ClientOptions& client_;
   const TailOptions& options_;
+  const TableSelection& tables_;
   const bool pretty_;
   const bool color_;
   LineOutput output_;
@@ -251,12 +280,14 @@ class Tail {
 
 int TailCommand::Run(const ClientOptions& client) {
   const TailOptions& options = options_;
-  if (auto problem = ValidateTailOptions(options)) {
+  auto problem = ValidateTailOptions(options);
+  if (!problem) problem = ValidateTableSelection(tables_);
+  if (problem) {
     std::cerr << "walcast tail: " << *problem << std::endl;
     return kExitUsage;
   }
   std::signal(SIGPIPE, SIG_IGN);  // a closed stdout shows up as EPIPE from write(2)
-  Tail tail(client, options);
+  Tail tail(client, options, tables_);
   return tail.Run();
 }
 

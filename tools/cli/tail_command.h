@@ -3,6 +3,7 @@
 #pragma once
 
 #include "tools/cli/client_options.h"
+#include "tools/cli/table_selection.h"
 #include "tools/cli/tail_options.h"
 
 namespace CLI {
@@ -17,12 +18,14 @@ class TailCommand {
   explicit TailCommand(CLI::App& app);
   bool Parsed() const;
   // Runs until --count events, --timeout, Ctrl-C/SIGTERM (exit 0), a broken stdout (exit 0: the
-  // reader went away, as `| head` does), or --retry-for spent without a connection (exit 1).
+  // reader went away, as `| head` does), --retry-for spent without a connection, or the server
+  // refusing the stream's parameters (an unknown table or column in --table/--filter: exit 1).
   int Run(const ClientOptions& client);
 
  private:
   CLI::App* tail_;
   TailOptions options_;
+  TableSelection tables_;
   std::string format_;
 };
 

@@ -66,3 +66,10 @@ export function updateOrder(id, fields) {
 export function deleteOrder(id) {
   return request('DELETE', `/api/orders/${encodeURIComponent(id)}`);
 }
+
+// GET /api/tables: the tables walcastd streams, [{schema, name, qualifiedName, replicaIdentity,
+// columns: [{name, type, key, notNull}]}], sorted by qualified name. Read from the database each
+// time, so columns added since the page opened are there.
+export async function listTables() {
+  return (await request('GET', '/api/tables')).data;
+}

@@ -6,6 +6,7 @@ import { applyChangeToStats, emptyStats } from './stats.js';
 import { OrderStore } from './store.js';
 import { OrderStream } from './stream.js';
 import * as view from './render.js';
+import { setPageStart, showingOrders, startTables } from './tables.js';
 import { adoptTokenFromUrl } from './token.js';
 
 adoptTokenFromUrl();  // before the first request
@@ -32,18 +33,21 @@ let positioned = false;
 let expectingWelcome = false;  // a connection this page opened on purpose, not a reconnect
 let welcomed = false;  // connected at least once
 
+// The header's connection state and its toasts are the orders stream's while the orders view is
+// shown; another table's view (tables.js) shows its own stream's.
 const stream = new OrderStream({
   state: (state) => {
+    if (!showingOrders()) return;
     view.renderConnection(state);
     if (state === 'reconnecting' && welcomed) view.toast('Connection lost; reconnecting…', 'warn');
   },
   welcome: (data) => {
-    view.renderClients(data.totalClients);
+    if (showingOrders()) view.renderClients(data.totalClients);
     welcomed = true;
     if (expectingWelcome) {
       expectingWelcome = false;
       if (!positioned) reload();
-    } else {
+    } else if (showingOrders()) {
       view.toast('Reconnected; catching up from the last event seen', 'success');
     }
   },
@@ -53,7 +57,7 @@ const stream = new OrderStream({
     reload();
   },
   clients: (n) => view.renderClients(n),
-  notice: (text) => view.toast(text, 'warn'),
+  notice: (text) => showingOrders() && view.toast(text, 'warn'),
 });
 
 // ---- change events, batched per frame ----
@@ -104,6 +108,7 @@ async function reload() {
     if (serial !== reloadSerial) return;  // a newer reload (filter change) supersedes this one
     store.reset(list.data, list.pagination?.total ?? list.data.length);
     positioned = typeof list.streamPosition === 'string';
+    setPageStart(positioned ? list.streamPosition : null);  // the first read's, for other tables
     if (positioned) {
       // What the old connection delivered is in this read or comes again from its position.
       queue = [];
@@ -124,6 +129,7 @@ async function reload() {
     document.body.dataset.loaded = 'true';
   } catch (error) {
     if (serial === reloadSerial) view.toast(`Could not load orders: ${error.message}`, 'error');
+    setPageStart(null);
     if (!stream.started) {
       // The stream's first welcome (or resync) reads again.
       expectingWelcome = true;
@@ -280,3 +286,4 @@ function watchListEnd() {
 
 view.renderConnection('connecting');
 reload();  // then the stream, at the read's position
+startTables(stream);

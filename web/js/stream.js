@@ -7,6 +7,10 @@
 //
 // States reported: connecting (first attempt), connected, reconnecting (lost, retrying),
 // disconnected (several attempts failed in a row; it keeps retrying at the slowest pace).
+//
+// OrderStream is the orders view's: no `table=`, so it receives every streamed table's events;
+// it hands on orders' and resumes after the last event of any table (one id space across tables).
+// TableStream is another table's live view: `table=<qualified>` narrows the connection to it.
 
 import { accessToken } from './token.js';
 
@@ -15,6 +19,15 @@ const kMaxDelayMs = 10000;
 const kAttemptsBeforeDisconnected = 4;
 const kPingEveryMs = 20000;
 const kSilenceLimitMs = 45000;  // no frame at all for this long: the connection is half-open
+
+const kOperations = new Set(['insert', 'update', 'delete', 'truncate']);
+
+// "customers:insert", "sales.invoices:truncate": the events of every table's changes.
+export function isChangeEvent(event) {
+  if (typeof event !== 'string') return false;
+  const colon = event.lastIndexOf(':');
+  return colon > 0 && kOperations.has(event.slice(colon + 1));
+}
 
 export class OrderStream {
   // handlers: {state(name), welcome(data), change(data), resync(data), clients(n), notice(text)}
@@ -29,6 +42,7 @@ export class OrderStream {
     this.lastFrameAt = 0;
     this.state = '';
     this.started = false;
+    this.refused = false;  // the server refused the URL's parameters: no retry (TableStream)
   }
 
   start() {
@@ -69,11 +83,14 @@ export class OrderStream {
     const query = new URLSearchParams();
     if (this.lastEventId) query.set('from', this.lastEventId);
     if (this.statuses.length) query.set('status', this.statuses.join(','));
+    this.addQuery(query);
     if (accessToken()) query.set('access_token', accessToken());
     const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
     const suffix = query.toString() ? `?${query}` : '';
     return `${scheme}//${location.host}/ws${suffix}`;
   }
+
+  addQuery() {}  // the orders view's stream asks for every table
 
   connect() {
     const socket = new WebSocket(this.url());
@@ -102,16 +119,6 @@ export class OrderStream {
         this.startPings();
         this.handlers.welcome(data);
         break;
-      case 'orders:insert':
-      case 'orders:update':
-      case 'orders:delete':
-        if (data.id) this.lastEventId = data.id;
-        this.handlers.change(data);
-        break;
-      case 'orders:truncate':
-        if (data.id) this.lastEventId = data.id;
-        this.handlers.resync({ reason: 'table truncated' });
-        break;
       case 'cursor':
         // After an event sent from a read's position: resume here, not at the event's id.
         if (data.from) this.lastEventId = data.from;
@@ -126,17 +133,36 @@ export class OrderStream {
         this.handlers.notice('The server is restarting; reconnecting…');
         break;
       case 'error':
-        this.handlers.notice(`Stream: ${data.message || 'error'}`);
+        this.onError(data.message || 'error');
         break;
       default:
-        break;  // pong and future events
+        // Change events are "<table>:<operation>"; pong and future events are ignored.
+        if (isChangeEvent(frame.event)) {
+          if (data.id) this.lastEventId = data.id;
+          this.onChange(frame.event, data);
+        }
+        break;
     }
+  }
+
+  // A change event of any table: the orders view takes orders' own, and reloads on a truncate.
+  onChange(event, data) {
+    if (event === 'orders:truncate') this.handlers.resync({ reason: 'table truncated' });
+    else if (event.startsWith('orders:')) this.handlers.change(data);
+  }
+
+  onError(message) {
+    this.handlers.notice(`Stream: ${message}`);
   }
 
   onClose(socket) {
     if (socket !== this.socket) return;
     this.socket = null;
     clearInterval(this.pingTimer);
+    if (this.refused) {
+      this.setState('disconnected');
+      return;
+    }
     this.failures += 1;
     this.setState(this.failures > kAttemptsBeforeDisconnected ? 'disconnected' : 'reconnecting');
     const base = Math.min(kMaxDelayMs, kFirstDelayMs * 2 ** (this.failures - 1));
@@ -164,5 +190,44 @@ export class OrderStream {
     if (state === this.state) return;
     this.state = state;
     this.handlers.state(state);
+  }
+}
+
+// The stream of one table other than orders (its qualified name, "customers" or "sales.invoices"):
+// `table=` in every URL, so the server sends that table's events only. handlers as OrderStream's,
+// with change(event data) for inserts, updates and deletes and truncate(event data).
+export class TableStream extends OrderStream {
+  constructor(table, handlers) {
+    super(handlers);
+    this.table = table;
+  }
+
+  addQuery(query) {
+    query.set('table', this.table);
+  }
+
+  // Closes the connection for good (the view moved to another table): no retry.
+  stop() {
+    clearTimeout(this.retryTimer);
+    clearInterval(this.pingTimer);
+    const socket = this.socket;
+    this.socket = null;
+    socket?.close();
+  }
+
+  onChange(event, data) {
+    if (event === `${this.table}:truncate`) this.handlers.truncate(data);
+    else if (event.startsWith(`${this.table}:`)) this.handlers.change(data);
+  }
+
+  // The server refuses a stream parameter (the table is no longer streamed) with an error and a
+  // close: retrying the same URL cannot help, so the view says so and stops (handlers.refused).
+  onError(message) {
+    if (!message.startsWith('invalid stream')) {
+      super.onError(message);
+      return;
+    }
+    this.refused = true;
+    this.handlers.refused(message);
   }
 }

@@ -1,0 +1,51 @@
+#include "api/stream/event_rows.h"
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <string>
+
+#include "decoder/json_row.h"
+
+namespace walcast::api {
+namespace {
+
+// The object's members as a Row whose values are their compact JSON text. Numbers, strings and
+// literals come out as the serializer wrote them; embedded json columns may differ in spacing,
+// which no filter compares (docs/tables.md: json columns take only is.null).
+std::optional<decoder::Row> RowOf(const rapidjson::Value& object) {
+  if (!object.IsObject()) return std::nullopt;
+  decoder::RowBuilder builder(64 * object.MemberCount(), object.MemberCount());
+  rapidjson::StringBuffer value;
+  for (const auto& member : object.GetObject()) {
+    value.Clear();
+    rapidjson::Writer<rapidjson::StringBuffer> writer(value);
+    member.value.Accept(writer);
+    builder.AddRaw(
+        decoder::JsonKey(std::string_view(member.name.GetString(), member.name.GetStringLength())),
+        std::string_view(value.GetString(), value.GetSize()));
+  }
+  return std::move(builder).Finish();
+}
+
+}  // namespace
+
+void AddRowsFromJson(StreamEvent& event) {
+  if (auto colon = event.name.rfind(':'); colon != std::string::npos) {
+    event.table = event.name.substr(0, colon);
+  }
+  rapidjson::Document document;
+  document.Parse(event.json.data(), event.json.size());
+  if (document.HasParseError() || !document.IsObject()) return;
+  auto payload = document.FindMember("data");
+  if (payload == document.MemberEnd() || !payload->value.IsObject()) return;
+  if (auto data = payload->value.FindMember("data"); data != payload->value.MemberEnd()) {
+    event.row = RowOf(data->value);
+  }
+  if (auto old = payload->value.FindMember("old"); old != payload->value.MemberEnd()) {
+    event.old_row = RowOf(old->value);
+  }
+}
+
+}  // namespace walcast::api
