@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "decoder/pg_time.h"
+#include "decoder/table_catalog.h"
 #include "decoder/value_format.h"
 
 // The frame has a fixed shape and its rows are JSON already, so it is written directly, not with
@@ -61,21 +62,6 @@ size_t NamesSize(const Names& names) {
 
 std::string_view RowJson(const std::optional<Row>& row) { return row ? row->json() : kNull; }
 
-// The words of ALTER TABLE ... REPLICA IDENTITY.
-std::string_view ReplicaIdentityWord(ReplicaIdentity identity) {
-  switch (identity) {
-    case ReplicaIdentity::kDefault:
-      return "default";
-    case ReplicaIdentity::kNothing:
-      return "nothing";
-    case ReplicaIdentity::kFull:
-      return "full";
-    case ReplicaIdentity::kIndex:
-      return "index";
-  }
-  return "default";
-}
-
 }  // namespace
 
 std::string SerializeEvent(const OrderEvent& event, std::string_view server_time) {
@@ -121,7 +107,7 @@ std::string SerializeEvent(const OrderEvent& event, std::string_view server_time
   const size_t name_size = table_size + (qualified ? schema_size - 1 : 0);
   const std::string_view identity = event.replica_identity == ReplicaIdentity::kFull
                                         ? std::string_view()
-                                        : ReplicaIdentityWord(event.replica_identity);
+                                        : ReplicaIdentityName(event.replica_identity);
 
   const size_t size =
       kEvent.size() + name_size + 1 + operation.size() + kId.size() + EventId::kSize +
