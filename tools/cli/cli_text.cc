@@ -25,4 +25,29 @@ std::size_t CodePoints(const std::string& text) {
   return n;
 }
 
+std::string StringMember(const rapidjson::Value& object, const char* name) {
+  if (!object.IsObject()) return "";
+  auto it = object.FindMember(name);
+  if (it == object.MemberEnd() || !it->value.IsString()) return "";
+  return std::string(it->value.GetString(), it->value.GetStringLength());
+}
+
+std::string Pad(std::string text, std::size_t width) {
+  auto length = CodePoints(text);
+  if (length < width) text.append(width - length, ' ');
+  return text;
+}
+
+std::string ShortTime(const std::string& rfc3339) {
+  if (rfc3339.size() >= 23 && rfc3339[10] == 'T') return rfc3339.substr(11, 12);
+  return rfc3339;
+}
+
+const char* OperationColor(std::string_view operation) {
+  if (operation == "insert") return "\033[32m";
+  if (operation == "update") return "\033[33m";
+  if (operation == "delete") return "\033[31m";
+  return "\033[35m";
+}
+
 }  // namespace walcast::cli

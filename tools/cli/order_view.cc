@@ -25,10 +25,6 @@ std::string Clip(const std::string& text, std::size_t max) {
   return out + "…";
 }
 
-std::string Pad(const std::string& text, std::size_t width) {
-  return text + std::string(width > CodePoints(text) ? width - CodePoints(text) : 0, ' ');
-}
-
 bool ParseObject(const std::string& body, rapidjson::Document& doc) {
   doc.Parse(body.c_str(), body.size());
   return !doc.HasParseError() && doc.IsObject();

@@ -9,35 +9,6 @@ namespace {
 
 using rapidjson::Value;
 
-std::string StringMember(const Value& object, const char* name) {
-  if (!object.IsObject()) return "";
-  auto it = object.FindMember(name);
-  if (it == object.MemberEnd() || !it->value.IsString()) return "";
-  return std::string(it->value.GetString(), it->value.GetStringLength());
-}
-
-constexpr const char* kReset = "\033[0m";
-constexpr const char* kDim = "\033[2m";
-constexpr const char* kBold = "\033[1m";
-
-const char* OperationColor(std::string_view operation) {
-  if (operation == "insert") return "\033[32m";  // green
-  if (operation == "update") return "\033[33m";  // yellow
-  if (operation == "delete") return "\033[31m";  // red
-  return "\033[35m";                             // magenta: truncate and anything new
-}
-
-std::string Pad(std::string text, std::size_t width) {
-  if (text.size() < width) text.append(width - text.size(), ' ');
-  return text;
-}
-
-// "2026-11-24T10:45:54.991053Z" → "10:45:54.991": the date rarely matters when following.
-std::string ShortTime(const std::string& rfc3339) {
-  if (rfc3339.size() >= 23 && rfc3339[10] == 'T') return rfc3339.substr(11, 12);
-  return rfc3339;
-}
-
 }  // namespace
 
 std::optional<StreamMessage> ParseStreamMessage(std::string_view frame) {

@@ -16,36 +16,6 @@ using rapidjson::Value;
 constexpr std::array<std::string_view, 4> kOperations = {"insert", "update", "delete", "truncate"};
 constexpr std::size_t kEventWidth = 18;  // "customers:truncate"; longer names push the rest
 
-constexpr const char* kReset = "\033[0m";
-constexpr const char* kDim = "\033[2m";
-constexpr const char* kBold = "\033[1m";
-
-const char* OperationColor(std::string_view operation) {
-  if (operation == "insert") return "\033[32m";  // green
-  if (operation == "update") return "\033[33m";  // yellow
-  if (operation == "delete") return "\033[31m";  // red
-  return "\033[35m";                             // magenta: truncate and anything new
-}
-
-std::string StringMember(const Value& object, const char* name) {
-  if (!object.IsObject()) return "";
-  auto it = object.FindMember(name);
-  if (it == object.MemberEnd() || !it->value.IsString()) return "";
-  return std::string(it->value.GetString(), it->value.GetStringLength());
-}
-
-std::string Pad(std::string text, std::size_t width) {
-  auto length = CodePoints(text);
-  if (length < width) text.append(width - length, ' ');
-  return text;
-}
-
-// "2026-11-24T10:45:54.991053Z" → "10:45:54.991": the date rarely matters when following.
-std::string ShortTime(const std::string& rfc3339) {
-  if (rfc3339.size() >= 23 && rfc3339[10] == 'T') return rfc3339.substr(11, 12);
-  return rfc3339;
-}
-
 // Text from the database on a terminal: C0 controls and DEL as \u escapes (an ESC in a value
 // must not reach the terminal as one), the rest unchanged.
 std::string Printable(std::string_view text) {
