@@ -19,7 +19,7 @@ export const kVersions = { '4.8': io48, '4.7': io47 };
 
 // docs/contract.md §4: commit LSN and index in the transaction, fixed-width upper-case hex.
 export const kEventId = /^[0-9A-F]{16}-[0-9A-F]{8}$/;
-const kPayloadKeys = ['changed', 'data', 'id', 'lsn', 'old', 'operation', 'serverTime', 'table', 'timestamp', 'type', 'xid'];
+const kPayloadKeys = ['changed', 'data', 'id', 'lsn', 'old', 'operation', 'schema', 'serverTime', 'table', 'timestamp', 'type', 'xid'];
 
 function escapeRegExp(text) {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -123,6 +123,7 @@ export function assertPayload(payload, operation, { row, oldStatus } = {}) {
   assert.equal(payload.type, 'database_change');
   assert.equal(payload.operation, operation);
   assert.equal(payload.table, 'orders');
+  assert.equal(payload.schema, 'public');
   assert.ok(!Number.isNaN(Date.parse(payload.timestamp)), `timestamp ${payload.timestamp}`);
   assert.ok(!Number.isNaN(Date.parse(payload.serverTime)), `serverTime ${payload.serverTime}`);
   assert.match(payload.lsn, /^[0-9A-F]+\/[0-9A-F]+$/);
