@@ -192,9 +192,7 @@ describe('web UI: other tables', () => {
     assert.deepEqual(takeProblems(a, kWhileDown), []);
   });
 
-  // Skipped until fixed: it fails intermittently after the restart case (the page's second
-  // stream sees no rows); docs/web-ui.md says so.
-  test('a page opened with ?table=customers shows the view; sales.invoices has its own columns', { skip: 'intermittent after the restart case, under investigation' }, async () => {
+  test('a page opened with ?table=customers shows the view; sales.invoices has its own columns', async () => {
     const b = await openPage(browser, `${daemon.url}/?table=customers`);
     try {
       await eventually(async () => assert.equal(await b.page.isVisible('#table-view'), true));
@@ -229,15 +227,16 @@ describe('web UI: other tables', () => {
     assert.deepEqual(takeProblems(a), []);
   });
 
-  // Skipped until fixed: it fails intermittently after the restart case (the page's second
-  // stream sees no rows); docs/web-ui.md says so.
-  test('screenshots of a table view (desktop and phone) are saved', { skip: 'intermittent after the restart case, under investigation' }, async () => {
+  test('screenshots of a table view (desktop and phone) are saved', async () => {
     await a.page.selectOption('#table-select', 'customers');
     // A row to show, whatever the tests before left in the view (a truncate empties it).
     psql(db.conninfo, "INSERT INTO customers VALUES (90, 'Screen Shot', 'NL', NULL);");
     await eventually(async () => assert.ok((await pageRows(a.page)).length > 0));
     await a.page.screenshot({ path: path.join(artifactsDir, 'table-desktop.png') });
     const phone = await openPage(browser, `${daemon.url}/?table=customers`, { viewport: { width: 390, height: 844 } });
+    // A new page shows the changes since it opened: one more, committed once its view streams.
+    await eventually(async () => assert.equal(await phone.page.getAttribute('#connection', 'data-state'), 'connected'));
+    psql(db.conninfo, "INSERT INTO customers VALUES (91, 'Phone Screen', 'NL', NULL);");
     await eventually(async () => assert.ok((await pageRows(phone.page)).length > 0));
     await phone.page.screenshot({ path: path.join(artifactsDir, 'table-phone.png') });
     const overflow = await phone.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
