@@ -7,24 +7,37 @@
 #include <string>
 
 #include "decoder/json_row.h"
+#include "decoder/value_format.h"
 
 namespace walcast::api {
 namespace {
 
-// The object's members as a Row whose values are their compact JSON text. Numbers, strings and
-// literals come out as the serializer wrote them; embedded json columns may differ in spacing,
-// which no filter compares (docs/tables.md: json columns take only is.null).
+// The object's members as a Row holding the raw JSON values the decoder wrote, so that a filter
+// compares the same bytes on every node. Strings are escaped again by the decoder's own writer
+// (decoder/value_format.h): RapidJSON's escapes control characters with upper-case hex, the
+// decoder with lower-case, and text filters compare escaped forms. Integers round-trip exactly
+// (int8 fits RapidJSON's int64); numeric, float and timestamp values are strings. Embedded json
+// columns may differ in spacing, which no filter compares (docs/tables.md: json columns take only
+// is.null).
 std::optional<decoder::Row> RowOf(const rapidjson::Value& object) {
   if (!object.IsObject()) return std::nullopt;
   decoder::RowBuilder builder(64 * object.MemberCount(), object.MemberCount());
   rapidjson::StringBuffer value;
+  std::string text;
   for (const auto& member : object.GetObject()) {
+    const std::string key =
+        decoder::JsonKey(std::string_view(member.name.GetString(), member.name.GetStringLength()));
+    if (member.value.IsString()) {
+      text.clear();
+      decoder::AppendJsonString(
+          std::string_view(member.value.GetString(), member.value.GetStringLength()), &text);
+      builder.AddRaw(key, text);
+      continue;
+    }
     value.Clear();
     rapidjson::Writer<rapidjson::StringBuffer> writer(value);
     member.value.Accept(writer);
-    builder.AddRaw(
-        decoder::JsonKey(std::string_view(member.name.GetString(), member.name.GetStringLength())),
-        std::string_view(value.GetString(), value.GetSize()));
+    builder.AddRaw(key, std::string_view(value.GetString(), value.GetSize()));
   }
   return std::move(builder).Finish();
 }

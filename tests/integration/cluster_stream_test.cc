@@ -1,7 +1,8 @@
 // The cluster's Redis stream (cluster/) against a real redis-server: a leader's appends reach a
 // follower's hub whole and in commit order, a large transaction in parts; an append that is
 // already there adds nothing; a second leader fences the first; a Redis that lost the stream
-// refuses the old epoch. No PostgreSQL: the transactions are made here.
+// refuses the old epoch; column filters decide on a follower as on the leader. No PostgreSQL: the
+// transactions are made here.
 #include <gtest/gtest.h>
 
 #include <boost/asio/io_context.hpp>
@@ -10,9 +11,11 @@
 #include <mutex>
 #include <optional>
 
+#include "api/stream/column_filter.h"
 #include "api/stream/event_hub.h"
 #include "cluster/stream_appender.h"
 #include "cluster/stream_follower.h"
+#include "decoder/value_format.h"
 #include "tests/harness/redis_server.h"
 
 namespace walcast::cluster {
@@ -27,7 +30,10 @@ class Collector : public api::EventSubscriber {
  public:
   void Deliver(std::shared_ptr<const std::vector<api::StreamEventPtr>> events) override {
     std::lock_guard lock(mutex_);
-    for (const auto& event : *events) ids_.push_back(event->id);
+    for (const auto& event : *events) {
+      ids_.push_back(event->id);
+      events_.push_back(event);
+    }
   }
   void Resync(std::string) override {
     std::lock_guard lock(mutex_);
@@ -42,10 +48,15 @@ class Collector : public api::EventSubscriber {
     std::lock_guard lock(mutex_);
     return resyncs_;
   }
+  std::vector<api::StreamEventPtr> events() {
+    std::lock_guard lock(mutex_);
+    return events_;
+  }
 
  private:
   std::mutex mutex_;
   std::vector<EventId> ids_;
+  std::vector<api::StreamEventPtr> events_;
   int resyncs_ = 0;
 };
 
@@ -68,6 +79,42 @@ api::PublishedTransaction Part(uint64_t commit, uint32_t first, uint32_t count, 
     txn.events.push_back(std::move(event));
   }
   return txn;
+}
+
+// A customers update as the leader's decoder makes it: the new row in `country`, the old row in
+// `old_country`, a name that needs JSON escapes.
+api::StreamEventPtr CustomerUpdate(uint64_t commit, uint32_t index, std::string_view country,
+                                   std::string_view old_country) {
+  auto row = [](std::string_view value) {
+    decoder::RowBuilder builder(128, 3);
+    builder.AddValue(decoder::JsonKey("id"), decoder::ValueKind::kNumber, "7");
+    builder.AddValue(decoder::JsonKey("name"), decoder::ValueKind::kText, "Ada \"A\"\t\x1f");
+    builder.AddValue(decoder::JsonKey("country"), decoder::ValueKind::kText, value);
+    return std::move(builder).Finish();
+  };
+  decoder::OrderEvent event;
+  event.id = EventId(Lsn(commit), index);
+  event.operation = decoder::Operation::kUpdate;
+  event.table = "customers";
+  event.data = row(country);
+  event.old = row(old_country);
+  event.xid = 700;
+  return api::MakeStreamEvent(event, "2026-12-07T00:00:00Z");
+}
+
+bool Passes(const std::string& filter_text, const api::StreamEvent& event) {
+  decoder::CatalogTable customers{"public", "customers", decoder::ReplicaIdentity::kFull, {}};
+  customers.columns = {{"id", "bigint", 20, true, true},
+                       {"name", "text", 25, false, false},
+                       {"country", "text", 25, false, false}};
+  auto parsed = api::ParseColumnPredicate(filter_text, decoder::CatalogTables{customers});
+  EXPECT_TRUE(std::holds_alternative<api::ColumnPredicate>(parsed)) << filter_text;
+  api::ColumnFilter filter;
+  if (auto* predicate = std::get_if<api::ColumnPredicate>(&parsed)) {
+    (void)filter.Add(std::move(*predicate));
+  }
+  return filter.Matches(event.table, event.row ? &*event.row : nullptr,
+                        event.old_row ? &*event.old_row : nullptr);
 }
 
 class ClusterStreamTest : public ::testing::Test {
@@ -292,6 +339,51 @@ TEST_F(ClusterStreamTest, AForeignEntryStopsTheFollowerWithAnError) {
   RunUntil([&] { return !error.empty(); });
   EXPECT_NE(error.find("did not write"), std::string::npos) << error;
   EXPECT_FALSE(hub->LastId());
+}
+
+// A follower has only the events' JSON; the rows it rebuilds (api/stream/event_rows.h) make every
+// column filter decide as it does on the leader, which holds the decoder's rows.
+TEST_F(ClusterStreamTest, ColumnFiltersDecideOnAFollowerAsOnTheLeader) {
+  auto leader = Leader("a");
+  api::PublishedTransaction txn;
+  txn.commit_lsn = Lsn(500);
+  txn.end_lsn = Lsn(508);
+  txn.complete = true;
+  txn.events = {CustomerUpdate(500, 0, "FR", "DE"), CustomerUpdate(500, 1, "IT", "IT")};
+  auto hub = std::make_shared<api::EventHub>(api::ReplayLimits{});
+  auto collector = std::make_shared<Collector>();
+  hub->Subscribe(collector, std::nullopt);
+  std::string follower_error;
+  auto follower = std::make_shared<StreamFollower>(
+      Connect(), keys_, hub, FollowerOptions{200ms, 10, {}},
+      [&](std::string error) { follower_error = std::move(error); });
+  follower->Start("0-0");
+  ASSERT_TRUE(std::holds_alternative<Appended>(Append(*leader, txn)));
+  RunUntil([&] { return collector->events().size() >= 2 || !follower_error.empty(); });
+  EXPECT_EQ(follower_error, "");
+  const auto followed = collector->events();
+  ASSERT_EQ(followed.size(), 2u);
+
+  const std::vector<std::string> filters = {
+      "customers:country=eq.DE",            // the first event's old row: it left the filter
+      "customers:country=in.(FR,ES)",       // its new row
+      "customers:country=eq.IT",            // the second event only
+      "customers:name=eq.Ada \"A\"\t\x1f",  // escapes compared as the decoder writes them
+      "customers:id=gt.7",                  // neither
+  };
+  for (size_t i = 0; i < followed.size(); ++i) {
+    EXPECT_EQ(followed[i]->table, "customers");
+    ASSERT_TRUE(followed[i]->row && followed[i]->old_row);
+    for (const std::string& filter : filters) {
+      EXPECT_EQ(Passes(filter, *followed[i]), Passes(filter, *txn.events[i]))
+          << "event " << i << ", " << filter;
+    }
+  }
+  EXPECT_TRUE(Passes("customers:country=eq.DE", *followed[0]));
+  EXPECT_FALSE(Passes("customers:country=eq.DE", *followed[1]));
+  EXPECT_TRUE(Passes("customers:name=eq.Ada \"A\"\t\x1f", *followed[1]));
+  EXPECT_FALSE(Passes("customers:id=gt.7", *followed[0]));
+  follower->Stop();
 }
 
 TEST_F(ClusterStreamTest, AStreamKeyOfAnotherTypeIsAnAppendError) {
