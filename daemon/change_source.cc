@@ -96,8 +96,9 @@ void ChangeSource::CreateReplication() {
   database::ReplicationOptions options;
   options.params = ConnectionParams(config_);
   // The walsender renders values with its session's settings: UTC ISO timestamps are what the
-  // decoder turns into RFC 3339 fastest (other zones are converted too).
-  std::string session = "-c TimeZone=UTC -c DateStyle=ISO";
+  // decoder turns into RFC 3339 fastest (other zones are converted too). The publication's SQL
+  // quotes literals as standard_conforming_strings reads them, whatever the database's default.
+  std::string session = "-c TimeZone=UTC -c DateStyle=ISO -c standard_conforming_strings=on";
   options.slot = config_.slot;
   options.publication = config_.publication;
   options.tables = config_.tables;

@@ -49,9 +49,12 @@ PgPool::PgPool(asio::any_io_executor executor, PgPoolOptions options)
     : executor_(std::move(executor)), options_(std::move(options)) {
   session_params_ = options_.params;
   // UTC ISO timestamps are what value_format turns into RFC 3339 directly (as on the replication
-  // connection), and a statement never runs longer than the timeout.
-  session_params_.emplace_back("options", "-c TimeZone=UTC -c DateStyle=ISO -c statement_timeout=" +
-                                              std::to_string(options_.statement_timeout.count()));
+  // connection), a statement never runs longer than the timeout, and literals quoted here
+  // (database/sql_quote.h) read as written whatever the database's default.
+  session_params_.emplace_back("options",
+                               "-c TimeZone=UTC -c DateStyle=ISO -c standard_conforming_strings=on "
+                               "-c statement_timeout=" +
+                                   std::to_string(options_.statement_timeout.count()));
   session_params_.emplace_back("application_name", "walcast-rest");
   if (options_.size == 0) options_.size = 1;
   for (size_t i = 0; i < options_.size; ++i) {

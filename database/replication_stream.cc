@@ -278,22 +278,32 @@ asio::awaitable<std::optional<std::string>> ReplicationStream::EnsurePublication
   // A walsender connection accepts only the simple query protocol: values are quoted by
   // sql_quote.h (the publication's name is also validated by the configuration).
   auto found = co_await connection_.Exec(
-      "SELECT current_user::text, (SELECT pg_catalog.pg_get_userbyid(pubowner)::text "
-      "FROM pg_catalog.pg_publication WHERE pubname = " +
-          QuoteLiteral(name) + ")",
+      "SELECT current_user::text, p.owner, p.puballtables::text, p.pubviaroot::text "
+      "FROM (SELECT 1) AS one LEFT JOIN (SELECT pg_catalog.pg_get_userbyid(pubowner)::text AS "
+      "owner, puballtables, pubviaroot FROM pg_catalog.pg_publication WHERE pubname = " +
+          QuoteLiteral(name) + ") AS p ON true",
       10s);
   if (!found.ok()) co_return Explain("cannot look up the publication", *found.error);
   const std::string role = ResultText(found, 0, 0);
   const bool exists = !IsNull(found, 0, 1);
   const std::string owner = ResultText(found, 0, 1);
+  const bool all_tables = ResultText(found, 0, 2) == "t";
+  const bool via_root = ResultText(found, 0, 3) == "t";
 
   // For a list: which tables exist, and which the publication already publishes (in list order).
+  // A partitioned table's changes come under its partitions' names unless the publication
+  // publishes via the root, and the decoder selects relations by name: a listed partitioned
+  // table needs publish_via_partition_root.
   std::vector<decoder::TableName> unpublished;
+  std::vector<decoder::TableName> partitioned;
   if (!tables.empty()) {
     auto listed = co_await connection_.Exec(
         "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n "
         "ON n.oid = c.relnamespace WHERE n.nspname = l.s AND c.relname = l.t "
         "AND c.relkind IN ('r', 'p')), "
+        "EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n "
+        "ON n.oid = c.relnamespace WHERE n.nspname = l.s AND c.relname = l.t "
+        "AND c.relkind = 'p'), "
         "EXISTS (SELECT 1 FROM pg_catalog.pg_publication_tables p WHERE p.pubname = " +
             QuoteLiteral(name) +
             " AND p.schemaname = l.s AND p.tablename = l.t) "
@@ -311,9 +321,12 @@ asio::awaitable<std::optional<std::string>> ReplicationStream::EnsurePublication
         missing.push_back(TableText(tables[i]));
         orders_missing =
             orders_missing || (tables[i].schema == "public" && tables[i].name == "orders");
-      } else if (ResultText(listed, row, 1) != "t") {
-        unpublished.push_back(tables[i]);
+        continue;
       }
+      if (ResultText(listed, row, 1) == "t") partitioned.push_back(tables[i]);
+      // FOR ALL TABLES has every table (pg_publication_tables lists a partitioned one by its
+      // partitions), and refuses ADD TABLE.
+      if (!all_tables && ResultText(listed, row, 2) != "t") unpublished.push_back(tables[i]);
     }
     if (!missing.empty()) {
       std::string list;
@@ -327,9 +340,11 @@ asio::awaitable<std::optional<std::string>> ReplicationStream::EnsurePublication
   }
 
   if (!exists) {
+    // Via the root: a partitioned table's changes are named after it, as a client names it.
     const std::string sql =
         "CREATE PUBLICATION " + QuoteIdentifier(name) +
-        (tables.empty() ? " FOR ALL TABLES" : " FOR TABLE " + JoinTables(tables, QuotedTable));
+        (tables.empty() ? " FOR ALL TABLES" : " FOR TABLE " + JoinTables(tables, QuotedTable)) +
+        " WITH (publish_via_partition_root = true)";
     auto created = co_await connection_.Exec(sql, 30s);
     if (!created.ok()) {
       if (created.error->sqlstate == "42501" && tables.empty()) {
@@ -350,6 +365,14 @@ asio::awaitable<std::optional<std::string>> ReplicationStream::EnsurePublication
     spdlog::info("created publication {} for {}", name,
                  tables.empty() ? "all tables" : "tables " + JoinTables(tables, TableText));
     co_return std::nullopt;
+  }
+
+  if (!partitioned.empty() && !via_root) {
+    co_return "publication " + name + " publishes partitioned table " +
+        TableText(partitioned.front()) +
+        " under its partitions' names, which walcastd does not stream: have its owner (" + owner +
+        ") run `ALTER PUBLICATION " + QuoteIdentifier(name) +
+        " SET (publish_via_partition_root = true)`, or list the partitions in --tables";
   }
 
   for (const auto& table : unpublished) {

@@ -10,23 +10,31 @@ std::optional<std::string> StreamFilterFromQuery(std::string_view query,
                                                  const decoder::CatalogTables& catalog,
                                                  StreamFilter* out) {
   StreamFilter filter;
-  if (auto value = QueryParameter(query, "order_id")) {
-    if (auto error = filter.AddOrderIds(*value)) return error;
+  // Each criterion's values; a malformed one is refused, never read as absent, which would widen
+  // the stream to what the client asked not to see.
+  auto criterion = [&](std::string_view name, auto add) -> std::optional<std::string> {
+    auto values = QueryParameters(query, name);
+    if (!values) return std::string(name) + ": malformed percent-encoding";
+    for (const std::string& value : *values) {
+      if (auto error = add(value)) return error;
+    }
+    return std::nullopt;
+  };
+  std::optional<std::string> error =
+      criterion("order_id", [&](const std::string& v) { return filter.AddOrderIds(v); });
+  if (!error)
+    error = criterion("status", [&](const std::string& v) { return filter.AddStatuses(v); });
+  if (!error) {
+    error = criterion("operation", [&](const std::string& v) { return filter.AddOperations(v); });
   }
-  if (auto value = QueryParameter(query, "status")) {
-    if (auto error = filter.AddStatuses(*value)) return error;
+  if (!error) {
+    error = criterion("table", [&](const std::string& v) { return filter.AddTables(v, catalog); });
   }
-  if (auto value = QueryParameter(query, "operation")) {
-    if (auto error = filter.AddOperations(*value)) return error;
+  if (!error) {
+    error = criterion("filter",
+                      [&](const std::string& v) { return filter.AddColumnFilter(v, catalog); });
   }
-  if (auto value = QueryParameter(query, "table")) {
-    if (auto error = filter.AddTables(*value, catalog)) return error;
-  }
-  auto predicates = QueryParameters(query, "filter");
-  if (!predicates) return std::string("filter: malformed percent-encoding");
-  for (const std::string& predicate : *predicates) {
-    if (auto error = filter.AddColumnFilter(predicate, catalog)) return error;
-  }
+  if (error) return error;
   *out = std::move(filter);
   return std::nullopt;
 }

@@ -122,6 +122,22 @@ TEST(StreamFilterFromQuery, ParsesTheFilterParameters) {
   EXPECT_TRUE(StreamFilterFromQuery("status=bogus", {}, &filter).has_value());
 }
 
+// A criterion whose encoding is broken is refused: read as absent, it would widen the stream.
+TEST(StreamFilterFromQuery, AMalformedCriterionIsRefusedNotIgnored) {
+  for (const char* query : {"table=customers%2", "table=a%00", "status=pend%zzing", "order_id=%",
+                            "operation=%4", "filter=customers:id=eq.%"}) {
+    StreamFilter filter;
+    auto error = StreamFilterFromQuery(query, {}, &filter);
+    ASSERT_TRUE(error.has_value()) << query;
+    EXPECT_NE(error->find("malformed percent-encoding"), std::string::npos) << *error;
+  }
+  StreamFilter repeated;
+  ASSERT_FALSE(
+      StreamFilterFromQuery("status=pending&status=shipped&order_id=1&order_id=2", {}, &repeated));
+  EXPECT_EQ(repeated.statuses().size(), 2u) << "a repeated criterion adds up";
+  EXPECT_EQ(repeated.order_ids().size(), 2u);
+}
+
 TEST(QueryParameter, FindsAndDecodes) {
   EXPECT_EQ(QueryParameter("a=1&b=x%20y&c", "b"), "x y");
   EXPECT_EQ(QueryParameter("a=1&b=2", "c"), std::nullopt);

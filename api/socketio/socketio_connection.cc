@@ -338,8 +338,17 @@ void SocketIoConnection::OnEvent(EngineIoSession& session, const SocketIoPacket&
     if (!error && !criteria.Empty() && !stream_) error = "not connected";
     if (!error) {
       if (name == "subscribe") {
-        error = rooms_.Join(order_ids, statuses);
-        if (!error && !criteria.Empty()) error = stream_->client().filter().Add(criteria);
+        // All of it or nothing: the filter first (refused whole past its bound), then the rooms;
+        // a refused join puts the filter back as it was.
+        std::optional<StreamFilter> before;
+        if (!criteria.Empty()) {
+          before = stream_->client().filter();
+          error = stream_->client().filter().Add(criteria);
+        }
+        if (!error) {
+          error = rooms_.Join(order_ids, statuses);
+          if (error && before) stream_->client().filter() = std::move(*before);
+        }
       } else {
         rooms_.Leave(order_ids, statuses);
         if (!criteria.Empty()) stream_->client().filter().Remove(criteria);

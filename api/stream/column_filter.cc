@@ -482,6 +482,7 @@ std::variant<ColumnPredicate, ColumnFilterError> ColumnPredicateParser::Parse(
   p.column_ = column->name;
   p.type_ = ClassOf(column->type_oid);
   p.blank_padded_ = column->type_oid == kBpchar;
+  p.absent_holds_ = table->replica_identity != decoder::ReplicaIdentity::kFull && !column->key;
   if (!Applies(p.type_, p.op_, p.is_)) {
     const std::string shown =
         p.op_ == Operator::kIs ? "is." + std::string(value) : std::string(op_name);
@@ -574,7 +575,10 @@ std::optional<int> ColumnPredicate::Compare(std::string_view raw, const Operand&
       // Both in the fixed-width UTC form, so byte order is time order.
       std::optional<std::string_view> content = StringContent(raw);
       if (!content) return std::nullopt;
-      if (content->size() == decoder::kRfc3339Size) {
+      // The decoder's form, "YYYY-MM-DDTHH:MM:SS.ffffffZ"; a value it could not convert (a year
+      // past 9999, BC) stays PostgreSQL's text and is no instant to compare, even at that size.
+      if (content->size() == decoder::kRfc3339Size && (*content)[10] == 'T' &&
+          (*content)[decoder::kRfc3339Size - 1] == 'Z') {
         return Sign(std::memcmp(content->data(), operand.json.data(), decoder::kRfc3339Size));
       }
       if (*content == "infinity") return 1;
@@ -629,6 +633,7 @@ bool ColumnPredicate::Holds(const Row& row) const {
       }
     }
   }
+  if (!raw && absent_holds_) return true;
   const bool null = !raw || *raw == "null";
   if (op_ == Operator::kIs) {
     bool is = false;

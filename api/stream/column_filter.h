@@ -13,8 +13,12 @@
 //   text, varchar, char, name, date, uuid every operator; lt/gt in byte order
 //   json, jsonb                           is.null only
 //   anything else (arrays, enums, ...)    eq, neq, in on the text form
-// is.null applies to every type. A NULL, or a column absent from the row, satisfies no comparison,
-// negated or not; `is` is two-valued (as in SQL, `not.is.true` holds on NULL).
+// is.null applies to every type. A NULL satisfies no comparison, negated or not; `is` is
+// two-valued (as in SQL, `not.is.true` holds on NULL). A column absent from the row is NULL (a
+// column dropped since), except where the row may be partial: a non-key column of a table whose
+// REPLICA IDENTITY is not FULL is missing from a key-only delete and from an update that left a
+// TOASTed value unchanged. Such a predicate cannot be judged and holds, so the client receives the
+// change rather than lose it.
 //
 // Plain value types; thread-compatible.
 #pragma once
@@ -102,6 +106,7 @@ class ColumnPredicate {
   IsValue is_ = IsValue::kNull;  // for kIs
   bool negated_ = false;
   bool blank_padded_ = false;      // char(n): trailing blanks do not count, as in PostgreSQL
+  bool absent_holds_ = false;      // a partial row may lack the column (the table atop this file)
   std::vector<Operand> operands_;  // one, or an in-list's (possibly none); none for kIs
 };
 

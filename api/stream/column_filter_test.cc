@@ -216,6 +216,10 @@ TEST(ColumnPredicate, ComparesTimestampsAsInstants) {
   EXPECT_TRUE(HoldsOn("customers:seen_at=gt.9999-12-31", "seen_at", "infinity"));
   EXPECT_TRUE(HoldsOn("customers:seen_at=lt.0001-01-01", "seen_at", "-infinity"));
   EXPECT_TRUE(HoldsOn("customers:seen_at=neq.2026-11-24", "seen_at", "-infinity"));
+  // A year past 9999 stays PostgreSQL's text, as long as the decoder's form: no instant.
+  const std::string far = "10000-01-01 00:00:00.123456";
+  EXPECT_FALSE(HoldsOn("customers:local_at=lt.2024-01-01", "local_at", far));
+  EXPECT_FALSE(HoldsOn("customers:local_at=gt.2024-01-01", "local_at", far));
   EXPECT_EQ(Error("customers:seen_at=lt.tomorrow"),
             "column seen_at is timestamp with time zone, got 'tomorrow'");
   EXPECT_EQ(Error("customers:seen_at=lt.2026-13-01"),
@@ -312,7 +316,8 @@ TEST(ColumnPredicate, OtherTypesCompareTheirTextForEquality) {
             "operator is.false does not apply to column id (integer)");
 }
 
-// NULL, and a column the row does not have, satisfy only is.null: negated comparisons included.
+// NULL, and a column the row of a FULL table does not have (dropped since), satisfy only
+// is.null: negated comparisons included.
 TEST(ColumnPredicate, NullSatisfiesOnlyIsNull) {
   for (const char* filter :
        {"customers:id=eq.1", "customers:id=neq.1", "customers:id=not.eq.1", "customers:id=lt.1",
@@ -332,6 +337,32 @@ TEST(ColumnPredicate, NullSatisfiesOnlyIsNull) {
   EXPECT_TRUE(Parse("customers:id=not.is.null").Holds(Customer({{"id", "0"}})));
   EXPECT_EQ(Error("customers:id=is.not.null"),
             "filter 'customers:id=is.not.null': is takes null, true or false");
+}
+
+// sales.invoices has REPLICA IDENTITY DEFAULT: a key-only delete carries `id` alone, so a
+// predicate on another column cannot be judged and holds; one on the key is judged as usual.
+TEST(ColumnPredicate, APartialRowOfANonFullTableCannotFailAPredicateOnAColumnItLacks) {
+  decoder::RowBuilder key_only(32, 1);
+  key_only.AddValue(decoder::JsonKey("id"), decoder::ValueKind::kNumber, "7");
+  const Row deleted = std::move(key_only).Finish();
+  for (const char* filter : {"sales.invoices:amount=gt.10", "sales.invoices:amount=is.null",
+                             "sales.invoices:amount=not.is.null", "sales.invoices:amount=eq.1"}) {
+    EXPECT_TRUE(Parse(filter).Holds(deleted)) << filter;
+  }
+  EXPECT_TRUE(Parse("sales.invoices:id=eq.7").Holds(deleted));
+  EXPECT_FALSE(Parse("sales.invoices:id=eq.8").Holds(deleted));
+
+  decoder::RowBuilder full(64, 2);
+  full.AddValue(decoder::JsonKey("id"), decoder::ValueKind::kNumber, "7");
+  full.AddValue(decoder::JsonKey("amount"), decoder::ValueKind::kText, "5.00");
+  const Row inserted = std::move(full).Finish();
+  EXPECT_FALSE(Parse("sales.invoices:amount=gt.10").Holds(inserted)) << "present: judged";
+  EXPECT_FALSE(Parse("sales.invoices:amount=is.null").Holds(inserted));
+
+  decoder::RowBuilder no_key(32, 1);
+  no_key.AddValue(decoder::JsonKey("amount"), decoder::ValueKind::kText, "5.00");
+  EXPECT_FALSE(Parse("sales.invoices:id=eq.7").Holds(std::move(no_key).Finish()))
+      << "a key column is in every row: absent means NULL";
 }
 
 TEST(ColumnPredicate, FindsColumnsWhoseNamesNeedEscaping) {

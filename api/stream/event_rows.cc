@@ -7,6 +7,7 @@
 #include <string>
 
 #include "decoder/json_row.h"
+#include "decoder/order_event.h"
 #include "decoder/value_format.h"
 
 namespace walcast::api {
@@ -53,6 +54,16 @@ void AddRowsFromJson(StreamEvent& event) {
   if (document.HasParseError() || !document.IsObject()) return;
   auto payload = document.FindMember("data");
   if (payload == document.MemberEnd() || !payload->value.IsObject()) return;
+  // The payload's names, unescaped, as the decoding node named the table (a name holding a quote
+  // is escaped in the event's name as stored).
+  auto schema = payload->value.FindMember("schema");
+  auto table = payload->value.FindMember("table");
+  if (schema != payload->value.MemberEnd() && schema->value.IsString() &&
+      table != payload->value.MemberEnd() && table->value.IsString()) {
+    event.table = decoder::QualifiedTableName(
+        std::string_view(schema->value.GetString(), schema->value.GetStringLength()),
+        std::string_view(table->value.GetString(), table->value.GetStringLength()));
+  }
   if (auto data = payload->value.FindMember("data"); data != payload->value.MemberEnd()) {
     event.row = RowOf(data->value);
   }

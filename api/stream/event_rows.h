@@ -8,9 +8,10 @@
 
 namespace walcast::api {
 
-// Sets `event.table` from its name ("sales.invoices:update" → "sales.invoices") and `row` /
-// `old_row` from the payload's `data` and `old` objects. Leaves them unset where the JSON does
-// not have that shape (a filter then sees no row, as for a truncate).
+// Sets `event.table` from the payload's `schema` and `table` (from its name,
+// "sales.invoices:update" → "sales.invoices", when they are missing) and `row` / `old_row` from the
+// payload's `data` and `old` objects. Leaves them unset where the JSON does not have that shape (a
+// filter then sees no row, as for a truncate).
 void AddRowsFromJson(StreamEvent& event);
 
 }  // namespace walcast::api

@@ -154,6 +154,18 @@ TEST(EventRows, AnotherSchemaAnInsertADeleteAndATruncate) {
   EXPECT_TRUE(Passes(Filter("customers:country=eq.DE"), truncated)) << "a truncate passes";
 }
 
+TEST(EventRows, TheTableIsNamedAsOnTheLeaderWhenItsNameNeedsEscapes) {
+  auto leader =
+      LeaderEvent("public", "q\"t", Operation::kInsert, CustomerRow("x", "DE"), std::nullopt);
+  EXPECT_EQ(MemberEvent(*leader).table, leader->table);
+  StreamEvent escaped;  // the event's name as JSON escapes it
+  escaped.name = "q\\\"t:insert";
+  escaped.json = leader->json;
+  AddRowsFromJson(escaped);
+  EXPECT_EQ(escaped.table, leader->table);
+  EXPECT_EQ(escaped.table, "q\"t");
+}
+
 TEST(EventRows, JsonOfAnotherShapeLeavesTheRowsUnset) {
   for (const std::string json :
        {"", "not json", "[]", R"({"event":"customers:insert"})", R"({"data":"x"})",

@@ -211,7 +211,7 @@ TEST_F(CliTailTables, TableAndFilterSelectAnotherTablesEvents) {
   EXPECT_EQ(table[3].event, "customers:delete");
   EXPECT_EQ(by_table.Stderr(), "");
 
-  // Ada's insert, and Bo's update into DE; Ada's delete carries her key only (no country).
+  // Ada's insert, and Bo's update into DE (then Ada's delete, which --count 2 leaves unread).
   ASSERT_EQ(by_filter.WaitExit(60s), 0) << by_filter.Stderr();
   auto filtered = ParseTableLines(by_filter.StdoutLines());
   ASSERT_EQ(filtered.size(), 2u) << by_filter.Stdout();
@@ -235,16 +235,16 @@ TEST_F(CliTailTables, TableAndFilterSelectAnotherTablesEvents) {
   EXPECT_EQ(bo[0].name, "Bo");
 
   // orders by --table, customers through the filter's table: the orders insert, Bo's insert in
-  // FR, and the next orders insert (Bo's update to DE does not pass: without REPLICA IDENTITY FULL
-  // there is no old row for the filter to match).
-  session_->Exec("INSERT INTO orders (customer_name, product_name) VALUES ('o2', 'p')");
+  // FR, and Ada's delete. Bo's update to DE does not pass: without REPLICA IDENTITY FULL there is
+  // no old row for the filter to match. Ada's delete carries her key only, so the filter on
+  // country cannot judge it, and it is delivered rather than lost (docs/tables.md).
   ASSERT_EQ(both.WaitExit(60s), 0) << both.Stderr();
   auto mixed = ParseTableLines(both.StdoutLines());
   ASSERT_EQ(mixed.size(), 3u) << both.Stdout();
   EXPECT_EQ(mixed[0].event, "orders:insert");
   EXPECT_EQ(mixed[1].event, "customers:insert");
   EXPECT_EQ(mixed[1].name, "Bo");
-  EXPECT_EQ(mixed[2].event, "orders:insert");
+  EXPECT_EQ(mixed[2].event, "customers:delete");
 }
 
 TEST_F(CliTailTables, UnknownTableOrColumnIsRefusedWithExit1) {

@@ -1,9 +1,10 @@
 // --tables on a real PostgreSQL 15: walcastd creates the publication for exactly the listed tables
 // (FOR ALL TABLES for `*`), adds a listed table an existing publication lacks, and when the role
 // may not (or a table is missing) says who must run what, in the log and /health, while it keeps
-// running and retrying; it streams once the owner has acted. The catalog statement
-// (database/table_catalog_query.h) on a real pool returns each table's columns, types, keys and
-// replica identity (FULL, DEFAULT, USING INDEX, NOTHING).
+// running and retrying; it streams once the owner has acted. An existing publication FOR ALL
+// TABLES holds every listed table; a partitioned table streams under its own name. The catalog
+// statement (database/table_catalog_query.h) on a real pool returns each table's columns, types,
+// keys and replica identity (FULL, DEFAULT, USING INDEX, NOTHING).
 #include <gtest/gtest.h>
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -19,6 +20,7 @@
 #include "tests/harness/http_client.h"
 #include "tests/harness/orders_database.h"
 #include "tests/harness/pg_session.h"
+#include "tests/harness/sse_client.h"
 
 namespace walcast::testing {
 namespace {
@@ -176,9 +178,88 @@ TEST(TablesPublication, StarWithoutASuperuserSaysWhatToDo) {
       << daemon.Log();
   EXPECT_TRUE(
       daemon.WaitForLog("have a superuser run `CREATE PUBLICATION \"tables_star\" FOR ALL "
-                        "TABLES`"));
+                        "TABLES WITH (publish_via_partition_root = true)`"));
   EXPECT_NE(HealthProblem(port).find("list the tables to stream with --tables"), std::string::npos);
   EXPECT_FALSE(daemon.WaitExit(0ms).has_value());
+}
+
+// The next change event of `client` (welcome and other control events skipped).
+std::optional<SseEvent> NextChange(SseClient& client) {
+  for (int i = 0; i < 20; ++i) {
+    auto event = client.Next(30s);
+    if (!event) return std::nullopt;
+    if (event->event.find(':') != std::string::npos) return event;
+  }
+  return std::nullopt;
+}
+
+TEST(TablesPublication, AnExistingPublicationForAllTablesIsTakenAsHoldingTheListedTables) {
+  auto db = CreateOrdersDatabase("tables_all_existing");
+  PgSession session(db.conninfo);
+  CreateCustomersAndInvoices(session);
+  session.Exec("CREATE PUBLICATION everything FOR ALL TABLES");
+  auto daemon = StartStreamingDaemon(db, {"--tables", "customers", "--publication", "everything"});
+  ASSERT_GT(daemon.port, 0) << daemon.process->Log();
+  SseClient client(daemon.port, "/api/events");
+  ASSERT_EQ(client.status(), 200);
+  session.Exec("INSERT INTO customers VALUES (1, 'Ada')");
+  auto change = NextChange(client);
+  ASSERT_TRUE(change) << daemon.process->Log();
+  EXPECT_EQ(change->event, "customers:insert");
+  EXPECT_EQ(daemon.process->Log().find("ADD TABLE"), std::string::npos) << daemon.process->Log();
+}
+
+// A partitioned table's changes are named after it, not after the partition a row landed in.
+TEST(TablesPublication, APartitionedTableStreamsUnderItsOwnName) {
+  auto db = CreateOrdersDatabase("tables_partitioned");
+  PgSession session(db.conninfo);
+  session.Exec(
+      "CREATE TABLE readings (id int, taken date NOT NULL, value numeric) PARTITION BY RANGE "
+      "(taken); CREATE TABLE readings_2026 PARTITION OF readings FOR VALUES FROM ('2026-01-01') "
+      "TO ('2027-01-01'); ALTER TABLE readings_2026 REPLICA IDENTITY FULL");
+  auto daemon =
+      StartStreamingDaemon(db, {"--tables", "readings", "--publication", "tables_partitioned"});
+  ASSERT_GT(daemon.port, 0) << daemon.process->Log();
+  EXPECT_EQ(session.Scalar("SELECT pubviaroot FROM pg_publication WHERE pubname = "
+                           "'tables_partitioned'"),
+            "t");
+  // Filters are checked against the catalog, read at start and every 2 s.
+  for (int i = 0; i < 300 && HttpGet(daemon.port, "/api/tables").body.find("\"readings\"") ==
+                                 std::string::npos;
+       ++i) {
+    std::this_thread::sleep_for(100ms);
+  }
+  SseClient client(daemon.port, "/api/events?filter=readings:value=gt.1");
+  ASSERT_EQ(client.status(), 200) << client.ReadRest(1s);
+  session.Exec("INSERT INTO readings VALUES (1, '2026-12-07', 0.5), (2, '2026-12-07', 2.5)");
+  auto change = NextChange(client);
+  ASSERT_TRUE(change) << daemon.process->Log();
+  EXPECT_EQ(change->event, "readings:insert");
+  EXPECT_NE(change->data.find("\"id\":2"), std::string::npos) << change->data;
+}
+
+TEST(TablesPublication, APublicationThatNamesPartitionsIsToldToPublishViaTheRoot) {
+  auto db = CreateOrdersDatabase("tables_partitions_named");
+  PgSession session(db.conninfo);
+  session.Exec(
+      "CREATE TABLE readings (id int, taken date NOT NULL) PARTITION BY RANGE (taken); "
+      "CREATE TABLE readings_2026 PARTITION OF readings FOR VALUES FROM ('2026-01-01') TO "
+      "('2027-01-01'); CREATE PUBLICATION leaves FOR TABLE readings");
+  DaemonProcess daemon([&] {
+    auto args = DaemonArgs(db);
+    args.insert(args.end(), {"--tables", "readings", "--publication", "leaves"});
+    return args;
+  }());
+  int port = daemon.WaitForPort();
+  ASSERT_GT(port, 0) << daemon.Log();
+  EXPECT_TRUE(daemon.WaitForLog(
+      "run `ALTER PUBLICATION \"leaves\" SET (publish_via_partition_root = true)`"))
+      << daemon.Log();
+  EXPECT_NE(HealthProblem(port).find("partitioned table public.readings"), std::string::npos);
+  EXPECT_FALSE(daemon.WaitExit(0ms).has_value());  // still running, retrying
+
+  session.Exec("ALTER PUBLICATION leaves SET (publish_via_partition_root = true)");
+  EXPECT_TRUE(WaitForStream(port)) << daemon.Log();
 }
 
 TEST(TablesPublication, NotifyModeWarnsThatItStreamsOrdersOnly) {

@@ -544,14 +544,14 @@ TEST_F(TablesStream, TruncateOfThreeTablesInOneStatementIsOneEventPerTable) {
 
 // The workload's changes, as labels, in commit order.
 const std::vector<std::string> kAll = {
-    "customers:insert 1", "orders:insert 501",  "customers:insert 2",
-    "products:insert p1", "customers:insert 3", "sales.invoices:insert 1",
-    "customers:update 1", "customers:update 2", "customers:delete 3",
-    "customers:truncate", "products:truncate",  "sales.invoices:truncate",
-    "orders:insert 502"};
+    "customers:insert 1", "orders:insert 501",       "customers:insert 2", "products:insert p1",
+    "customers:insert 3", "sales.invoices:insert 1", "customers:update 1", "customers:update 2",
+    "customers:delete 3", "products:update p1",      "products:delete p1", "customers:truncate",
+    "products:truncate",  "sales.invoices:truncate", "orders:insert 502"};
 
 // Rows: 1 anna DE 17 (email NULL) -> age 18; 2 Bert FR 18 -> country US; 3 "Doe, Jane" US 40,
-// deleted. Every column a filter below reads differs between them.
+// deleted. Every column a filter below reads differs between them. Product p1 (REPLICA IDENTITY
+// DEFAULT): price 5 -> 7, then deleted, which carries its key only.
 void RunFilterWorkload(PgSession& session) {
   session.Exec(
       "INSERT INTO customers VALUES (1, 'anna', 'DE', 17, NULL, 10.00, '{\"k\": 1}', '{a,b}', "
@@ -568,6 +568,8 @@ void RunFilterWorkload(PgSession& session) {
   session.Exec("UPDATE customers SET age = 18 WHERE id = 1");
   session.Exec("UPDATE customers SET country = 'US' WHERE id = 2");
   session.Exec("DELETE FROM customers WHERE id = 3");
+  session.Exec("UPDATE products SET price = 7 WHERE sku = 'p1'");
+  session.Exec("DELETE FROM products WHERE sku = 'p1'");
   session.Exec("TRUNCATE customers");
   session.Exec("TRUNCATE products");
   session.Exec("TRUNCATE sales.invoices");
@@ -645,7 +647,19 @@ std::vector<FilterCase> FilterCases() {
        "sales.invoices:truncate",
        {"sales.invoices:insert 1", "sales.invoices:truncate"}},
       // table= alone; table= with a filter of another table: the union.
-      {"table=products", "products:truncate", {"products:insert p1", "products:truncate"}},
+      {"table=products",
+       "products:truncate",
+       {"products:insert p1", "products:update p1", "products:delete p1", "products:truncate"}},
+      // DEFAULT identity: the update has no old row, so p1 leaving price < 6 is not seen; the
+      // key-only delete cannot be judged on price, so it is delivered rather than lost.
+      {q({"products:price=lt.6"}),
+       "products:truncate",
+       {"products:insert p1", "products:delete p1", "products:truncate"}},
+      // A key column is in every row: judged as usual.
+      {q({"products:sku=eq.p1"}),
+       "products:truncate",
+       {"products:insert p1", "products:update p1", "products:delete p1", "products:truncate"}},
+      {q({"products:sku=eq.p2"}), "products:truncate", {"products:truncate"}},
       {"table=customers," + Encode("sales.invoices"),
        "sales.invoices:truncate",
        {"customers:insert 1", "customers:insert 2", "customers:insert 3", "sales.invoices:insert 1",
@@ -653,8 +667,8 @@ std::vector<FilterCase> FilterCases() {
         "sales.invoices:truncate"}},
       {"table=products&" + q({"customers:age=gt.18"}),
        "products:truncate",
-       {"products:insert p1", "customers:insert 3", "customers:delete 3", "customers:truncate",
-        "products:truncate"}},
+       {"products:insert p1", "customers:insert 3", "customers:delete 3", "products:update p1",
+        "products:delete p1", "customers:truncate", "products:truncate"}},
       // status= concerns orders only: no other table's event matches it.
       {"status=pending", "orders:insert 502", {"orders:insert 501", "orders:insert 502"}},
       // Nothing: every streamed table.
@@ -731,7 +745,8 @@ TEST_F(TablesStream, WebSocketSubscribeAndUnsubscribeFilters) {
   EXPECT_EQ(
       ChangeLabels(frames),
       (std::vector<std::string>{"products:insert p1", "customers:insert 3", "customers:delete 3",
-                                "customers:truncate", "products:truncate"}))
+                                "products:update p1", "products:delete p1", "customers:truncate",
+                                "products:truncate"}))
       << Joined(frames);
   frames = ReadUntil(*anded, "customers:truncate");
   EXPECT_EQ(ChangeLabels(frames), Customers({"update 1"})) << Joined(frames);

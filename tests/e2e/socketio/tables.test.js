@@ -289,6 +289,16 @@ describe('Socket.IO with every table', () => {
       const many = Array.from({ length: 33 }, (_, i) => `customers:age=neq.${1000 + i}`);
       const tooMany = await emitWithAck(socket, 'subscribe', { filters: many });
       assert.equal(typeof tooMany?.error, 'string', `33 predicates: ${JSON.stringify(tooMany)}`);
+      // A subscribe is taken whole or not at all: rooms with too many filters, a valid filter with
+      // too many rooms (over 64).
+      const roomsAndMany = await emitWithAck(socket, 'subscribe', { orderIds: [7], filters: many });
+      assert.equal(typeof roomsAndMany?.error, 'string', JSON.stringify(roomsAndMany));
+      const rooms = Array.from({ length: 65 }, (_, i) => i + 1);
+      const manyRooms = await emitWithAck(socket, 'subscribe', { orderIds: rooms, filters: ['customers:country=eq.FR'] });
+      assert.equal(typeof manyRooms?.error, 'string', JSON.stringify(manyRooms));
+      const now = await emitWithAck(socket, 'unsubscribe', { orderIds: [] });
+      assert.deepEqual(now?.orderIds, [], `no room was joined: ${JSON.stringify(now)}`);
+      assert.deepEqual(now?.filters, ['customers:country=eq.DE'], `no filter was added: ${JSON.stringify(now)}`);
       const pong = await emitWithAck(socket, 'ping');
       assert.ok(pong && typeof pong.pong === 'number', `${socket.label} still answers: ${JSON.stringify(pong)}`);
       assert.equal(socket.disconnects.length, 0, `${socket.label} stayed connected`);
