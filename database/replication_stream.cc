@@ -278,7 +278,7 @@ asio::awaitable<std::optional<std::string>> ReplicationStream::EnsurePublication
   // A walsender connection accepts only the simple query protocol: values are quoted by
   // sql_quote.h (the publication's name is also validated by the configuration).
   auto found = co_await connection_.Exec(
-      "SELECT current_user::text, p.owner, p.puballtables::text, p.pubviaroot::text "
+      "SELECT current_user::text, p.owner, p.puballtables, p.pubviaroot "
       "FROM (SELECT 1) AS one LEFT JOIN (SELECT pg_catalog.pg_get_userbyid(pubowner)::text AS "
       "owner, puballtables, pubviaroot FROM pg_catalog.pg_publication WHERE pubname = " +
           QuoteLiteral(name) + ") AS p ON true",
