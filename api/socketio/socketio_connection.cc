@@ -329,13 +329,23 @@ void SocketIoConnection::OnEvent(EngineIoSession& session, const SocketIoPacket&
     std::set<std::string> statuses;
     auto error = ParseRooms(data, &order_ids, &statuses);
     // Tables and column filters narrow the socket's broadcast, as on /ws (docs/tables.md).
+    // An unsubscribe names them without the catalog, which may no longer have them.
     StreamFilter criteria;
+    std::vector<std::string> named_tables;
+    std::vector<std::string> named_filters;
     const auto catalog = context_->tables->Snapshot();
     for (const char* key : {"tables", "filters"}) {
       const rapidjson::Value* list = !error && data != nullptr ? Member(*data, key) : nullptr;
-      if (list != nullptr && !error) error = AddTableCriteria(key, *list, *catalog, &criteria);
+      if (list == nullptr || error) continue;
+      error =
+          name == "subscribe"
+              ? AddTableCriteria(key, *list, *catalog, &criteria)
+              : TableCriteriaTexts(
+                    key, *list, std::string_view(key) == "tables" ? &named_tables : &named_filters);
     }
-    if (!error && !criteria.Empty() && !stream_) error = "not connected";
+    const bool names_criteria =
+        !criteria.Empty() || !named_tables.empty() || !named_filters.empty();
+    if (!error && names_criteria && !stream_) error = "not connected";
     if (!error) {
       if (name == "subscribe") {
         // All of it or nothing: the filter first (refused whole past its bound), then the rooms;
@@ -351,7 +361,7 @@ void SocketIoConnection::OnEvent(EngineIoSession& session, const SocketIoPacket&
         }
       } else {
         rooms_.Leave(order_ids, statuses);
-        if (!criteria.Empty()) stream_->client().filter().Remove(criteria);
+        if (names_criteria) stream_->client().filter().RemoveNamed(named_tables, named_filters);
       }
     }
     if (error) {

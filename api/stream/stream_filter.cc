@@ -137,6 +137,19 @@ std::optional<std::string> StreamFilter::Add(const StreamFilter& other) {
   return std::nullopt;
 }
 
+void StreamFilter::RemoveNamed(const std::vector<std::string>& tables,
+                               const std::vector<std::string>& filter_texts) {
+  for (const std::string& list : tables) {
+    for (std::string_view name : SplitCommas(list)) {
+      // FindTable reads "public.x" as "x", and QualifiedName writes it so.
+      if (name.starts_with("public.")) name.remove_prefix(std::string_view("public.").size());
+      tables_.erase(std::string(name));
+    }
+  }
+  for (const std::string& text : filter_texts) columns_.Remove(text);
+  UpdateSelectedTables();
+}
+
 void StreamFilter::Remove(const StreamFilter& other) {
   for (auto id : other.order_ids_) order_ids_.erase(id);
   for (const auto& status : other.statuses_) statuses_.erase(status);

@@ -45,6 +45,11 @@ class StreamFilter {
   // exceed ColumnFilter::kMaxPredicates.
   std::optional<std::string> Add(const StreamFilter& other);
   void Remove(const StreamFilter& other);  // unsubscribe: difference per criterion
+  // Unsubscribe by name, without the catalog, so that a table or column dropped since can still
+  // be removed: `tables` as a client names them (comma lists too), `filter_texts` as it wrote the
+  // filters; both normalized as QualifiedName writes tables. Unknown names change nothing.
+  void RemoveNamed(const std::vector<std::string>& tables,
+                   const std::vector<std::string>& filter_texts);
 
   const std::set<int64_t>& order_ids() const { return order_ids_; }
   const std::set<std::string>& statuses() const { return statuses_; }

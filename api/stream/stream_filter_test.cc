@@ -183,5 +183,21 @@ TEST(StreamFilter, SubscribeAddsAndUnsubscribeRemovesTablesAndFilters) {
   EXPECT_TRUE(full.tables().empty());
 }
 
+// An unsubscribe names tables and filters without the catalog: what was dropped since (here, an
+// empty catalog) can still be removed, in any of the forms a client may write.
+TEST(StreamFilter, RemoveNamedNeedsNoCatalog) {
+  StreamFilter filter;
+  ASSERT_FALSE(filter.AddTables("sales.invoices, orders, customers", Catalog()));
+  ASSERT_FALSE(filter.AddColumnFilter("customers:country=eq.DE", Catalog()));
+  ASSERT_FALSE(filter.AddColumnFilter("customers:id=gt.1", Catalog()));
+  filter.RemoveNamed({"public.orders,sales.invoices", "nosuch"},
+                     {"public.customers:country=eq.DE", "customers:id=lt.1"});
+  EXPECT_EQ(filter.tables(), (std::set<std::string>{"customers"}));
+  EXPECT_EQ(filter.columns().Texts(), (std::vector<std::string>{"customers:id=gt.1"}));
+  EXPECT_FALSE(filter.Matches(Of("orders", Operation::kInsert))) << "no longer selected";
+  filter.RemoveNamed({"customers"}, {"customers:id=gt.1"});
+  EXPECT_TRUE(filter.Empty());
+}
+
 }  // namespace
 }  // namespace walcast::api

@@ -53,6 +53,7 @@ ClientMessage ParseFilter(const rapidjson::Value* data, bool subscribe,
         "data must be an object with orderIds, statuses, operations, tables or filters"};
   }
   StreamFilter filter;
+  UnsubscribeMessage removal;
   std::string error;
   bool any = false;
   for (const auto& member : data->GetObject()) {
@@ -69,7 +70,10 @@ ClientMessage ParseFilter(const rapidjson::Value* data, bool subscribe,
       list = CommaList(member.value, false, key, &error);
       if (list) invalid = filter.AddOperations(*list);
     } else if (key == "tables" || key == "filters") {
-      invalid = AddTableCriteria(key, member.value, catalog, &filter);
+      invalid = subscribe
+                    ? AddTableCriteria(key, member.value, catalog, &filter)
+                    : TableCriteriaTexts(key, member.value,
+                                         key == "tables" ? &removal.tables : &removal.filters);
       list = "";
     } else {
       return ClientMessageError{"unknown field " + std::string(Utf8Prefix(key, 64))};
@@ -83,7 +87,8 @@ ClientMessage ParseFilter(const rapidjson::Value* data, bool subscribe,
         "name at least one of orderIds, statuses, operations, tables, filters"};
   }
   if (subscribe) return SubscribeMessage{std::move(filter)};
-  return UnsubscribeMessage{std::move(filter)};
+  removal.filter = std::move(filter);
+  return removal;
 }
 
 }  // namespace
@@ -98,6 +103,16 @@ std::optional<std::string> AddTableCriteria(std::string_view key, const rapidjso
     auto error =
         key == "tables" ? out->AddTables(text, catalog) : out->AddColumnFilter(text, catalog);
     if (error) return error;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> TableCriteriaTexts(std::string_view key, const rapidjson::Value& value,
+                                              std::vector<std::string>* out) {
+  if (!value.IsArray()) return std::string(key) + " must be an array of strings";
+  for (const auto& item : value.GetArray()) {
+    if (!item.IsString()) return std::string(key) + " must be an array of strings";
+    out->emplace_back(item.GetString(), item.GetStringLength());
   }
   return std::nullopt;
 }

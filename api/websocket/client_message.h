@@ -24,7 +24,9 @@ struct SubscribeMessage {
   StreamFilter filter;
 };
 struct UnsubscribeMessage {
-  StreamFilter filter;
+  StreamFilter filter;               // orderIds, statuses, operations
+  std::vector<std::string> tables;   // as given: removed by name (StreamFilter::RemoveNamed), so
+  std::vector<std::string> filters;  // that what the catalog no longer has can be removed too
 };
 struct PingMessage {
   std::string payload_json;  // `data` as sent ("null" when absent), echoed in the pong
@@ -48,6 +50,11 @@ ClientMessage ParseClientMessage(std::string_view text, const decoder::CatalogTa
 std::optional<std::string> AddTableCriteria(std::string_view key, const rapidjson::Value& value,
                                             const decoder::CatalogTables& catalog,
                                             StreamFilter* out);
+
+// The strings of an unsubscribe's `tables` or `filters` member (`key`), appended to `out`
+// unchecked against the catalog; an error message when it is not an array of strings.
+std::optional<std::string> TableCriteriaTexts(std::string_view key, const rapidjson::Value& value,
+                                              std::vector<std::string>* out);
 
 // The token of an `auth` message's data ({"token":"..."}); nullopt when it has none.
 std::optional<std::string> AuthToken(const rapidjson::Value* data);

@@ -28,6 +28,24 @@ TEST(ClientMessage, Unsubscribe) {
   ASSERT_NE(std::get_if<UnsubscribeMessage>(&message), nullptr) << ErrorOf(message);
 }
 
+// An unsubscribe's tables and filters are names, not checked against the (here empty) catalog:
+// a table or column dropped since can still be removed.
+TEST(ClientMessage, UnsubscribeNamesTablesAndFiltersWithoutTheCatalog) {
+  auto message = ParseClientMessage(
+      R"({"event":"unsubscribe","data":{"tables":["gone"],"filters":["customers:gone=eq.1"]}})",
+      {});
+  auto* unsubscribe = std::get_if<UnsubscribeMessage>(&message);
+  ASSERT_NE(unsubscribe, nullptr) << ErrorOf(message);
+  EXPECT_EQ(unsubscribe->tables, std::vector<std::string>{"gone"});
+  EXPECT_EQ(unsubscribe->filters, std::vector<std::string>{"customers:gone=eq.1"});
+  EXPECT_EQ(ErrorOf(ParseClientMessage(R"({"event":"unsubscribe","data":{"filters":[1]}})", {})),
+            "filters must be an array of strings");
+  EXPECT_NE(ErrorOf(ParseClientMessage(R"({"event":"subscribe","data":{"tables":["gone"]}})", {}))
+                .find("is not streamed"),
+            std::string::npos)
+      << "a subscribe is checked";
+}
+
 TEST(ClientMessage, PingEchoesItsPayload) {
   auto message = ParseClientMessage(R"({"event":"ping","data":{"timestamp":1732445154991}})", {});
   auto* ping = std::get_if<PingMessage>(&message);

@@ -147,6 +147,7 @@ void WebSocketSession::HandleMessage(std::string_view text) {
     }
   } else if (auto* unsubscribe = std::get_if<UnsubscribeMessage>(&message)) {
     client_.filter().Remove(unsubscribe->filter);
+    client_.filter().RemoveNamed(unsubscribe->tables, unsubscribe->filters);
   } else if (auto* ping = std::get_if<PingMessage>(&message)) {
     client_.PushControl("pong", PongMessage(ping->payload_json, NowRfc3339()));
   } else if (auto* auth = std::get_if<AuthMessage>(&message)) {

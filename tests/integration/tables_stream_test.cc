@@ -944,6 +944,13 @@ TEST_F(TablesStream, AlterTableAddAndDropColumnWhileStreaming) {
   EXPECT_EQ(after_drop["data"]["data"]["tier"].GetInt(), 2);
   EXPECT_TRUE(WaitForCatalog(port_, "customers", "country", false))
       << HttpGet(port_, "/api/tables").body;
+
+  // Its column gone from the catalog, the filter can still be unsubscribed: everything again.
+  german->Send(R"({"event":"unsubscribe","data":{"filters":["customers:country=eq.DE"]}})");
+  EXPECT_EQ(ErrorIn(Roundtrip(*german)), "");
+  session_->Exec("INSERT INTO customers (id, tier) VALUES (6, 1)");
+  frames = ReadUntil(*german, "customers:insert");
+  EXPECT_EQ(ChangeLabels(frames), std::vector<std::string>{"customers:insert 6"}) << Joined(frames);
 }
 
 TEST_F(TablesStream, ATableAddedToThePublicationWhileRunningStreams) {
