@@ -26,7 +26,13 @@ await daemon.start();
 // is stopped first, database/pg_pool.cc), so a stats read the page makes just then logs one; the
 // page reads again once it is connected, and the tests check that it converges.
 const kWhileDown = [/WebSocket connection to .* failed/, /ERR_CONNECTION_REFUSED/, /ERR_EMPTY_RESPONSE/,
-  /ERR_CONNECTION_RESET/, /the server responded with a status of 503/];
+  /ERR_CONNECTION_RESET/, /ERR_INTERNET_DISCONNECTED/, /the server responded with a status of 503/];
+
+// Change events walcastd published since it started (GET /metrics, every operation).
+async function eventsPublished(url) {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  return [...text.matchAll(/^walcast_events_total\{[^}]*\} (\d+)$/gm)].reduce((sum, match) => sum + Number(match[1]), 0);
+}
 
 // After a reload the page lists the first page of orders (50) and loads more on demand: it must
 // show the newest rows of the database in order, all of them or at least a page.
@@ -258,6 +264,9 @@ describe('web UI', () => {
 
   test('a resume older than the replay window gets resync: the page reloads and matches the database', async () => {
     const framesBefore = a.frames.length;
+    // Page A stays offline until the restarted walcastd has decoded what was committed meanwhile:
+    // a reconnect before that would be served those changes live, missing nothing, with no resync.
+    await a.context.setOffline(true);
     await daemon.stop();
     await eventually(async () => assert.notEqual(await a.page.getAttribute('#connection', 'data-state'), 'connected'));
     // 30 single-row transactions while down, and a window of 5 events after the restart: the
@@ -268,6 +277,8 @@ describe('web UI', () => {
     psql(db.conninfo, "DELETE FROM orders WHERE customer_name IN ('Window 3', 'Window 4');");
     daemon.extra = ['--replay-max-events', '5'];
     await daemon.start();
+    await eventually(async () => assert.ok(await eventsPublished(daemon.url) >= 32), { timeoutMs: 30000 });
+    await a.context.setOffline(false);
     await eventually(async () => assert.ok(a.frames.slice(framesBefore).some((frame) => frame.event === 'resync')),
       { timeoutMs: 30000 });
     await eventually(async () => assertFirstRowsMatch(a.page));
