@@ -28,13 +28,16 @@ void FrameSocket::Flush() {
     if (std::chrono::steady_clock::now() < due) {
       flush_scheduled_ = true;
       flush_timer_.expires_at(due);
-      flush_timer_.async_wait([this, owner = owner_.lock()](boost::beast::error_code) {
-        flush_scheduled_ = false;
-        Flush();
-        // The write may have gone out at once, which calls no one back: tell the owner, which
-        // may have stopped queueing at its high-water mark.
-        if (!error_ && on_written_) on_written_();
-      });
+      flush_timer_.async_wait(
+          [this, owner = owner_.lock(),
+           alive = std::weak_ptr<const char>(alive_)](boost::beast::error_code) {
+            if (alive.expired()) return;  // destroyed before its owner (see alive_)
+            flush_scheduled_ = false;
+            Flush();
+            // The write may have gone out at once, which calls no one back: tell the owner, which
+            // may have stopped queueing at its high-water mark.
+            if (!error_ && on_written_) on_written_();
+          });
       return;
     }
   }
@@ -87,7 +90,9 @@ void FrameSocket::StartWrite() {
   // vector was a malloc per write (buffers_ stays untouched until the write completes).
   socket_.async_write_some(
       std::span<const boost::asio::const_buffer>(buffers_),
-      [this, owner = std::move(owner)](boost::beast::error_code ec, std::size_t bytes) {
+      [this, owner = std::move(owner), alive = std::weak_ptr<const char>(alive_)](
+          boost::beast::error_code ec, std::size_t bytes) {
+        if (alive.expired()) return;  // destroyed before its owner (see alive_)
         OnWritten(ec, bytes);
       });
 }

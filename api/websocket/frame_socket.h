@@ -129,6 +129,11 @@ class FrameSocket {
   boost::beast::error_code error_;
   std::weak_ptr<void> owner_;
   std::function<void()> on_written_;
+  // Expires with this object. The owner a handler keeps alive need not hold this FrameSocket: an
+  // Engine.IO upgrade probe that is dropped can free its WebSocket while the session lives on, and
+  // the cancelled timer's or write's handler then runs after it (a heap-use-after-free under
+  // ASan in tests/e2e/proxy/jwt.test.js). Handlers run on the owner's strand, so a check suffices.
+  std::shared_ptr<const char> alive_ = std::make_shared<const char>('\0');
 };
 
 // Beast's close handshake ends with a teardown of the next layer: the TCP socket's.
