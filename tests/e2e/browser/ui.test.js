@@ -264,11 +264,11 @@ describe('web UI', () => {
 
   test('a resume older than the replay window gets resync: the page reloads and matches the database', async () => {
     const framesBefore = a.frames.length;
+    await daemon.stop();
+    await eventually(async () => assert.notEqual(await a.page.getAttribute('#connection', 'data-state'), 'connected'));
     // Page A stays offline until the restarted walcastd has decoded what was committed meanwhile:
     // a reconnect before that would be served those changes live, missing nothing, with no resync.
     await a.context.setOffline(true);
-    await daemon.stop();
-    await eventually(async () => assert.notEqual(await a.page.getAttribute('#connection', 'data-state'), 'connected'));
     // 30 single-row transactions while down, and a window of 5 events after the restart: the
     // page's last id is no longer replayable.
     for (let i = 0; i < 30; i += 1) {
