@@ -159,12 +159,26 @@ bool App::Start() {
     sql << in.rdbuf();
     db_options.schema_sql = sql.str();
   }
+  // The REST API's own connections (docs/rest-api.md), separate from the monitor's and the
+  // stream's so a slow query never delays either.
+  database::PgPoolOptions pool_options;
+  pool_options.params = ConnectionParams(config_);
+  pool_options.size = config_.db_pool_size;
+  pool_options.statement_timeout = std::chrono::milliseconds(config_.statement_timeout_ms);
+  db_pool_ =
+      std::make_shared<database::PgPool>(io_context_.get_executor(), std::move(pool_options));
+  catalog_refresher_ = std::make_shared<TableCatalogRefresher>(
+      io_context_.get_executor(), db_pool_, config_.publication, config_.tables,
+      stream_context_->tables, std::chrono::milliseconds(config_.catalog_refresh_ms));
   // The change source needs the table and publication the schema creates: start it once the
   // database has been reached (and the schema applied).
   write_tracker_ = std::make_shared<api::WriteTracker>(/*enabled=*/false);
   read_positions_ = std::make_shared<api::orders::ReadPositions>(hub_);
-  change_source_ = std::make_shared<ChangeSource>(io_context_, config_, hub_, metrics,
-                                                  write_tracker_, read_positions_);
+  // A read of the catalog before the stream has created or extended the publication cannot see
+  // its tables: the stream asks for another at once.
+  change_source_ = std::make_shared<ChangeSource>(
+      io_context_, config_, hub_, metrics, write_tracker_, read_positions_,
+      [catalog = catalog_refresher_] { catalog->RefreshNow(); });
   db_options.on_first_ready = [source = change_source_] { source->OnDatabaseReady(); };
   db_options.on_wal_flush = [metrics,
                              source = change_source_](const database::WalFlushReading& reading) {
@@ -190,6 +204,7 @@ bool App::Start() {
                                                                   std::move(db_options));
   status_ = std::make_shared<StatusReport>(config_, database_monitor_, change_source_, hub_,
                                            stream_context_, metrics);
+  status_->AttachCatalog(catalog_refresher_);
   if (config_.flush_async_commits) {
     // A connection of its own, so a slow check or REST query never delays a flush.
     database::AsyncCommitFlusherOptions flusher_options;
@@ -216,22 +231,10 @@ bool App::Start() {
     static_files_ = std::make_unique<api::StaticFiles>(config_.web_root);
   }
 
-  // The REST API's own connections (docs/rest-api.md), separate from the monitor's and the
-  // stream's so a slow query never delays either.
-  database::PgPoolOptions pool_options;
-  pool_options.params = ConnectionParams(config_);
-  pool_options.size = config_.db_pool_size;
-  pool_options.statement_timeout = std::chrono::milliseconds(config_.statement_timeout_ms);
-  db_pool_ =
-      std::make_shared<database::PgPool>(io_context_.get_executor(), std::move(pool_options));
   api::orders::OrderRoutesOptions route_options;
   route_options.write_event_wait = std::chrono::milliseconds(config_.write_event_wait_ms);
   order_routes_ = std::make_shared<api::orders::OrderRoutes>(
       db_pool_, write_tracker_, io_context_.get_executor(), route_options, read_positions_);
-
-  catalog_refresher_ = std::make_shared<TableCatalogRefresher>(io_context_.get_executor(), db_pool_,
-                                                               config_.publication, config_.tables,
-                                                               stream_context_->tables);
 
   api::RouterServices services;
   services.tables = stream_context_->tables;

@@ -30,13 +30,15 @@ ChangeSource::ChangeSource(asio::io_context& io_context, const Config& config,
                            std::shared_ptr<api::EventHub> hub,
                            std::shared_ptr<api::Metrics> metrics,
                            std::shared_ptr<api::WriteTracker> write_tracker,
-                           std::shared_ptr<api::orders::ReadPositions> read_positions)
+                           std::shared_ptr<api::orders::ReadPositions> read_positions,
+                           std::function<void()> on_publication_ready)
     : io_context_(io_context),
       config_(config),
       hub_(std::move(hub)),
       metrics_(std::move(metrics)),
       write_tracker_(std::move(write_tracker)),
-      read_positions_(std::move(read_positions)) {
+      read_positions_(std::move(read_positions)),
+      on_publication_ready_(std::move(on_publication_ready)) {
   std::lock_guard lock(mutex_);
   if (config_.source == SourceMode::kReplication) CreateReplication();
   if (config_.source == SourceMode::kNotify) CreateNotify();
@@ -105,6 +107,7 @@ void ChangeSource::CreateReplication() {
   options.on_server_position = [hub = hub_](decoder::Lsn position) {
     hub->ObserveServerPosition(position);
   };
+  options.on_publication_ready = on_publication_ready_;
   if (!config_.redis_url.empty()) {
     // A leader that stops answering (paused, partitioned) loses the slot after this, so a
     // standby can take over; status updates go out often enough that a live one never does.

@@ -12,6 +12,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -37,10 +38,13 @@ class SpillDirectory;
 class ChangeSource {
  public:
   // With --source replication or notify the source is built now and starts at OnDatabaseReady.
+  // `on_publication_ready`: database::ReplicationOptions::on_publication_ready, for the
+  // replication stream of this node (a cluster's leader's).
   ChangeSource(boost::asio::io_context& io_context, const Config& config,
                std::shared_ptr<api::EventHub> hub, std::shared_ptr<api::Metrics> metrics,
                std::shared_ptr<api::WriteTracker> write_tracker,
-               std::shared_ptr<api::orders::ReadPositions> read_positions);
+               std::shared_ptr<api::orders::ReadPositions> read_positions,
+               std::function<void()> on_publication_ready = {});
   ~ChangeSource();
 
   // The database was first reached (its schema applied): starts the source, or with --source
@@ -71,6 +75,7 @@ class ChangeSource {
   std::shared_ptr<api::Metrics> metrics_;
   std::shared_ptr<api::WriteTracker> write_tracker_;
   std::shared_ptr<api::orders::ReadPositions> read_positions_;
+  std::function<void()> on_publication_ready_;
 
   mutable std::mutex mutex_;
   bool stopping_ = false;

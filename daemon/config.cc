@@ -42,6 +42,7 @@ constexpr EnvBinding kEnvBindings[] = {
     {"--slot", "WALCAST_SLOT"},
     {"--publication", "WALCAST_PUBLICATION"},
     {"--tables", "WALCAST_TABLES"},
+    {"--catalog-refresh-ms", "WALCAST_CATALOG_REFRESH_MS"},
     {"--replay-max-events", "WALCAST_REPLAY_MAX_EVENTS"},
     {"--replay-max-age", "WALCAST_REPLAY_MAX_AGE"},
     {"--replay-max-wal-bytes", "WALCAST_REPLAY_MAX_WAL_BYTES"},
@@ -177,6 +178,11 @@ void DefineOptions(CLI::App& app, Config& c, std::string& source, std::string& t
             return error ? *error : "";
           },
           "LIST"))
+      ->group("Change stream");
+  AddOption(app, "--catalog-refresh-ms", c.catalog_refresh_ms,
+            "How often the table catalog (GET /api/tables, checked by column filters) is read "
+            "again, in milliseconds; also read as soon as the publication was created or extended")
+      ->check(CLI::Range(100, 3'600'000))
       ->group("Change stream");
   AddOption(app, "--db-pool-size", c.db_pool_size,
             "Database connections the REST API uses (non-blocking, shared by all requests)")

@@ -57,6 +57,9 @@ struct Config {
   // The tables streamed (--tables): walcast creates or extends the publication to hold them. Empty
   // means every table of the publication (`*`, FOR ALL TABLES when walcast creates it).
   std::vector<decoder::TableName> tables{decoder::TableName{}};  // public.orders
+  // How often the table catalog (GET /api/tables, what filters are checked against) is read again;
+  // it is also read at once whenever the stream has created or extended the publication.
+  unsigned catalog_refresh_ms = 2000;
   // Replay window (docs/contract.md §4): bounded by event count, age and WAL the slot keeps.
   std::size_t replay_max_events = 100'000;
   unsigned replay_max_age_seconds = 900;

@@ -8,6 +8,7 @@
 #include "api/status/metrics.h"
 #include "api/stream/event_hub.h"
 #include "api/stream/stream_context.h"
+#include "daemon/table_catalog_refresher.h"
 #include "database/async_commit_flusher.h"
 #include "database/database_monitor.h"
 #include "decoder/pg_time.h"
@@ -98,6 +99,13 @@ api::HealthReport StatusReport::Health(const ChangeSource::Snapshot& source) con
     if (!state.listening && db.up) report.problem = state.problem;
   } else if (config_.source == SourceMode::kAuto && db.up) {
     report.problem = "choosing the change source";
+  }
+  if (report.stream_up && catalog_ && !catalog_->Current()) {
+    // Milliseconds after the publication was created or extended, unless the read fails.
+    report.stream_up = false;
+    std::string error = catalog_->LastError();
+    report.problem =
+        error.empty() ? "reading the table catalog" : "cannot read the table catalog: " + error;
   }
   report.uptime_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();

@@ -26,6 +26,8 @@ class DatabaseMonitor;
 
 namespace walcast::daemon {
 
+class TableCatalogRefresher;
+
 class StatusReport {
  public:
   StatusReport(const Config& config, std::shared_ptr<database::DatabaseMonitor> database,
@@ -41,6 +43,13 @@ class StatusReport {
   // the loop runs.
   void AttachFlusher(std::shared_ptr<database::AsyncCommitFlusher> flusher) {
     flusher_ = std::move(flusher);
+  }
+
+  // What tells whether the table catalog has been read since the publication last changed: the
+  // stream is not reported up before, or a client that waited for /health could be told that a
+  // streamed table does not exist. Call before the loop runs.
+  void AttachCatalog(std::shared_ptr<TableCatalogRefresher> catalog) {
+    catalog_ = std::move(catalog);
   }
 
   api::HealthReport Health() const;
@@ -60,6 +69,7 @@ class StatusReport {
   std::shared_ptr<api::Metrics> metrics_;
   std::weak_ptr<api::ServerContext> server_;
   std::shared_ptr<database::AsyncCommitFlusher> flusher_;
+  std::shared_ptr<TableCatalogRefresher> catalog_;
 };
 
 }  // namespace walcast::daemon

@@ -27,7 +27,7 @@ TableCatalogRefresher::TableCatalogRefresher(asio::any_io_executor executor,
       interval_(interval) {}
 
 void TableCatalogRefresher::Start() {
-  asio::dispatch(strand_, [self = shared_from_this()] { self->Load(); });
+  asio::dispatch(strand_, [self = shared_from_this()] { self->LoadSoon(); });
 }
 
 void TableCatalogRefresher::Stop() {
@@ -37,21 +37,56 @@ void TableCatalogRefresher::Stop() {
   });
 }
 
+void TableCatalogRefresher::RefreshNow() {
+  requested_.fetch_add(1);
+  asio::dispatch(strand_, [self = shared_from_this()] { self->LoadSoon(); });
+}
+
+void TableCatalogRefresher::LoadSoon() {
+  if (stopped_) return;
+  if (loading_) {
+    again_ = true;  // that read may have started before the publication changed
+    return;
+  }
+  timer_.cancel();  // its handler sees operation_aborted and does nothing
+  Load();
+}
+
+bool TableCatalogRefresher::Current() const { return loaded_.load() >= requested_.load(); }
+
+std::string TableCatalogRefresher::LastError() const {
+  std::lock_guard lock(error_mutex_);
+  return last_error_;
+}
+
 void TableCatalogRefresher::Load() {
   if (stopped_) return;
+  loading_ = true;
+  again_ = false;
+  const uint64_t request = requested_.load();
   database::table_catalog_query::Load(
       *pool_, publication_, tables_,
-      [self = shared_from_this()](database::table_catalog_query::Outcome outcome) {
-        asio::post(self->strand_, [self, outcome = std::move(outcome)]() mutable {
+      [self = shared_from_this(), request](database::table_catalog_query::Outcome outcome) {
+        asio::post(self->strand_, [self, request, outcome = std::move(outcome)]() mutable {
+          self->loading_ = false;
           if (outcome.ok()) {
             if (self->failing_) spdlog::info("table catalog: read again");
             self->failing_ = false;
             self->catalog_->Replace(std::move(outcome.tables));
-          } else if (!self->failing_) {
-            // Once until a read works again: a down database would repeat it every interval.
-            spdlog::warn("table catalog: cannot read it, keeping the last one: {}", outcome.error);
+            if (self->loaded_.load() < request) self->loaded_.store(request);
+            std::lock_guard lock(self->error_mutex_);
+            self->last_error_.clear();
+          } else {
+            if (!self->failing_) {
+              // Once until a read works again: a down database would repeat it every interval.
+              spdlog::warn("table catalog: cannot read it, keeping the last one: {}",
+                           outcome.error);
+            }
             self->failing_ = true;
+            std::lock_guard lock(self->error_mutex_);
+            self->last_error_ = outcome.error;
           }
+          if (self->again_) return self->Load();
           self->ScheduleNext();
         });
       });
@@ -61,7 +96,8 @@ void TableCatalogRefresher::ScheduleNext() {
   if (stopped_) return;
   timer_.expires_after(interval_);
   timer_.async_wait([self = shared_from_this()](const boost::system::error_code& error) {
-    if (!error) self->Load();
+    // A RefreshNow may have started a read after this wait had already expired.
+    if (!error && !self->loading_) self->Load();
   });
 }
 

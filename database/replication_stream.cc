@@ -227,6 +227,7 @@ asio::awaitable<std::optional<std::string>> ReplicationStream::Bootstrap(Lsn* co
   }
 
   if (auto problem = co_await EnsurePublication()) co_return *problem;
+  if (options_.on_publication_ready) options_.on_publication_ready();
 
   auto slot = co_await connection_.Exec(
       "SELECT plugin, database = current_database(), active, active_pid, confirmed_flush_lsn "

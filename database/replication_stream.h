@@ -51,6 +51,10 @@ struct ReplicationOptions {
   // On each connect, before streaming starts: the server's flushed WAL position
   // (IDENTIFY_SYSTEM's xlogpos), beyond which no change has been decoded by anyone. Optional.
   std::function<void(decoder::Lsn)> on_server_position;
+  // On each connect, once the publication is known to publish the streamed tables (created or
+  // extended if it had to be), before streaming starts: what reads the publication's tables (the
+  // daemon's table catalog) can read them now. Optional; called on the stream's strand.
+  std::function<void()> on_publication_ready;
   // Whether to connect again after a connection ends. A cluster member takes the slot only while
   // it is free and goes back to watching it when its stream ends (daemon/cluster_member.h): it
   // streams once, then `on_end` tells it why the stream ended.
