@@ -59,6 +59,16 @@ std::string HealthProblem(int port) {
                                                                      : "";
 }
 
+// The next change event of `client` (welcome and other control events skipped).
+std::optional<SseEvent> NextChange(SseClient& client) {
+  for (int i = 0; i < 20; ++i) {
+    auto event = client.Next(30s);
+    if (!event) return std::nullopt;
+    if (event->event.find(':') != std::string::npos) return event;
+  }
+  return std::nullopt;
+}
+
 TEST(TablesPublication, CreatesAMissingPublicationForExactlyTheListedTables) {
   auto db = CreateOrdersDatabase("tables_create");
   PgSession session(db.conninfo);
@@ -160,15 +170,19 @@ TEST(TablesPublication, StarCreatesAPublicationForAllTables) {
   EXPECT_TRUE(daemon.process->WaitForLog("created publication tables_all for all tables"));
 }
 
-TEST(TablesPublication, StarWithoutASuperuserSaysWhatToDo) {
+// ... and once a superuser has done it, streams; the table catalog, read at start when the
+// publication did not exist, lists its tables by the time /health says the stream is up (with
+// the periodic read an hour away, only the read the stream asks for can have listed them).
+TEST(TablesPublication, StarWithoutASuperuserSaysWhatToDoThenStreamsWhenItIsDone) {
   auto db = CreateOrdersDatabase("tables_star_refused");
   PgSession session(db.conninfo);
+  CreateCustomersAndInvoices(session);
   std::string role = LimitedRole(session, "walcast_tables_star");
   // CREATE on the database, so that what is missing is superuser alone.
   session.Exec("GRANT CREATE ON DATABASE " + db.name + " TO " + role);
   DaemonProcess daemon({"--port", "0", "--db-url", db.conninfo + " user=" + role, "--slot", db.name,
-                        "--source", "replication", "--tables", "*", "--publication",
-                        "tables_star"});
+                        "--source", "replication", "--tables", "*", "--publication", "tables_star",
+                        "--catalog-refresh-ms", "3600000"});
   int port = daemon.WaitForPort();
   ASSERT_GT(port, 0) << daemon.Log();
   EXPECT_TRUE(
@@ -181,16 +195,22 @@ TEST(TablesPublication, StarWithoutASuperuserSaysWhatToDo) {
                         "TABLES WITH (publish_via_partition_root = true)`"));
   EXPECT_NE(HealthProblem(port).find("list the tables to stream with --tables"), std::string::npos);
   EXPECT_FALSE(daemon.WaitExit(0ms).has_value());
-}
 
-// The next change event of `client` (welcome and other control events skipped).
-std::optional<SseEvent> NextChange(SseClient& client) {
-  for (int i = 0; i < 20; ++i) {
-    auto event = client.Next(30s);
-    if (!event) return std::nullopt;
-    if (event->event.find(':') != std::string::npos) return event;
+  session.Exec("CREATE PUBLICATION tables_star FOR ALL TABLES");
+  ASSERT_TRUE(WaitForStream(port)) << daemon.Log();
+  auto tables = ParseJson(HttpGet(port, "/api/tables").body);
+  Strings names;
+  if (tables.IsObject() && tables.HasMember("data") && tables["data"].IsArray()) {
+    for (const auto& table : tables["data"].GetArray())
+      names.push_back(table["qualifiedName"].GetString());
   }
-  return std::nullopt;
+  EXPECT_EQ(names, (Strings{"customers", "orders", "sales.invoices"})) << daemon.Log();
+  SseClient client(port, "/api/events?filter=customers:name=eq.kept");
+  session.Exec("INSERT INTO customers VALUES (1, 'dropped'), (2, 'kept')");
+  auto change = NextChange(client);
+  ASSERT_TRUE(change.has_value()) << daemon.Log();
+  EXPECT_EQ(change->event, "customers:insert");
+  EXPECT_NE(change->data.find("\"kept\""), std::string::npos) << change->data;
 }
 
 TEST(TablesPublication, AnExistingPublicationForAllTablesIsTakenAsHoldingTheListedTables) {
