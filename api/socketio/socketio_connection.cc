@@ -128,7 +128,8 @@ SocketIoConnection::SocketIoConnection(std::shared_ptr<StreamContext> context,
       options_(options),
       header_token_(std::move(header_token)),
       peer_(std::move(peer)),
-      slot_(std::move(slot)) {}
+      slot_(std::move(slot)),
+      rate_(options_.events_per_second, std::chrono::steady_clock::now()) {}
 
 SocketIoConnection::~SocketIoConnection() { Leave(); }
 
@@ -316,6 +317,25 @@ void SocketIoConnection::OnConnect(EngineIoSession& session, const SocketIoPacke
 }
 
 void SocketIoConnection::OnEvent(EngineIoSession& session, const SocketIoPacket& packet) {
+  switch (rate_.Take(std::chrono::steady_clock::now())) {
+    case MessageRate::Verdict::kAllowed:
+      break;
+    case MessageRate::Verdict::kRefused:
+      // Answered when an answer is awaited, as a refused /ws message gets its `error`.
+      if (packet.ack_id) {
+        SendPacket(session,
+                   EncodeSocketIoPacket({SocketIoPacketType::kAck, "/", packet.ack_id,
+                                         R"([{"error":"too many messages: slow down"}])", 0}));
+        session.Flush();
+      }
+      return;
+    case MessageRate::Verdict::kClose:
+      // No DISCONNECT packet: like a slow client's, the socket reconnects by itself (at the
+      // client's reconnection delay) and recovers from its offset.
+      spdlog::warn("socket.io client={} peer={}: closed: kept sending events past {}/s",
+                   session.sid(), peer_, options_.events_per_second);
+      return session.Close("forced close");
+  }
   rapidjson::Document args;
   args.Parse(packet.payload.data(), packet.payload.size());
   // The decoder checked the shape: a non-empty array.

@@ -24,6 +24,7 @@
 #include <string>
 #include <string_view>
 
+#include "api/guard/message_rate.h"
 #include "api/socketio/engineio_server.h"
 #include "api/socketio/engineio_session.h"
 #include "api/socketio/socketio_packet.h"
@@ -39,6 +40,8 @@ struct SocketIoOptions {
   // An Engine.IO session that has not joined the namespace by then is closed (the reference's
   // connectTimeout).
   std::chrono::milliseconds connect_timeout{45000};
+  // The events a socket may send (api/guard/message_rate.h), as /ws messages.
+  double events_per_second = MessageRate::kDefaultPerSecond;
 };
 
 class SocketIoConnection : public EngineIoHandler {
@@ -78,6 +81,7 @@ class SocketIoConnection : public EngineIoHandler {
 
   std::shared_ptr<SocketIoStream> stream_;  // set while the socket is in the namespace
   SocketIoRooms rooms_;
+  MessageRate rate_;  // of the socket's events
   // A recovered socket whose offset was one of a change's room events: that change is sent
   // again, without the events the socket already had (up to `room_event`).
   std::optional<decoder::EventId> partial_id_;

@@ -19,8 +19,6 @@ namespace {
 // Frames larger than this are refused by Beast itself (close 1009) from the frame header, before
 // they are buffered; smaller ones over the message limit get 1008 from the session.
 constexpr std::size_t kHardMessageLimit = 1 << 20;
-// Past this many refused messages in a row, a client that ignores the rate limit is closed.
-constexpr int kRefusalsBeforeClose = 20;
 // Bytes handed to the socket layer but not sent yet, beyond which the session stops moving
 // messages from its queue (which is bounded by messages and bytes, and refilled from the replay
 // window): enough for a few full gathered writes.
@@ -37,8 +35,7 @@ WebSocketSession::WebSocketSession(asio::ip::tcp::socket socket,
                     std::move(client_id), std::move(peer), "ws", std::move(slot)),
       ws_(std::move(socket)),
       limits_(limits),
-      tokens_(limits.messages_per_second * 2),
-      refilled_(std::chrono::steady_clock::now()) {}
+      rate_(limits.messages_per_second, std::chrono::steady_clock::now()) {}
 
 void WebSocketSession::Run(Request request) {
   asio::dispatch(ws_.get_executor(), [self = shared_from_this(),
@@ -83,9 +80,7 @@ void WebSocketSession::OnAccept(beast::error_code ec) {
 
 void WebSocketSession::OnControlFrame(websocket::frame_type kind) {
   if (kind != websocket::frame_type::ping || closing_) return;
-  if (TakeToken()) {
-    refused_ = 0;
-  } else if (++refused_ > kRefusalsBeforeClose) {
+  if (rate_.Take(std::chrono::steady_clock::now()) == MessageRate::Verdict::kClose) {
     // Not from inside Beast's read operation, which is running this callback.
     asio::post(ws_.get_executor(), [self = shared_from_this()] {
       self->CloseWith(websocket::close_code::policy_error, "too many messages");
@@ -112,31 +107,20 @@ void WebSocketSession::OnRead(beast::error_code ec, std::size_t bytes) {
   }
   if (!ws_.got_text()) {
     client_.PushControl("error", ErrorMessage("binary frames are not supported; send JSON text"));
-  } else if (!TakeToken()) {
-    if (++refused_ > kRefusalsBeforeClose) {
+  } else if (auto verdict = rate_.Take(std::chrono::steady_clock::now());
+             verdict != MessageRate::Verdict::kAllowed) {
+    if (verdict == MessageRate::Verdict::kClose) {
       CloseWith(websocket::close_code::policy_error, "too many messages");
       return;
     }
     client_.PushControl("error", ErrorMessage("too many messages: slow down"));
   } else {
-    refused_ = 0;
     auto data = buffer_.cdata();
     HandleMessage(std::string_view(static_cast<const char*>(data.data()), data.size()));
   }
   buffer_.consume(buffer_.size());
   DoWrite();
   if (!closing_) DoRead();
-}
-
-bool WebSocketSession::TakeToken() {
-  auto now = std::chrono::steady_clock::now();
-  double elapsed = std::chrono::duration<double>(now - refilled_).count();
-  refilled_ = now;
-  tokens_ =
-      std::min(limits_.messages_per_second * 2, tokens_ + elapsed * limits_.messages_per_second);
-  if (tokens_ < 1) return false;
-  tokens_ -= 1;
-  return true;
 }
 
 void WebSocketSession::HandleMessage(std::string_view text) {

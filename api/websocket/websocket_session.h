@@ -21,6 +21,7 @@
 #include <string>
 
 #include "api/guard/connection_budget.h"
+#include "api/guard/message_rate.h"
 #include "api/http/respond.h"
 #include "api/http/stream_session.h"
 #include "api/websocket/frame_socket.h"
@@ -29,7 +30,7 @@ namespace walcast::api {
 
 struct WebSocketLimits {
   std::size_t max_message_bytes = 16 * 1024;  // larger client messages: close 1008
-  double messages_per_second = 20;            // per connection, burst twice that
+  double messages_per_second = MessageRate::kDefaultPerSecond;  // per connection (MessageRate)
 };
 
 class WebSocketSession : public StreamSession<WebSocketSession> {
@@ -53,7 +54,6 @@ class WebSocketSession : public StreamSession<WebSocketSession> {
   void HandleMessage(std::string_view text);
   // An `auth` message: a fresh token replaces the stream's grant, or an `error` says why not.
   void Refresh(const std::string& token);
-  bool TakeToken();
   // A ping from the client (answered by Beast): counted like a message.
   void OnControlFrame(boost::beast::websocket::frame_type kind);
   void WriteQueued() override { DoWrite(); }
@@ -72,10 +72,7 @@ class WebSocketSession : public StreamSession<WebSocketSession> {
   bool accepted_ = false;
   bool closing_ = false;  // a close frame was sent or is being sent
   bool finished_ = false;
-  // Token bucket for the client's messages.
-  double tokens_;
-  std::chrono::steady_clock::time_point refilled_;
-  int refused_ = 0;
+  MessageRate rate_;                    // the client's messages and pings
   std::optional<std::string> refusal_;  // Refuse(): the error sent instead of a stream
   ConnectionBudget::Ticket ticket_;
 };

@@ -2,7 +2,8 @@
 // the Engine.IO errors (HTTP 400 with {"code","message"}), sessions closed on garbage, 413 past
 // maxPayload, CONNECT_ERROR for another namespace, and binary attachments refused. After each, the
 // healthy socket.io-client sockets connected beforehand still receive a change committed after it,
-// none of them was disconnected, and /health stays 200: bad input costs only its own session.
+// none of them was disconnected, and /health stays 200: bad input costs only its own session. A
+// socket sending events too fast is told to slow down, then closed.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -235,5 +236,29 @@ describe('Socket.IO bad input', () => {
     assert.equal(typeof answer.pong, 'number');
     await assertStillHealthy('malformed client events');
     await eventually(() => assert.ok(sloppy.socket.connected));
+  });
+
+  // As /ws (README "The change stream"): 20 events/s, a burst of 40; past it an event is refused
+  // ({error} to its ack), and past 20 refusals in a row the connection is closed. socket.io-client
+  // reconnects by itself, and the socket is served again.
+  test('a socket sending events past 20/s is answered "slow down", then closed; it reconnects', async () => {
+    const flood = new Client(daemon.url, { transports: ['websocket'], label: 'flood' });
+    await flood.connected();
+    const answers = await Promise.all(Array.from({ length: 55 }, () => emitWithAck(flood, 'ping')));
+    const pongs = answers.filter((answer) => typeof answer?.pong === 'number').length;
+    const refused = answers.filter((answer) => answer?.error === 'too many messages: slow down').length;
+    assert.equal(pongs + refused, 55, JSON.stringify(answers));
+    assert.ok(pongs >= 40 && refused >= 1, `${pongs} pongs, ${refused} refused`);
+    assert.deepEqual(flood.disconnects, [], 'refusals alone do not close it');
+
+    for (let i = 0; i < 100; ++i) flood.socket.emit('ping');
+    await eventually(() => assert.equal(flood.disconnects.length, 1, 'closed after 20 refusals in a row'));
+    assert.ok(['transport close', 'transport error'].includes(flood.disconnects[0].reason), flood.disconnects[0].reason);
+    await flood.connected();
+    await sleep(2100);  // a full bucket again
+    const answer = await emitWithAck(flood, 'ping');
+    assert.equal(typeof answer?.pong, 'number', JSON.stringify(answer));
+    flood.close();
+    await assertStillHealthy('a flooding socket');
   });
 });
