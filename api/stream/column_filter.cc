@@ -619,6 +619,49 @@ std::optional<bool> ColumnPredicate::Equal(std::string_view raw, const Operand& 
   }
 }
 
+std::optional<bool> ColumnPredicate::InList(std::string_view raw) const {
+  // The row's value is read once for the whole list: an integer or a decimal parsed, a string's
+  // content found; then each value compares to it.
+  switch (type_) {
+    case TypeClass::kInteger: {
+      std::optional<int64_t> value = ParseInteger(raw);
+      if (!value) return std::nullopt;
+      for (const Operand& operand : operands_) {
+        if (operand.integer == *value) return true;
+      }
+      return false;
+    }
+    case TypeClass::kDecimal: {
+      std::optional<Decimal> value = ParseDecimal(StringContent(raw).value_or(raw), true);
+      if (!value) return std::nullopt;
+      for (const Operand& operand : operands_) {
+        Decimal wanted;
+        wanted.sign = operand.sign;
+        wanted.exponent = operand.integer;
+        wanted.head = operand.json;
+        if (CompareDecimals(*value, wanted) == 0) return true;
+      }
+      return false;
+    }
+    case TypeClass::kText:
+    case TypeClass::kOther: {
+      std::optional<std::string_view> content = StringContent(raw);
+      if (!content) return std::nullopt;
+      const std::string_view value = blank_padded_ ? TrimTrailingBlanks(*content) : *content;
+      for (const Operand& operand : operands_) {
+        if (value == operand.json) return true;
+      }
+      return false;
+    }
+    default:
+      for (const Operand& operand : operands_) {
+        std::optional<bool> equal = Equal(raw, operand);
+        if (!equal || *equal) return equal;
+      }
+      return false;
+  }
+}
+
 bool ColumnPredicate::Holds(const Row& row) const {
   std::optional<std::string_view> raw;
   const uint32_t hint = position_.index.load(std::memory_order_relaxed);
@@ -661,11 +704,7 @@ bool ColumnPredicate::Holds(const Row& row) const {
       if (result) result = !*result;
       break;
     case Operator::kIn:
-      result = false;
-      for (const Operand& operand : operands_) {
-        result = Equal(*raw, operand);
-        if (!result || *result) break;
-      }
+      result = InList(*raw);
       break;
     default: {
       const std::optional<int> order = Compare(*raw, operands_.front());
@@ -712,7 +751,18 @@ std::optional<std::string> ColumnFilter::Add(ColumnPredicate predicate) {
   auto last = std::find_if(predicates_.rbegin(), predicates_.rend(), same_table);
   predicates_.insert(last == predicates_.rend() ? predicates_.end() : last.base(),
                      std::move(predicate));
+  IndexRuns();
   return std::nullopt;
+}
+
+void ColumnFilter::IndexRuns() {
+  runs_.clear();
+  for (uint32_t i = 0; i < predicates_.size(); ++i) {
+    if (runs_.empty() || runs_.back().table != predicates_[i].table()) {
+      runs_.push_back({predicates_[i].table(), i, i});
+    }
+    runs_.back().end = i + 1;
+  }
 }
 
 void ColumnFilter::Remove(std::string_view text) {
@@ -720,15 +770,17 @@ void ColumnFilter::Remove(std::string_view text) {
   auto found = std::find_if(predicates_.begin(), predicates_.end(),
                             [&](const ColumnPredicate& p) { return p.text() == normalized; });
   if (found != predicates_.end()) predicates_.erase(found);
+  IndexRuns();
 }
 
 bool ColumnFilter::Matches(std::string_view table, const Row* row, const Row* old_row) const {
   if (row == nullptr && old_row == nullptr) return true;
-  auto first = std::find_if(predicates_.begin(), predicates_.end(),
-                            [&](const ColumnPredicate& p) { return p.table() == table; });
-  if (first == predicates_.end()) return true;
-  auto end = std::find_if(first, predicates_.end(),
-                          [&](const ColumnPredicate& p) { return p.table() != table; });
+  // One name comparison per table with predicates (usually one), not one per predicate.
+  auto run =
+      std::find_if(runs_.begin(), runs_.end(), [&](const TableRun& r) { return r.table == table; });
+  if (run == runs_.end()) return true;
+  auto first = predicates_.begin() + run->begin;
+  auto end = predicates_.begin() + run->end;
   auto all_hold = [&](const Row* candidate) {
     return candidate != nullptr &&
            std::all_of(first, end, [&](const ColumnPredicate& p) { return p.Holds(*candidate); });
@@ -738,9 +790,7 @@ bool ColumnFilter::Matches(std::string_view table, const Row* row, const Row* ol
 
 std::vector<std::string> ColumnFilter::Tables() const {
   std::vector<std::string> tables;
-  for (const ColumnPredicate& predicate : predicates_) {
-    if (tables.empty() || tables.back() != predicate.table()) tables.push_back(predicate.table());
-  }
+  for (const TableRun& run : runs_) tables.push_back(run.table);
   return tables;
 }
 

@@ -82,6 +82,8 @@ class ColumnPredicate {
   // is not); then no comparison holds, negated or not.
   std::optional<int> Compare(std::string_view raw, const Operand& operand) const;
   std::optional<bool> Equal(std::string_view raw, const Operand& operand) const;
+  // kIn: whether the raw value equals one of operands_ (nullopt as for Compare).
+  std::optional<bool> InList(std::string_view raw) const;
 
   std::string table_;
   std::string column_;
@@ -144,7 +146,16 @@ class ColumnFilter {
   std::vector<std::string> Texts() const;   // every predicate's text(), in Predicates() order
 
  private:
+  // The predicates of one table: predicates_[begin, end).
+  struct TableRun {
+    std::string table;
+    uint32_t begin = 0;
+    uint32_t end = 0;
+  };
+  void IndexRuns();  // after each change of predicates_
+
   std::vector<ColumnPredicate> predicates_;
+  std::vector<TableRun> runs_;  // in the order of predicates_
 };
 
 // The canonical form of a filter text: its table part as QualifiedName writes it.
