@@ -290,6 +290,29 @@ TEST(ColumnPredicate, ReadsQuotedListValues) {
   EXPECT_TRUE(HoldsOn("customers:name=not.in.()", "name", "x"));
 }
 
+// An in-list reads the row's value once and compares it with each value, in the column's type.
+TEST(ColumnPredicate, InListsCompareEachValueInTheColumnsType) {
+  EXPECT_TRUE(HoldsOn("customers:big=in.(7,-9223372036854775808)", "big", "-9223372036854775808"));
+  EXPECT_FALSE(HoldsOn("customers:big=in.(7,8)", "big", "70"));
+  EXPECT_TRUE(HoldsOn("customers:balance=in.(1,99.5)", "balance", "99.50"));
+  EXPECT_TRUE(HoldsOn("customers:balance=in.(1e2,3)", "balance", "100.00"));
+  EXPECT_FALSE(HoldsOn("customers:balance=in.(99.49,99.51)", "balance", "99.50"));
+  EXPECT_TRUE(HoldsOn("customers:country=in.(FR,DE)", "country", "DE "));  // char(3)'s blanks
+  EXPECT_TRUE(HoldsOn("customers:name=in.(\"a,b\",c)", "name", "a,b"));
+  EXPECT_FALSE(HoldsOn("customers:name=in.(a,b)", "name", "a,b"));
+  EXPECT_TRUE(HoldsOn("customers:seen_at=in.(2026-12-01T11:00:00+01:00)", "seen_at",
+                      "2026-12-01 10:00:00+00"));
+  EXPECT_TRUE(HoldsOn("customers:mood=in.(sad,ok)", "mood", "ok"));
+  // An empty list holds on nothing, its negation on every value; a NULL on neither.
+  EXPECT_FALSE(HoldsOn("customers:id=in.()", "id", "1"));
+  EXPECT_TRUE(HoldsOn("customers:id=not.in.()", "id", "1"));
+  EXPECT_FALSE(HoldsOn("customers:id=in.(1)", "id", std::nullopt));
+  EXPECT_FALSE(HoldsOn("customers:id=not.in.(1)", "id", std::nullopt));
+  // A value that is not of the column's type (as the row could not carry it) compares with none.
+  EXPECT_FALSE(HoldsOn("customers:id=in.(1)", "id", "x"));
+  EXPECT_FALSE(HoldsOn("customers:id=not.in.(1)", "id", "x"));
+}
+
 TEST(ColumnPredicate, JsonOnlyTestsNull) {
   EXPECT_TRUE(HoldsOn("customers:profile=is.null", "profile", std::nullopt));
   EXPECT_FALSE(HoldsOn("customers:profile=is.null", "profile", "{\"a\": 1}"));
