@@ -103,9 +103,9 @@ api::HealthReport StatusReport::Health(const ChangeSource::Snapshot& source) con
   if (report.stream_up && catalog_ && !catalog_->Current()) {
     // Milliseconds after the publication was created or extended, unless the read fails.
     report.stream_up = false;
+    // The error says "cannot read the table catalog: ..." (database/table_catalog_query.cc).
     std::string error = catalog_->LastError();
-    report.problem =
-        error.empty() ? "reading the table catalog" : "cannot read the table catalog: " + error;
+    report.problem = error.empty() ? "reading the table catalog" : error;
   }
   report.uptime_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();

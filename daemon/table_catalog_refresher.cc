@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 
@@ -48,7 +49,7 @@ void TableCatalogRefresher::LoadSoon() {
     again_ = true;  // that read may have started before the publication changed
     return;
   }
-  timer_.cancel();  // its handler sees operation_aborted and does nothing
+  timer_.cancel();  // a wait that had already expired finds loading_ set and does nothing
   Load();
 }
 
@@ -94,9 +95,13 @@ void TableCatalogRefresher::Load() {
 
 void TableCatalogRefresher::ScheduleNext() {
   if (stopped_) return;
-  timer_.expires_after(interval_);
+  // A requested read that failed (the pool still refusing just after the database came back) is
+  // retried soon: /health waits for it.
+  constexpr std::chrono::milliseconds kRetry{250};
+  timer_.expires_after(Current() ? interval_ : std::min(interval_, kRetry));
   timer_.async_wait([self = shared_from_this()](const boost::system::error_code& error) {
-    // A RefreshNow may have started a read after this wait had already expired.
+    // A RefreshNow may have started a read after this wait had already expired (then the read
+    // it started schedules the next wait).
     if (!error && !self->loading_) self->Load();
   });
 }

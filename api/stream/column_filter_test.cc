@@ -306,6 +306,7 @@ TEST(ColumnPredicate, InListsCompareEachValueInTheColumnsType) {
   // An empty list holds on nothing, its negation on every value; a NULL on neither.
   EXPECT_FALSE(HoldsOn("customers:id=in.()", "id", "1"));
   EXPECT_TRUE(HoldsOn("customers:id=not.in.()", "id", "1"));
+  EXPECT_TRUE(HoldsOn("customers:id=not.in.()", "id", "x"));
   EXPECT_FALSE(HoldsOn("customers:id=in.(1)", "id", std::nullopt));
   EXPECT_FALSE(HoldsOn("customers:id=not.in.(1)", "id", std::nullopt));
   // A value that is not of the column's type (as the row could not carry it) compares with none.

@@ -1112,11 +1112,12 @@ TEST_F(TablesStream, ApiTablesDescribesEveryStreamedTable) {
   EXPECT_TRUE(followed) << HttpGet(port_, "/api/tables").body;
 }
 
-// The publication does not exist when walcastd starts: its first catalog read (at start) sees no
-// table of `*`. With the periodic read an hour away, only the read the stream asks for once it
-// has created the publication can list them, and /health must not say `up` before that read.
+// The publication does not exist when walcastd starts (not the database's walcast_orders: a new
+// one), so its first catalog read (at start) sees no table of `*`. With the periodic read an hour
+// away, only the read the stream asks for once it has created the publication can list them, and
+// /health must not say `up` before that read.
 TEST_F(TablesStream, TheCatalogListsTheNewPublicationsTablesWhenHealthSaysUp) {
-  extra_flags_ = {"--catalog-refresh-ms", "3600000"};
+  extra_flags_ = {"--catalog-refresh-ms", "3600000", "--publication", "tables_ready"};
   Start("tables_catalog_ready");
   auto doc = Tables(port_);
   std::vector<std::string> names;

@@ -244,11 +244,17 @@ describe('Socket.IO bad input', () => {
   test('a socket sending events past 20/s is answered "slow down", then closed; it reconnects', async () => {
     const flood = new Client(daemon.url, { transports: ['websocket'], label: 'flood' });
     await flood.connected();
-    const answers = await Promise.all(Array.from({ length: 55 }, () => emitWithAck(flood, 'ping')));
+    const acked = Array.from({ length: 55 }, () => emitWithAck(flood, 'ping'));
+    // Refused without an acknowledgement to answer: an `error` event each.
+    for (let i = 0; i < 3; ++i) flood.socket.emit('ping');
+    const answers = await Promise.all(acked);
     const pongs = answers.filter((answer) => typeof answer?.pong === 'number').length;
     const refused = answers.filter((answer) => answer?.error === 'too many messages: slow down').length;
     assert.equal(pongs + refused, 55, JSON.stringify(answers));
     assert.ok(pongs >= 40 && refused >= 1, `${pongs} pongs, ${refused} refused`);
+    await eventually(() => assert.ok(
+      flood.named('error').some(({ args }) => args[0]?.message === 'too many messages: slow down'),
+      JSON.stringify(flood.named('error'))));
     assert.deepEqual(flood.disconnects, [], 'refusals alone do not close it');
 
     for (let i = 0; i < 100; ++i) flood.socket.emit('ping');
