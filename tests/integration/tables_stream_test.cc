@@ -1113,9 +1113,11 @@ TEST_F(TablesStream, ApiTablesDescribesEveryStreamedTable) {
 }
 
 // The publication does not exist when walcastd starts (not the database's walcast_orders: a new
-// one), so its first catalog read (at start) sees no table of `*`. With the periodic read an hour
-// away, only the read the stream asks for once it has created the publication can list them, and
-// /health must not say `up` before that read.
+// one). Its first catalog read (at start) races the stream that creates it: when the read comes
+// first it sees no table of `*`, and with the periodic read an hour away only the read the stream
+// asks for can list them; /health must not say `up` before that read. The race usually goes the
+// other way, so this case fails only sometimes without that read (as CI once did);
+// tables_publication_test's StarWithoutASuperuser... case orders the two and fails every time.
 TEST_F(TablesStream, TheCatalogListsTheNewPublicationsTablesWhenHealthSaysUp) {
   extra_flags_ = {"--catalog-refresh-ms", "3600000", "--publication", "tables_ready"};
   Start("tables_catalog_ready");
