@@ -12,6 +12,7 @@
 #include "api/guard/cors.h"
 #include "api/http/stream_session.h"
 #include "api/socketio/socketio_offset.h"
+#include "api/stream/control_message.h"
 #include "api/stream/outbound_queue.h"
 #include "api/stream/utf8.h"
 #include "api/websocket/client_message.h"
@@ -329,7 +330,7 @@ void SocketIoConnection::OnEvent(EngineIoSession& session, const SocketIoPacket&
                                          R"([{"error":"too many messages: slow down"}])", 0}));
         session.Flush();
       } else {
-        stream_->client().PushControl("error", R"({"message":"too many messages: slow down"})");
+        stream_->client().PushControl("error", ErrorMessage("too many messages: slow down"));
       }
       return;
     case MessageRate::Verdict::kClose:

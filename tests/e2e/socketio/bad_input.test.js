@@ -32,7 +32,7 @@ async function getJson(url, init) {
 
 describe('Socket.IO bad input', () => {
   const healthy = [];
-  const raw = [];  // raw WebSockets to end
+  const raw = [];  // raw WebSockets, and clients not among the healthy ones, to end
 
   // The healthy clients still stream, none was disconnected, and walcastd is up.
   async function assertStillHealthy(what) {
@@ -243,6 +243,7 @@ describe('Socket.IO bad input', () => {
   // reconnects by itself, and the socket is served again.
   test('a socket sending events past 20/s is answered "slow down", then closed; it reconnects', async () => {
     const flood = new Client(daemon.url, { transports: ['websocket'], label: 'flood' });
+    raw.push(flood);  // closed by after() whatever happens here
     await flood.connected();
     const acked = Array.from({ length: 55 }, () => emitWithAck(flood, 'ping'));
     // Refused without an acknowledgement to answer: an `error` event each.
