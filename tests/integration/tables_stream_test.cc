@@ -195,6 +195,17 @@ rapidjson::Document Tables(int port) {
   return ParseJson(response.body);
 }
 
+// The qualified names GET /api/tables listed, in its order; none when `tables` is not its shape.
+std::vector<std::string> QualifiedNames(const rapidjson::Document& tables) {
+  std::vector<std::string> names;
+  if (!tables.IsObject() || !tables.HasMember("data") || !tables["data"].IsArray()) return names;
+  for (const auto& table : tables["data"].GetArray()) {
+    if (table.HasMember("qualifiedName") && table["qualifiedName"].IsString())
+      names.push_back(table["qualifiedName"].GetString());
+  }
+  return names;
+}
+
 const rapidjson::Value* FindTable(const rapidjson::Document& tables, const std::string& qualified) {
   if (!tables.IsObject() || !tables.HasMember("data") || !tables["data"].IsArray()) return nullptr;
   for (const auto& table : tables["data"].GetArray()) {
@@ -1038,10 +1049,8 @@ TEST_F(TablesStream, ApiTablesDescribesEveryStreamedTable) {
   ASSERT_TRUE(doc.IsObject() && doc.HasMember("data") && doc["data"].IsArray())
       << HttpGet(port_, "/api/tables").body;
   EXPECT_TRUE(doc["success"].IsTrue());
-  std::vector<std::string> names;
-  for (const auto& table : doc["data"].GetArray())
-    names.push_back(table["qualifiedName"].GetString());
-  EXPECT_EQ(names, (std::vector<std::string>{"customers", "orders", "products", "sales.invoices"}))
+  EXPECT_EQ(QualifiedNames(doc),
+            (std::vector<std::string>{"customers", "orders", "products", "sales.invoices"}))
       << "sorted by qualified name";
   EXPECT_EQ(doc["count"].GetInt(), 4);
 
@@ -1122,12 +1131,8 @@ TEST_F(TablesStream, TheCatalogListsTheNewPublicationsTablesWhenHealthSaysUp) {
   extra_flags_ = {"--catalog-refresh-ms", "3600000", "--publication", "tables_ready"};
   Start("tables_catalog_ready");
   auto doc = Tables(port_);
-  std::vector<std::string> names;
-  if (doc.IsObject() && doc.HasMember("data") && doc["data"].IsArray()) {
-    for (const auto& table : doc["data"].GetArray())
-      names.push_back(table["qualifiedName"].GetString());
-  }
-  EXPECT_EQ(names, (std::vector<std::string>{"customers", "orders", "products", "sales.invoices"}))
+  EXPECT_EQ(QualifiedNames(doc),
+            (std::vector<std::string>{"customers", "orders", "products", "sales.invoices"}))
       << HttpGet(port_, "/api/tables").body << Log();
   auto client = Connect("/ws?filter=" + Encode("customers:country=eq.DE"));
   session_->Exec("INSERT INTO customers (id, country) VALUES (1, 'FR'), (2, 'DE')");
@@ -1139,12 +1144,7 @@ TEST_F(TablesStream, TheCatalogListsTheNewPublicationsTablesWhenHealthSaysUp) {
 TEST_F(TablesStream, AnExplicitTableListStreamsOnlyThoseTables) {
   Start("tables_explicit", "customers,sales.invoices");
   auto doc = Tables(port_);
-  std::vector<std::string> names;
-  if (doc.IsObject() && doc.HasMember("data") && doc["data"].IsArray()) {
-    for (const auto& table : doc["data"].GetArray())
-      names.push_back(table["qualifiedName"].GetString());
-  }
-  EXPECT_EQ(names, (std::vector<std::string>{"customers", "sales.invoices"}))
+  EXPECT_EQ(QualifiedNames(doc), (std::vector<std::string>{"customers", "sales.invoices"}))
       << HttpGet(port_, "/api/tables").body;
 
   auto client = Connect("/ws");
